@@ -1,0 +1,56 @@
+"""The application factory: middleware, routers, error handlers and lifespan resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway import __version__
+from gateway.db import Database
+from gateway.exception_handlers import ErrorRenderers, install_exception_handlers
+from gateway.health.checks import BrokerProbe, RedisProbe
+from gateway.health.endpoints import router as health_router
+from gateway.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, UnhandledErrorMiddleware
+from gateway.settings import Settings, get_settings
+from gateway.state import AppState
+from workers.enqueue import send_task_request
+
+DESCRIPTION = (
+    "Linkgate links end users' bank logins and serves accounts, balances, identity, account numbers, "
+    "transactions and investments in the Plaid, MX, Yodlee and MoneyKit wire formats."
+)
+
+
+def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | None = None) -> FastAPI:
+    """Build the gateway. With no arguments it reads `LINKGATE_*` settings (used by `uvicorn --factory`)."""
+    settings = settings or get_settings()
+    settings.check_production_ready()
+    renderers = ErrorRenderers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database.from_settings(settings, task_sender=send_task_request)
+        probe = broker_probe
+        owned_probe = None
+        if probe is None and settings.redis_url is not None:
+            probe = owned_probe = RedisProbe(settings.redis_url, settings.readiness_timeout_s)
+        app.state.linkgate = AppState(
+            settings=settings, database=database, broker_probe=probe, error_renderers=renderers
+        )
+        try:
+            yield
+        finally:
+            if owned_probe is not None:
+                await owned_probe.close()
+            await database.dispose()
+
+    app = FastAPI(title="Linkgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    install_exception_handlers(app, renderers)
+    app.include_router(health_router)
+    # Outermost first: the request id must wrap everything, including 413s from the size limit.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond)
+    app.add_middleware(UnhandledErrorMiddleware, render_error=renderers.respond)
+    app.add_middleware(RequestIdMiddleware)
+    return app

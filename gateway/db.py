@@ -1,0 +1,121 @@
+"""Engines, sessions and the unit of work: the one place where transactions commit.
+
+Background tasks requested during a unit of work are buffered on the session and sent only after
+the commit succeeds; a rollback drops them. A send that fails after the commit loses nothing: the
+row is already durable and the sweeper re-sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from gateway.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+PENDING_TASKS_KEY = "linkgate.pending_tasks"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def async_database_url(url: str) -> str:
+    """The URL with an async driver: plain `postgresql://` and `sqlite:///` URLs work as given."""
+    parsed = make_url(url)
+    driver = ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        if parsed.drivername in ASYNC_DRIVERS.values():
+            return url
+        raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}: use postgresql:// or sqlite:///")
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = async_database_url(settings.database_url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the embedded worker write while the API reads; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """A Celery task to send once the surrounding transaction has committed."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+    countdown: float | None = None
+
+
+TaskSender = Callable[[TaskRequest], None]
+
+
+@dataclass
+class Database:
+    """One engine and its session factory, bound to one event loop."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession] = field(init=False)
+    task_sender: TaskSender | None = None
+
+    def __post_init__(self) -> None:
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, task_sender: TaskSender | None = None) -> Database:
+        return cls(engine=create_engine(settings), task_sender=task_sender)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A session that commits on success, rolls back on error, then sends its buffered tasks."""
+        async with self.sessions() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                session.info.pop(PENDING_TASKS_KEY, None)
+                raise
+            await self._send_pending_tasks(session)
+
+    async def _send_pending_tasks(self, session: AsyncSession) -> None:
+        requests: list[TaskRequest] = session.info.pop(PENDING_TASKS_KEY, [])
+        if not requests or self.task_sender is None:
+            return
+        sender = self.task_sender
+        await asyncio.to_thread(_send_all, sender, requests)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _send_all(sender: TaskSender, requests: list[TaskRequest]) -> None:
+    for request in requests:
+        try:
+            sender(request)
+        except Exception:
+            # The row is committed; the sweeper re-sends it once it is overdue.
+            logger.warning("could not send task %s after commit; the sweeper will retry", request.name, exc_info=True)
+
+
+def enqueue_after_commit(session: AsyncSession, request: TaskRequest) -> None:
+    """Ask for `request` to be sent when this session's transaction commits (dropped on rollback)."""
+    session.info.setdefault(PENDING_TASKS_KEY, []).append(request)

@@ -1,0 +1,38 @@
+"""The unified schema. Importing this package registers every table on `Base.metadata`."""
+
+from gateway.models.account import Account, AccountNumber, AccountOwner
+from gateway.models.base import Base
+from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, Organization
+from gateway.models.end_user import EndUser
+from gateway.models.institution import Institution
+from gateway.models.investment import Holding, InvestmentTransaction, Security
+from gateway.models.link import Link, LinkSession
+from gateway.models.refresh import RefreshJob
+from gateway.models.signing_key import SigningKey
+from gateway.models.transaction import Transaction
+from gateway.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
+
+__all__ = [
+    "Account",
+    "AccountNumber",
+    "AccountOwner",
+    "ApiKey",
+    "App",
+    "AppConfiguration",
+    "Base",
+    "Developer",
+    "EndUser",
+    "Holding",
+    "Institution",
+    "InvestmentTransaction",
+    "Link",
+    "LinkSession",
+    "Organization",
+    "RefreshJob",
+    "Security",
+    "SigningKey",
+    "Transaction",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+]

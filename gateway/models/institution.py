@@ -1,0 +1,28 @@
+"""Institutions: shared reference data, not customer data, so not tenant-scoped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.models.base import Base, JSONType, TimestampMixin
+
+
+class Institution(TimestampMixin, Base):
+    __tablename__ = "institutions"
+    __table_args__ = (UniqueConstraint("provider", "provider_institution_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider_institution_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    color: Mapped[str | None] = mapped_column(String(16))
+    logo_url: Mapped[str | None] = mapped_column(String(2048))
+    country_codes: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
+    products: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
+    credential_fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, nullable=False)
+    is_featured: Mapped[bool] = mapped_column(default=False, nullable=False)
+    is_oauth: Mapped[bool] = mapped_column(default=False, nullable=False)

@@ -1,0 +1,47 @@
+"""Transactions: the per-link change log (created / updated / removed) lives on the rows themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.models.base import Base, IdMixin, JSONType, Money, TenantMixin, TimestampMixin, UTCDateTime
+
+
+class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
+    """`amount` is non-negative; `direction` (credit/debit) carries the sign.
+
+    `change_seq` is the link's sequence number at this row's last write and `change_kind` what that
+    write was, so every sync view is `WHERE link_id = ? AND change_seq > cursor ORDER BY change_seq`.
+    """
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        UniqueConstraint("link_id", "provider_transaction_id"),
+        Index("ix_transactions_link_id_change_seq", "link_id", "change_seq"),
+        Index("ix_transactions_account_id_date", "account_id", "date"),
+    )
+
+    link_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    provider_transaction_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    direction: Mapped[str] = mapped_column(String(8), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), default="USD", nullable=False)
+    description: Mapped[str] = mapped_column(String(500), nullable=False)
+    original_description: Mapped[str | None] = mapped_column(String(500))
+    merchant_name: Mapped[str | None] = mapped_column(String(255))
+    categories: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    datetime: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pending: Mapped[bool] = mapped_column(default=False, nullable=False)
+    pending_transaction_id: Mapped[str | None] = mapped_column(String(255))
+    change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    change_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,135 @@
+"""The gateway's one settings class: every knob is an environment variable prefixed `LINKGATE_`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_FILE = "linkgate.db"
+SECRET_KEY_FILE_SUFFIX = ".secret"
+MIN_SECRET_KEY_CHARS = 32
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "placeholder", "dev", "test"})
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production settings carry generated or placeholder secrets."""
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from `LINKGATE_*` environment variables (and a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="LINKGATE_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = f"sqlite:///{DEFAULT_DATABASE_FILE}"
+    redis_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Master key: encrypts secrets at rest and keys the API-key HMACs. "
+        "Generated beside the SQLite file in development when unset.",
+    )
+    secret_key_file: Path | None = None
+    token_audience: str = "linkgate"
+
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+
+    webhook_retry_delay_s: float = Field(default=300.0, ge=0)
+    webhook_max_retries: int = Field(default=3, ge=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_allow_private_networks: bool | None = None
+
+    job_lease_s: float = Field(default=60.0, gt=0)
+    sweeper_interval_s: float = Field(default=15.0, gt=0)
+    sweeper_grace_s: float = Field(default=30.0, ge=0)
+    scheduler_lock_ttl_s: float = Field(default=30.0, gt=0)
+
+    readiness_timeout_s: float = Field(default=2.0, gt=0)
+    embedded_worker_threads: int = Field(default=2, ge=1)
+    bootstrap_email: str = "sandbox@linkgate.local"
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _default_private_network_policy(self) -> Settings:
+        if self.webhook_allow_private_networks is None:
+            self.webhook_allow_private_networks = self.env is Environment.development
+        return self
+
+    @property
+    def is_embedded(self) -> bool:
+        """Embedded mode: no Redis configured, so the worker and scheduler run inside `serve`."""
+        return self.redis_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
+        return Path(path) if path and path != ":memory:" else None
+
+    def default_secret_key_file(self) -> Path:
+        """Where a development secret is kept: beside the SQLite file, else in the working directory."""
+        if self.secret_key_file is not None:
+            return self.secret_key_file
+        database = self.sqlite_path
+        if database is not None:
+            return database.with_name(database.name + SECRET_KEY_FILE_SUFFIX)
+        return Path("linkgate" + SECRET_KEY_FILE_SUFFIX)
+
+    def master_key(self) -> str:
+        """The master secret; in development one is generated and kept on disk the first time."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.env is Environment.production:
+            raise InsecureConfiguration("LINKGATE_SECRET_KEY must be set in production")
+        return _load_or_create_key_file(self.default_secret_key_file())
+
+    def check_production_ready(self) -> None:
+        """Refuse to run production on generated, placeholder or short secrets."""
+        if self.env is not Environment.production:
+            return
+        if self.secret_key is None:
+            raise InsecureConfiguration("LINKGATE_SECRET_KEY must be set in production (it is generated in development)")
+        value = self.secret_key.get_secret_value()
+        if value.lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_KEY_CHARS:
+            raise InsecureConfiguration(
+                f"LINKGATE_SECRET_KEY is a placeholder or shorter than {MIN_SECRET_KEY_CHARS} characters"
+            )
+        if self.is_embedded:
+            raise InsecureConfiguration("production needs LINKGATE_REDIS_URL: the embedded broker keeps nothing")
+
+
+def _load_or_create_key_file(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create with 0600 atomically so the key is never world-readable, even for an instant.
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,25 @@
+"""What the app holds for its lifetime: settings, the database, the broker probe, error renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from gateway.db import Database
+from gateway.exception_handlers import ErrorRenderers
+from gateway.health.checks import BrokerProbe
+from gateway.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    database: Database
+    broker_probe: BrokerProbe | None
+    error_renderers: ErrorRenderers
+
+
+def get_app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.linkgate
+    return state

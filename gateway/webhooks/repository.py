@@ -1,0 +1,66 @@
+"""SQL for webhook deliveries and their attempts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models.webhook import WebhookAttempt, WebhookDelivery
+
+
+@dataclass(frozen=True)
+class DeliveryToSend:
+    """What a worker needs to send one attempt, read in a short transaction."""
+
+    id: uuid.UUID
+    app_id: uuid.UUID
+    webhook_id: str
+    url: str
+    body: str
+
+
+class WebhookDeliveryRepository:
+    async def add(self, session: AsyncSession, delivery: WebhookDelivery) -> WebhookDelivery:
+        session.add(delivery)
+        await session.flush()
+        return delivery
+
+    async def get_to_send(self, session: AsyncSession, delivery_id: uuid.UUID) -> DeliveryToSend | None:
+        row = (
+            await session.execute(
+                select(
+                    WebhookDelivery.id,
+                    WebhookDelivery.app_id,
+                    WebhookDelivery.webhook_id,
+                    WebhookDelivery.url,
+                    WebhookDelivery.body,
+                ).where(WebhookDelivery.id == delivery_id)
+            )
+        ).one_or_none()
+        return DeliveryToSend(*row) if row is not None else None
+
+    async def record_attempt(self, session: AsyncSession, attempt: WebhookAttempt) -> None:
+        session.add(attempt)
+        if attempt.succeeded:
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == attempt.delivery_id)
+                .values(delivered_at=attempt.started_at)
+            )
+        await session.flush()
+
+    async def list_attempts(self, session: AsyncSession, delivery_id: uuid.UUID) -> list[WebhookAttempt]:
+        result = await session.execute(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id == delivery_id)
+            .order_by(WebhookAttempt.attempt_number)
+        )
+        return list(result.scalars().all())
+
+    async def get(self, session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDelivery | None:
+        return await session.get(WebhookDelivery, delivery_id)
+
+
+webhook_delivery_repository = WebhookDeliveryRepository()

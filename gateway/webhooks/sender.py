@@ -1,0 +1,45 @@
+"""One HTTP attempt at a webhook: POST the stored bytes, never follow redirects, classify the answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from gateway.models.base import utcnow
+
+DELIVERED_STATUSES = frozenset({200, 201, 202, 203, 204})
+RESPONSE_EXCERPT_CHARS = 2048
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+    response_excerpt: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code in DELIVERED_STATUSES
+
+
+async def post_webhook(client: httpx.AsyncClient, url: str, body: str, headers: dict[str, str]) -> AttemptResult:
+    """POST once. Only 200-204 count as delivered; redirects, other statuses, errors and timeouts fail."""
+    started_at, clock = utcnow(), time.perf_counter()
+    try:
+        response = await client.post(url, content=body.encode(), headers=headers)
+    except httpx.TimeoutException:
+        return AttemptResult(started_at, _elapsed_ms(clock), None, "timed out", None)
+    except httpx.HTTPError as exc:
+        return AttemptResult(started_at, _elapsed_ms(clock), None, f"{type(exc).__name__}: {exc}"[:1000], None)
+    excerpt = response.text[:RESPONSE_EXCERPT_CHARS]
+    error = None if response.status_code in DELIVERED_STATUSES else f"HTTP {response.status_code}"
+    return AttemptResult(started_at, _elapsed_ms(clock), response.status_code, error, excerpt)
+
+
+def _elapsed_ms(clock: float) -> int:
+    return int((time.perf_counter() - clock) * 1000)

@@ -1,0 +1,1 @@
+"""Alembic migrations; they run on Postgres and on SQLite (batch mode)."""

@@ -1,0 +1,1 @@
+"""Background work: Celery tasks over Redis (distributed) or an in-memory broker (embedded)."""

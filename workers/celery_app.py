@@ -1,0 +1,42 @@
+"""The Celery application, configured for at-least-once work whose truth lives in the database."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from gateway.settings import Settings, get_settings
+from workers.names import SWEEP_DUE_WORK
+
+TASK_MODULES = ["workers.tasks.webhooks", "workers.tasks.sweeper"]
+QUEUE = "linkgate"
+# Countdowns (webhook retries) stay far below this, so Redis never redelivers a scheduled task early.
+VISIBILITY_TIMEOUT_S = 3600
+BEAT_MAX_LOOP_INTERVAL_S = 5.0
+
+
+def create_celery(settings: Settings) -> Celery:
+    app = Celery("linkgate", broker=settings.redis_url or "memory://", include=TASK_MODULES)
+    app.conf.update(
+        task_acks_late=True,
+        # A killed worker's task is not redelivered by Celery: the sweeper finds its expired lease instead.
+        task_reject_on_worker_lost=False,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue=QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        worker_hijack_root_logger=False,
+        worker_soft_shutdown_timeout=10.0,
+        enable_utc=True,
+        timezone="UTC",
+        beat_max_loop_interval=BEAT_MAX_LOOP_INTERVAL_S,
+        beat_schedule={
+            "sweep-due-work": {"task": SWEEP_DUE_WORK, "schedule": settings.sweeper_interval_s},
+        },
+    )
+    return app
+
+
+celery_app = create_celery(get_settings())

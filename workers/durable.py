@@ -1,0 +1,157 @@
+"""Durable work: claim a row with a lease, finish it with an outcome, sweep what was lost.
+
+A row moves `pending -> running -> succeeded | failed`, or back to `pending` with a later
+`next_run_at` when it should be retried. The attempt number is the fencing token: a worker whose
+lease expired (and whose row another worker reclaimed) cannot overwrite the newer attempt's result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.db import TaskRequest, enqueue_after_commit
+from gateway.models.base import utcnow
+from gateway.settings import Settings
+
+# Countdown tasks can arrive a hair before `next_run_at` when clocks differ across machines.
+CLOCK_SLACK = timedelta(seconds=2)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Succeeded:
+    pass
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    delay_s: float
+    error: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: str
+
+
+Outcome = Succeeded | RetryLater | Failed
+
+
+@dataclass(frozen=True)
+class DurableKind:
+    """A table of durable work and the task that performs one row of it."""
+
+    name: str
+    model: type[Any]
+    task_name: str
+    max_attempts: Callable[[Settings], int]
+
+    def task_for(self, row_id: uuid.UUID, countdown: float | None = None) -> TaskRequest:
+        return TaskRequest(self.task_name, (str(row_id),), countdown=countdown)
+
+
+async def claim(session: AsyncSession, kind: DurableKind, row_id: uuid.UUID, lease_s: float) -> int | None:
+    """Take the row if it is due and nobody holds a live lease; returns this attempt's number."""
+    model, now = kind.model, utcnow()
+    statement = (
+        update(model)
+        .where(
+            model.id == row_id,
+            model.next_run_at <= now + CLOCK_SLACK,
+            or_(model.status == "pending", and_(model.status == "running", model.lease_expires_at < now)),
+        )
+        .values(
+            status="running",
+            attempts=model.attempts + 1,
+            lease_expires_at=now + timedelta(seconds=lease_s),
+            enqueued_for=None,
+        )
+        .returning(model.attempts)
+    )
+    attempt: int | None = (await session.execute(statement)).scalar_one_or_none()
+    return attempt
+
+
+async def finish(
+    session: AsyncSession, kind: DurableKind, row_id: uuid.UUID, attempt: int, outcome: Outcome, settings: Settings
+) -> bool:
+    """Record the outcome of `attempt`; False when a newer attempt owns the row now."""
+    model, now = kind.model, utcnow()
+    values: dict[str, Any]
+    retry_task: TaskRequest | None = None
+    match outcome:
+        case Succeeded():
+            values = {"status": "succeeded", "finished_at": now, "last_error": None}
+        case RetryLater(delay_s=delay, error=error) if attempt < kind.max_attempts(settings):
+            run_at = now + timedelta(seconds=delay)
+            values = {"status": "pending", "next_run_at": run_at, "enqueued_for": run_at, "last_error": error}
+            retry_task = kind.task_for(row_id, countdown=delay)
+        case RetryLater(error=error) | Failed(error=error):
+            values = {"status": "failed", "finished_at": now, "last_error": error}
+    statement = (
+        update(model)
+        .where(model.id == row_id, model.status == "running", model.attempts == attempt)
+        .values(lease_expires_at=None, **values)
+    )
+    matched = (await session.execute(statement)).rowcount == 1  # type: ignore[attr-defined]
+    if matched and retry_task is not None:
+        enqueue_after_commit(session, retry_task)
+    return matched
+
+
+async def sweep(session: AsyncSession, kinds: Sequence[DurableKind], settings: Settings) -> int:
+    """Re-send every due row whose task is overdue or whose worker's lease expired."""
+    now = utcnow()
+    overdue = now - timedelta(seconds=settings.sweeper_grace_s)
+    sent = 0
+    for kind in kinds:
+        model = kind.model
+        not_recently_sent = or_(model.enqueued_for.is_(None), model.enqueued_for < overdue)
+        due = or_(
+            and_(model.status == "pending", model.next_run_at <= now),
+            and_(model.status == "running", model.lease_expires_at < now),
+        )
+        ids = (
+            await session.execute(
+                select(model.id)
+                .where(due, not_recently_sent)
+                .order_by(model.next_run_at)
+                .limit(SWEEP_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars().all()
+        if not ids:
+            continue
+        await session.execute(update(model).where(model.id.in_(ids)).values(enqueued_for=now))
+        for row_id in ids:
+            enqueue_after_commit(session, kind.task_for(row_id))
+        sent += len(ids)
+    return sent
+
+
+Perform = Callable[[uuid.UUID, int], Awaitable[Outcome]]
+
+
+async def run_durable(
+    database: Any, kind: DurableKind, row_id: uuid.UUID, settings: Settings, perform: Perform
+) -> Outcome | None:
+    """Claim, perform outside any transaction, finish. None when the row was not ours to run."""
+    async with database.unit_of_work() as session:
+        attempt = await claim(session, kind, row_id, settings.job_lease_s)
+    if attempt is None:
+        return None
+    outcome: Outcome
+    if attempt > kind.max_attempts(settings):
+        outcome = Failed("attempts exhausted: the last attempt's worker was lost")
+    else:
+        outcome = await perform(row_id, attempt)
+    async with database.unit_of_work() as session:
+        await finish(session, kind, row_id, attempt, outcome, settings)
+    return outcome

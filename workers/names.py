@@ -1,0 +1,4 @@
+"""Task names, importable without importing the Celery app."""
+
+DELIVER_WEBHOOK = "linkgate.webhooks.deliver"
+SWEEP_DUE_WORK = "linkgate.sweeper.sweep"

@@ -1,0 +1,63 @@
+"""Celery beat with a Redis lease, so only one scheduler sends periodic tasks however many run."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+import redis
+from celery.beat import Scheduler
+from redis.lock import Lock
+
+from gateway.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+SCHEDULER_LOCK_KEY = "linkgate:scheduler:lock"
+
+
+class SingletonScheduler(Scheduler):  # type: ignore[misc] - celery.beat is untyped
+    """Ticks only while it holds the scheduler lease; a standby retries until the holder disappears."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = get_settings()
+        if settings.redis_url is None:
+            raise RuntimeError("the distributed scheduler needs LINKGATE_REDIS_URL")
+        self.lock_ttl_s = settings.scheduler_lock_ttl_s
+        self._redis = redis.Redis.from_url(settings.redis_url)
+        self._lock: Lock = self._redis.lock(SCHEDULER_LOCK_KEY, timeout=self.lock_ttl_s, blocking=False)
+        self._holding = False
+        super().__init__(*args, **kwargs)
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        if not self.hold_lease():
+            return min(self.max_interval, self.lock_ttl_s / 3)
+        interval: float = super().tick(*args, **kwargs)
+        return min(interval, self.lock_ttl_s / 3)
+
+    def hold_lease(self) -> bool:
+        """Renew the lease if ours, else try to take it. True while this scheduler is the active one."""
+        try:
+            if self._holding:
+                self._lock.reacquire()
+            else:
+                self._holding = bool(self._lock.acquire(blocking=False))
+                if self._holding:
+                    logger.info("scheduler %s is now the active scheduler", socket.gethostname())
+        except redis.exceptions.LockError:
+            logger.warning("scheduler lost its lease; standing by")
+            self._holding = False
+        except redis.exceptions.RedisError:
+            logger.warning("scheduler cannot reach Redis; standing by", exc_info=True)
+            self._holding = False
+        return self._holding
+
+    def close(self) -> None:
+        if self._holding:
+            try:
+                self._lock.release()
+            except redis.exceptions.RedisError:
+                pass
+            self._holding = False
+        super().close()
