@@ -66,6 +66,12 @@ class Settings(BaseSettings):
             self.webhook_allow_private_networks = self.env is Environment.development
         return self
 
+    @model_validator(mode="after")
+    def _lease_outlives_a_webhook_attempt(self) -> Settings:
+        if self.job_lease_s <= self.webhook_timeout_s:
+            raise ValueError("LINKGATE_JOB_LEASE_S must exceed LINKGATE_WEBHOOK_TIMEOUT_S, or live work is re-run")
+        return self
+
     @property
     def is_embedded(self) -> bool:
         """Embedded mode: no Redis configured, so the worker and scheduler run inside `serve`."""

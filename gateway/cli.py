@@ -1,0 +1,171 @@
+"""`linkgate`: serve | migrate | worker | scheduler | bootstrap."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+
+import click
+import uvicorn
+
+from gateway.settings import InsecureConfiguration, Settings, get_settings
+
+logger = logging.getLogger("linkgate")
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    try:
+        settings.check_production_ready()
+    except InsecureConfiguration as exc:
+        raise click.ClickException(f"refusing to start: {exc}") from exc
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    return settings
+
+
+@click.group()
+def main() -> None:
+    """Linkgate, the financial-data aggregation gateway."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="API processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API. Embedded (no LINKGATE_REDIS_URL): migrations, worker and scheduler run in-process."""
+    settings = _settings()
+    if settings.is_embedded:
+        if workers > 1:
+            raise click.ClickException("--workers > 1 needs LINKGATE_REDIS_URL: the embedded broker is per process")
+        _serve_embedded(settings, host, port)
+        return
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+def _serve_embedded(settings: Settings, host: str, port: int) -> None:
+    from gateway.app import create_app
+    from gateway.health.checks import EmbeddedWorkerProbe
+    from gateway.migrate import upgrade_to_head
+    from workers.celery_app import celery_app
+    from workers.embedded import EmbeddedWorker
+
+    upgrade_to_head(settings.database_url)
+    first_start = asyncio.run(_bootstrap_if_empty(settings))
+    if first_start is not None:
+        click.echo(_credentials_banner(first_start))
+    worker = EmbeddedWorker(celery_app, threads=settings.embedded_worker_threads)
+    worker.start()
+    try:
+        app = create_app(settings, broker_probe=EmbeddedWorkerProbe(worker.is_alive))
+        uvicorn.run(app, host=host, port=port, loop="uvloop", http="httptools", log_level=settings.log_level.lower())
+    finally:
+        worker.stop()
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest revision."""
+    from gateway.migrate import upgrade_to_head
+
+    settings = _settings()
+    upgrade_to_head(settings.database_url)
+    click.echo("database is at the newest revision")
+
+
+@main.command()
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int, loglevel: str) -> None:
+    """Run a Celery worker (distributed mode)."""
+    settings = _settings()
+    if settings.is_embedded:
+        raise click.ClickException("set LINKGATE_REDIS_URL: in embedded mode the worker runs inside `linkgate serve`")
+    from workers.celery_app import celery_app
+
+    celery_app.worker_main(
+        ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
+    )
+
+
+@main.command()
+@click.option("--loglevel", default="INFO", show_default=True)
+def scheduler(loglevel: str) -> None:
+    """Run the periodic scheduler (distributed mode). Extra schedulers stand by; only one is active."""
+    settings = _settings()
+    if settings.is_embedded:
+        raise click.ClickException("set LINKGATE_REDIS_URL: in embedded mode the scheduler runs inside `linkgate serve`")
+    from workers.celery_app import celery_app
+    from workers.scheduler import SingletonScheduler
+
+    celery_app.Beat(scheduler=SingletonScheduler, loglevel=loglevel, max_interval=5).run()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--email", default=None, help="The developer's email (default: LINKGATE_BOOTSTRAP_EMAIL).")
+def bootstrap(as_json: bool, email: str | None) -> None:
+    """Create (or find by email) a developer with a sandbox app, and issue an API key for it."""
+    from gateway.migrate import upgrade_to_head
+
+    settings = _settings()
+    if settings.is_sqlite:
+        upgrade_to_head(settings.database_url)
+    result = asyncio.run(_bootstrap(settings, email or settings.bootstrap_email))
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(_credentials_banner(result))
+
+
+async def _bootstrap(settings: Settings, email: str) -> dict[str, str | bool]:
+    from gateway.db import Database
+    from gateway.developers.service import developer_service
+
+    database = Database.from_settings(settings)
+    try:
+        async with database.unit_of_work() as session:
+            result = await developer_service.bootstrap(session, email=email, master_key=settings.master_key())
+        return result.as_json()
+    finally:
+        await database.dispose()
+
+
+async def _bootstrap_if_empty(settings: Settings) -> dict[str, str | bool] | None:
+    from gateway.db import Database
+    from gateway.developers.service import developer_service
+
+    database = Database.from_settings(settings)
+    try:
+        async with database.unit_of_work() as session:
+            if await developer_service.has_developers(session):
+                return None
+            result = await developer_service.bootstrap(
+                session, email=settings.bootstrap_email, master_key=settings.master_key()
+            )
+        return result.as_json()
+    finally:
+        await database.dispose()
+
+
+def _credentials_banner(credentials: dict[str, str | bool]) -> str:
+    lines = ["", "Linkgate sandbox credentials (the secret is shown only now; keep it safe):"]
+    lines += [f"  {name:<14} {credentials[name]}" for name in ("developer_id", "app_id", "client_id", "client_secret")]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
