@@ -50,7 +50,9 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     install_exception_handlers(app, renderers)
     app.include_router(health_router)
     # Outermost first: the request id must wrap everything, including 413s from the size limit.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond
+    )
     app.add_middleware(UnhandledErrorMiddleware, render_error=renderers.respond)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -40,7 +40,9 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = _settings()
     if settings.is_embedded:
         if workers > 1:
-            raise click.ClickException("--workers > 1 needs LINKGATE_REDIS_URL: the embedded broker is per process")
+            raise click.ClickException(
+                "--workers > 1 needs LINKGATE_REDIS_URL: the embedded broker is per process"
+            )
         _serve_embedded(settings, host, port)
         return
     uvicorn.run(
@@ -71,7 +73,9 @@ def _serve_embedded(settings: Settings, host: str, port: int) -> None:
     worker.start()
     try:
         app = create_app(settings, broker_probe=EmbeddedWorkerProbe(worker.is_alive))
-        uvicorn.run(app, host=host, port=port, loop="uvloop", http="httptools", log_level=settings.log_level.lower())
+        uvicorn.run(
+            app, host=host, port=port, loop="uvloop", http="httptools", log_level=settings.log_level.lower()
+        )
     finally:
         worker.stop()
 
@@ -93,11 +97,19 @@ def worker(concurrency: int, loglevel: str) -> None:
     """Run a Celery worker (distributed mode)."""
     settings = _settings()
     if settings.is_embedded:
-        raise click.ClickException("set LINKGATE_REDIS_URL: in embedded mode the worker runs inside `linkgate serve`")
+        raise click.ClickException(
+            "set LINKGATE_REDIS_URL: in embedded mode the worker runs inside `linkgate serve`"
+        )
     from workers.celery_app import celery_app
 
     celery_app.worker_main(
-        ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
     )
 
 
@@ -107,11 +119,14 @@ def scheduler(loglevel: str) -> None:
     """Run the periodic scheduler (distributed mode). Extra schedulers stand by; only one is active."""
     settings = _settings()
     if settings.is_embedded:
-        raise click.ClickException("set LINKGATE_REDIS_URL: in embedded mode the scheduler runs inside `linkgate serve`")
+        raise click.ClickException(
+            "set LINKGATE_REDIS_URL: in embedded mode the scheduler runs inside `linkgate serve`"
+        )
     from workers.celery_app import celery_app
     from workers.scheduler import SingletonScheduler
 
-    celery_app.Beat(scheduler=SingletonScheduler, loglevel=loglevel, max_interval=5).run()
+    scheduler_path = f"{SingletonScheduler.__module__}:{SingletonScheduler.__name__}"
+    celery_app.Beat(scheduler=scheduler_path, loglevel=loglevel, max_interval=5).run()
 
 
 @main.command()
@@ -163,7 +178,10 @@ async def _bootstrap_if_empty(settings: Settings) -> dict[str, str | bool] | Non
 
 def _credentials_banner(credentials: dict[str, str | bool]) -> str:
     lines = ["", "Linkgate sandbox credentials (the secret is shown only now; keep it safe):"]
-    lines += [f"  {name:<14} {credentials[name]}" for name in ("developer_id", "app_id", "client_id", "client_secret")]
+    lines += [
+        f"  {name:<14} {credentials[name]}"
+        for name in ("developer_id", "app_id", "client_id", "client_secret")
+    ]
     return "\n".join(lines) + "\n"
 
 

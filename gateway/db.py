@@ -22,7 +22,11 @@ from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 PENDING_TASKS_KEY = "linkgate.pending_tasks"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -34,7 +38,9 @@ def async_database_url(url: str) -> str:
     if driver is None:
         if parsed.drivername in ASYNC_DRIVERS.values():
             return url
-        raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}: use postgresql:// or sqlite:///")
+        raise ValueError(
+            f"unsupported database URL scheme {parsed.drivername!r}: use postgresql:// or sqlite:///"
+        )
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
@@ -113,7 +119,9 @@ def _send_all(sender: TaskSender, requests: list[TaskRequest]) -> None:
             sender(request)
         except Exception:
             # The row is committed; the sweeper re-sends it once it is overdue.
-            logger.warning("could not send task %s after commit; the sweeper will retry", request.name, exc_info=True)
+            logger.warning(
+                "could not send task %s after commit; the sweeper will retry", request.name, exc_info=True
+            )
 
 
 def enqueue_after_commit(session: AsyncSession, request: TaskRequest) -> None:

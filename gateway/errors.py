@@ -1,18 +1,18 @@
 """The GatewayError family: what services raise; each collection renders it in its own wire format.
 
-    GatewayError (500)
-    ├── InvalidRequest (400)          malformed or semantically invalid input
-    │   └── InvalidJson (400)
-    ├── Unauthenticated (401)         missing or bad credentials
-    ├── Forbidden (403)               authenticated, not allowed
-    ├── NotFound (404)                missing, or another tenant's (indistinguishable on purpose)
-    ├── MethodNotAllowed (405)
-    ├── Conflict (409)
-    ├── PayloadTooLarge (413)
-    ├── UnsupportedMediaType (415)
-    ├── ValidationFailed (422)        well-formed input that fails the schema
-    ├── RateLimited (429)
-    └── ServiceUnavailable (503)
+GatewayError (500)
+├── InvalidRequest (400)          malformed or semantically invalid input
+│   └── InvalidJson (400)
+├── Unauthenticated (401)         missing or bad credentials
+├── Forbidden (403)               authenticated, not allowed
+├── NotFound (404)                missing, or another tenant's (indistinguishable on purpose)
+├── MethodNotAllowed (405)
+├── Conflict (409)
+├── PayloadTooLarge (413)
+├── UnsupportedMediaType (415)
+├── ValidationFailed (422)        well-formed input that fails the schema
+├── RateLimited (429)
+└── ServiceUnavailable (503)
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_FILE = "linkgate.db"
 SECRET_KEY_FILE_SUFFIX = ".secret"
 MIN_SECRET_KEY_CHARS = 32
-PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "placeholder", "dev", "test"})
+PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "changethis", "secret", "placeholder", "dev", "test"}
+)
 
 
 class Environment(StrEnum):
@@ -69,7 +71,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _lease_outlives_a_webhook_attempt(self) -> Settings:
         if self.job_lease_s <= self.webhook_timeout_s:
-            raise ValueError("LINKGATE_JOB_LEASE_S must exceed LINKGATE_WEBHOOK_TIMEOUT_S, or live work is re-run")
+            raise ValueError(
+                "LINKGATE_JOB_LEASE_S must exceed LINKGATE_WEBHOOK_TIMEOUT_S, or live work is re-run"
+            )
         return self
 
     @property
@@ -110,14 +114,18 @@ class Settings(BaseSettings):
         if self.env is not Environment.production:
             return
         if self.secret_key is None:
-            raise InsecureConfiguration("LINKGATE_SECRET_KEY must be set in production (it is generated in development)")
+            raise InsecureConfiguration(
+                "LINKGATE_SECRET_KEY must be set in production (it is generated in development)"
+            )
         value = self.secret_key.get_secret_value()
         if value.lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_KEY_CHARS:
             raise InsecureConfiguration(
                 f"LINKGATE_SECRET_KEY is a placeholder or shorter than {MIN_SECRET_KEY_CHARS} characters"
             )
         if self.is_embedded:
-            raise InsecureConfiguration("production needs LINKGATE_REDIS_URL: the embedded broker keeps nothing")
+            raise InsecureConfiguration(
+                "production needs LINKGATE_REDIS_URL: the embedded broker keeps nothing"
+            )
 
 
 def _load_or_create_key_file(path: Path) -> str:

@@ -61,7 +61,10 @@ def _reachable(host: str, port: int) -> bool:
 def pytest_sessionstart(session: pytest.Session) -> None:
     missing = [
         f"{name} is not reachable on {host}:{port}. Start it with:\n    {HOW_TO_START[name]}"
-        for name, host, port in (("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT), ("Redis", "127.0.0.1", REDIS_PORT))
+        for name, host, port in (
+            ("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT),
+            ("Redis", "127.0.0.1", REDIS_PORT),
+        )
         if not _reachable(host, port)
     ]
     if missing:

@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import TaskRequest, enqueue_after_commit
@@ -80,7 +80,12 @@ async def claim(session: AsyncSession, kind: DurableKind, row_id: uuid.UUID, lea
 
 
 async def finish(
-    session: AsyncSession, kind: DurableKind, row_id: uuid.UUID, attempt: int, outcome: Outcome, settings: Settings
+    session: AsyncSession,
+    kind: DurableKind,
+    row_id: uuid.UUID,
+    attempt: int,
+    outcome: Outcome,
+    settings: Settings,
 ) -> bool:
     """Record the outcome of `attempt`; False when a newer attempt owns the row now."""
     model, now = kind.model, utcnow()
@@ -100,7 +105,8 @@ async def finish(
         .where(model.id == row_id, model.status == "running", model.attempts == attempt)
         .values(lease_expires_at=None, **values)
     )
-    matched = (await session.execute(statement)).rowcount == 1  # type: ignore[attr-defined]
+    result = cast(CursorResult[Any], await session.execute(statement))  # DML results are cursor results
+    matched = result.rowcount == 1
     if matched and retry_task is not None:
         enqueue_after_commit(session, retry_task)
     return matched
@@ -119,14 +125,18 @@ async def sweep(session: AsyncSession, kinds: Sequence[DurableKind], settings: S
             and_(model.status == "running", model.lease_expires_at < now),
         )
         ids = (
-            await session.execute(
-                select(model.id)
-                .where(due, not_recently_sent)
-                .order_by(model.next_run_at)
-                .limit(SWEEP_BATCH)
-                .with_for_update(skip_locked=True)
+            (
+                await session.execute(
+                    select(model.id)
+                    .where(due, not_recently_sent)
+                    .order_by(model.next_run_at)
+                    .limit(SWEEP_BATCH)
+                    .with_for_update(skip_locked=True)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not ids:
             continue
         await session.execute(update(model).where(model.id.in_(ids)).values(enqueued_for=now))

@@ -9,7 +9,7 @@ import logging
 import threading
 
 from celery import Celery
-from celery.beat import EmbeddedService, Service
+from celery.beat import _Threaded
 from celery.worker import WorkController
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ class EmbeddedWorker:
         self.threads = threads
         self._controller: WorkController | None = None
         self._thread: threading.Thread | None = None
-        self._beat: Service | None = None
+        self._beat: _Threaded | None = None
 
     def start(self) -> None:
         self._controller = WorkController(
@@ -38,8 +38,10 @@ class EmbeddedWorker:
         )
         self._thread = threading.Thread(target=self._controller.start, name="linkgate-worker", daemon=True)
         self._thread.start()
-        self._beat = EmbeddedService(self.app, thread=True, scheduler_cls="celery.beat:Scheduler")
-        self._beat.start()
+        # Celery's embedded beat thread (what `celery worker -B` runs), with an in-memory schedule.
+        beat = _Threaded(self.app, scheduler_cls="celery.beat:Scheduler")
+        beat.start()
+        self._beat = beat
         logger.info("embedded worker (%d threads) and scheduler started", self.threads)
 
     def is_alive(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from typing import Any
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 SCHEDULER_LOCK_KEY = "linkgate:scheduler:lock"
 
 
-class SingletonScheduler(Scheduler):  # type: ignore[misc] - celery.beat is untyped
+class SingletonScheduler(Scheduler):
     """Ticks only while it holds the scheduler lease; a standby retries until the holder disappears."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -31,10 +32,12 @@ class SingletonScheduler(Scheduler):  # type: ignore[misc] - celery.beat is unty
         super().__init__(*args, **kwargs)
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
+        # Tick at least three times per lease so the holder renews well before it expires.
+        renew_every = self.lock_ttl_s / 3
         if not self.hold_lease():
-            return min(self.max_interval, self.lock_ttl_s / 3)
+            return renew_every
         interval: float = super().tick(*args, **kwargs)
-        return min(interval, self.lock_ttl_s / 3)
+        return min(interval, renew_every)
 
     def hold_lease(self) -> bool:
         """Renew the lease if ours, else try to take it. True while this scheduler is the active one."""
@@ -55,9 +58,7 @@ class SingletonScheduler(Scheduler):  # type: ignore[misc] - celery.beat is unty
 
     def close(self) -> None:
         if self._holding:
-            try:
+            with contextlib.suppress(redis.exceptions.RedisError):
                 self._lock.release()
-            except redis.exceptions.RedisError:
-                pass
             self._holding = False
         super().close()

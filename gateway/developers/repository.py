@@ -20,11 +20,16 @@ class DeveloperRepository:
 
     async def first_app(self, session: AsyncSession, developer_id: uuid.UUID, mode: str) -> App | None:
         result = await session.execute(
-            select(App).where(App.developer_id == developer_id, App.mode == mode).order_by(App.created_at).limit(1)
+            select(App)
+            .where(App.developer_id == developer_id, App.mode == mode)
+            .order_by(App.created_at)
+            .limit(1)
         )
         return result.scalar_one_or_none()
 
-    async def add(self, session: AsyncSession, *rows: Developer | App | AppConfiguration | Organization | ApiKey) -> None:
+    async def add(
+        self, session: AsyncSession, *rows: Developer | App | AppConfiguration | Organization | ApiKey
+    ) -> None:
         for row in rows:
             session.add(row)
             # Parents first: flushing each keeps foreign keys satisfied without relationship() wiring.

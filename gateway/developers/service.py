@@ -59,7 +59,9 @@ class DeveloperService:
         await developer_repository.add(session, developer)
         return developer
 
-    async def create_app(self, session: AsyncSession, *, developer_id: uuid.UUID, name: str, mode: str) -> App:
+    async def create_app(
+        self, session: AsyncSession, *, developer_id: uuid.UUID, name: str, mode: str
+    ) -> App:
         """An app with its configuration and its `default` organization; `mode` never changes afterwards."""
         if mode not in APP_MODES:
             raise ValueError(f"mode must be one of {APP_MODES}")
@@ -73,7 +75,13 @@ class DeveloperService:
         return app
 
     async def issue_api_key(
-        self, session: AsyncSession, *, app_id: uuid.UUID, name: str, master_key: str, scopes: list[str] | None = None
+        self,
+        session: AsyncSession,
+        *,
+        app_id: uuid.UUID,
+        name: str,
+        master_key: str,
+        scopes: list[str] | None = None,
     ) -> IssuedApiKey:
         client_id = secrets.token_hex(12)
         client_secret = generate_api_secret()
@@ -99,7 +107,9 @@ class DeveloperService:
             developer = await self.create_developer(session, email=email, name="Sandbox developer")
         app = await developer_repository.first_app(session, developer.id, "sandbox")
         if app is None:
-            app = await self.create_app(session, developer_id=developer.id, name=BOOTSTRAP_APP_NAME, mode="sandbox")
+            app = await self.create_app(
+                session, developer_id=developer.id, name=BOOTSTRAP_APP_NAME, mode="sandbox"
+            )
         key = await self.issue_api_key(session, app_id=app.id, name=BOOTSTRAP_KEY_NAME, master_key=master_key)
         return BootstrapResult(developer.id, app.id, key.client_id, key.client_secret, created)
 

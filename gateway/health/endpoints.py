@@ -39,7 +39,7 @@ async def healthz() -> Health:
     responses={503: {"model": Readiness, "description": "A dependency is unreachable"}},
 )
 async def readyz(request: Request) -> Response:
-    """200 when the database and the broker answer within the readiness timeout, else 503 naming the failure."""
+    """200 when the database and broker answer within the readiness timeout; else 503 naming what failed."""
     state = get_app_state(request)
     timeout = state.settings.readiness_timeout_s
     database, broker = await asyncio.gather(

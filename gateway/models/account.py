@@ -17,7 +17,9 @@ class Account(IdMixin, TenantMixin, TimestampMixin, Base):
     __tablename__ = "accounts"
     __table_args__ = (UniqueConstraint("link_id", "provider_account_id"),)
 
-    link_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False)
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False
+    )
     provider_account_id: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     official_name: Mapped[str | None] = mapped_column(String(255))

@@ -48,7 +48,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
-    """`NUMERIC` on Postgres; exact decimal text on SQLite, whose NUMERIC affinity would round through floats."""
+    """`NUMERIC` on Postgres; exact decimal text on SQLite, whose NUMERIC affinity rounds via floats."""
 
     impl = Numeric
     cache_ok = True
@@ -76,12 +76,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def Money() -> ExactDecimal:  # noqa: N802 - reads as a column type
+def Money() -> ExactDecimal:
     """An amount of money: 19 digits, 4 after the point."""
     return ExactDecimal(19, 4)
 
 
-def Quantity() -> ExactDecimal:  # noqa: N802 - reads as a column type
+def Quantity() -> ExactDecimal:
     """A security quantity or unit price: 28 digits, 10 after the point."""
     return ExactDecimal(28, 10)
 
@@ -103,7 +103,7 @@ class TenantMixin:
     """Customer data: every row belongs to exactly one app, and every query starts from it."""
 
     @declared_attr
-    def app_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805 - declared_attr receives the class
+    def app_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(Uuid, ForeignKey("apps.id", ondelete="CASCADE"), index=True, nullable=False)
 
 

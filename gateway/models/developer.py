@@ -36,7 +36,9 @@ class App(IdMixin, TimestampMixin, Base):
 class AppConfiguration(TimestampMixin, Base):
     __tablename__ = "app_configurations"
 
-    app_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    app_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id_field: Mapped[str] = mapped_column(String(8), default="guid", nullable=False)
     webhook_uri: Mapped[str | None] = mapped_column(String(2048))
     webhook_format: Mapped[str] = mapped_column(String(16), default="moneykit", nullable=False)

@@ -33,7 +33,9 @@ class Holding(IdMixin, TenantMixin, TimestampMixin, Base):
     __tablename__ = "holdings"
     __table_args__ = (UniqueConstraint("account_id", "security_id"),)
 
-    link_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False)
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False
+    )
     account_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )
@@ -52,11 +54,15 @@ class InvestmentTransaction(IdMixin, TenantMixin, TimestampMixin, Base):
     __tablename__ = "investment_transactions"
     __table_args__ = (UniqueConstraint("link_id", "provider_investment_transaction_id"),)
 
-    link_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False)
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False
+    )
     account_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), index=True, nullable=False
     )
-    security_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("securities.id", ondelete="SET NULL"))
+    security_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("securities.id", ondelete="SET NULL")
+    )
     provider_investment_transaction_id: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str] = mapped_column(String(500), nullable=False)
     type: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -26,7 +26,9 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
         Index("ix_transactions_account_id_date", "account_id", "date"),
     )
 
-    link_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False)
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False
+    )
     account_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )

@@ -27,7 +27,9 @@ class AttemptResult:
         return self.status_code in DELIVERED_STATUSES
 
 
-async def post_webhook(client: httpx.AsyncClient, url: str, body: str, headers: dict[str, str]) -> AttemptResult:
+async def post_webhook(
+    client: httpx.AsyncClient, url: str, body: str, headers: dict[str, str]
+) -> AttemptResult:
     """POST once. Only 200-204 count as delivered; redirects, other statuses, errors and timeouts fail."""
     started_at, clock = utcnow(), time.perf_counter()
     try:
@@ -35,7 +37,9 @@ async def post_webhook(client: httpx.AsyncClient, url: str, body: str, headers: 
     except httpx.TimeoutException:
         return AttemptResult(started_at, _elapsed_ms(clock), None, "timed out", None)
     except httpx.HTTPError as exc:
-        return AttemptResult(started_at, _elapsed_ms(clock), None, f"{type(exc).__name__}: {exc}"[:1000], None)
+        return AttemptResult(
+            started_at, _elapsed_ms(clock), None, f"{type(exc).__name__}: {exc}"[:1000], None
+        )
     excerpt = response.text[:RESPONSE_EXCERPT_CHARS]
     error = None if response.status_code in DELIVERED_STATUSES else f"HTTP {response.status_code}"
     return AttemptResult(started_at, _elapsed_ms(clock), response.status_code, error, excerpt)

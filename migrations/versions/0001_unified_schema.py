@@ -6,6 +6,7 @@ Create Date: 2026-11-21 07:17:41.173117
 """
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,12 +18,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def money() -> sa.types.TypeEngine[object]:
+def money() -> sa.types.TypeEngine[Decimal]:
     """NUMERIC(19, 4); exact decimal text on SQLite (see gateway.models.base.ExactDecimal)."""
     return sa.Numeric(19, 4).with_variant(sa.String(21), "sqlite")
 
 
-def quantity() -> sa.types.TypeEngine[object]:
+def quantity() -> sa.types.TypeEngine[Decimal]:
     """NUMERIC(28, 10); exact decimal text on SQLite."""
     return sa.Numeric(28, 10).with_variant(sa.String(30), "sqlite")
 

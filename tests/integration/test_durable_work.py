@@ -64,18 +64,26 @@ async def create_deliveries(database, app_id: uuid.UUID, url: str, count: int = 
 
 async def reload(database, delivery_id: uuid.UUID) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
     async with database.unit_of_work() as session:
-        delivery = (await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))).scalar_one()
+        delivery = (
+            await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))
+        ).scalar_one()
         attempts = (
-            await session.execute(
-                select(WebhookAttempt)
-                .where(WebhookAttempt.delivery_id == delivery_id)
-                .order_by(WebhookAttempt.attempt_number)
+            (
+                await session.execute(
+                    select(WebhookAttempt)
+                    .where(WebhookAttempt.delivery_id == delivery_id)
+                    .order_by(WebhookAttempt.attempt_number)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         return delivery, list(attempts)
 
 
-async def wait_for_status(database, delivery_id: uuid.UUID, status: str, timeout_s: float = 30) -> WebhookDelivery:
+async def wait_for_status(
+    database, delivery_id: uuid.UUID, status: str, timeout_s: float = 30
+) -> WebhookDelivery:
     import asyncio
     import time
 
@@ -98,7 +106,9 @@ class TestDelivery:
 
         assert receiver.webhook_ids() == [delivery.webhook_id]
         assert receiver.requests[0].body == b'{"n": 0}'
-        assert row.attempts == 1 and row.delivered_at is not None and row.lease_expires_at is None
+        assert row.attempts == 1
+        assert row.delivered_at is not None
+        assert row.lease_expires_at is None
         assert [(a.attempt_number, a.status_code, a.succeeded) for a in attempts] == [(1, 200, True)]
         assert attempts[0].response_excerpt == "ok"
 
@@ -114,7 +124,10 @@ class TestDelivery:
         assert len({r.body for r in receiver.requests}) == 1
         assert [(a.status_code, a.succeeded) for a in attempts] == [(500, False), (503, False), (204, True)]
         assert attempts[0].error == "HTTP 500"
-        gaps = [(b.started_at - a.started_at).total_seconds() for a, b in zip(attempts, attempts[1:], strict=False)]
+        gaps = [
+            (b.started_at - a.started_at).total_seconds()
+            for a, b in zip(attempts, attempts[1:], strict=False)
+        ]
         assert all(gap >= 0.9 for gap in gaps), gaps  # LINKGATE_WEBHOOK_RETRY_DELAY_S=1 in tests
 
     async def test_three_retries_then_failed(self, database, sandbox_app, start) -> None:
@@ -129,7 +142,8 @@ class TestDelivery:
 
         assert len(receiver.requests) == 4
         assert [a.attempt_number for a in attempts] == [1, 2, 3, 4]
-        assert row.last_error == "HTTP 500" and row.finished_at is not None
+        assert row.last_error == "HTTP 500"
+        assert row.finished_at is not None
 
     async def test_status_outside_200_to_204_is_a_failure(self, database, sandbox_app, start) -> None:
         with WebhookReceiver(lambda n: Reply(status=206 if n == 0 else 200)) as receiver:
@@ -191,7 +205,8 @@ class TestNothingIsLost:
             _, attempts = await reload(database, delivery.id)
 
         ids = receiver.webhook_ids()
-        assert len(ids) >= 2 and set(ids) == {delivery.webhook_id}  # at least once, deduplicable by id
+        assert len(ids) >= 2
+        assert set(ids) == {delivery.webhook_id}
         assert [a.succeeded for a in attempts].count(True) == 1
         assert row.attempts == 2
 
@@ -202,12 +217,16 @@ class TestScheduler:
         second = start("scheduler", ready_marker="beat: Starting")
         holder = redis_client.get(SCHEDULER_LOCK_KEY)
         assert holder is not None
-        wait_until(lambda: "Sending due task" in first.output(), timeout_s=10, what="the active scheduler to tick")
+        wait_until(
+            lambda: "Sending due task" in first.output(), timeout_s=10, what="the active scheduler to tick"
+        )
         assert "is now the active scheduler" not in second.output()
         assert "Sending due task" not in second.output()
 
         first.kill()
         wait_until(
-            lambda: "is now the active scheduler" in second.output(), timeout_s=15, what="the standby to take over"
+            lambda: "is now the active scheduler" in second.output(),
+            timeout_s=15,
+            what="the standby to take over",
         )
         assert redis_client.get(SCHEDULER_LOCK_KEY) != holder

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -64,10 +65,10 @@ async def count_developers(database, email: str) -> int:
         return int((await session.execute(select(func.count()).where(Developer.email == email))).scalar_one())
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["error"]["code"] == code
     assert body["error"]["status"] == status
     assert body["error"]["message"]
@@ -85,7 +86,7 @@ class TestRequestIds:
         response = await client.get("/healthz", headers={"X-Request-Id": "lb-1234.abc"})
         assert response.headers["x-request-id"] == "lb-1234.abc"
 
-    @pytest.mark.parametrize("bad", ["has spaces", "x" * 200, "quote\"s", "semi;colon"])
+    @pytest.mark.parametrize("bad", ["has spaces", "x" * 200, 'quote"s', "semi;colon"])
     async def test_insane_incoming_id_is_replaced(self, client: httpx.AsyncClient, bad: str) -> None:
         response = await client.get("/healthz", headers={"X-Request-Id": bad})
         assert response.headers["x-request-id"] != bad
@@ -106,17 +107,22 @@ class TestErrorsAreJson:
         assert_error(response, 405, "method_not_allowed")
         assert response.headers["allow"] == "GET"
 
-    async def test_unexpected_exception_is_a_500_in_json_without_internals(self, client: httpx.AsyncClient) -> None:
+    async def test_unexpected_exception_is_a_500_in_json_without_internals(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.get("/probe/crash")
         body = assert_error(response, 500, "internal_error")
-        assert "unexpected" not in response.text and "RuntimeError" not in response.text
+        assert "unexpected" not in response.text
+        assert "RuntimeError" not in response.text
         assert body["error"]["details"] == []
 
 
 class TestBadInput:
     async def test_malformed_json(self, client: httpx.AsyncClient, database) -> None:
         response = await client.post(
-            "/probe/developers", content=b'{"email": "a@b.c", "name": ', headers={"content-type": "application/json"}
+            "/probe/developers",
+            content=b'{"email": "a@b.c", "name": ',
+            headers={"content-type": "application/json"},
         )
         assert_error(response, 400, "invalid_json")
 
@@ -127,9 +133,11 @@ class TestBadInput:
         assert_error(response, 415, "unsupported_media_type")
 
     async def test_schema_violation_names_the_fields(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/probe/developers", json={"email": "a@b.c", "name": "", "budget": "lots"})
+        response = await client.post(
+            "/probe/developers", json={"email": "a@b.c", "name": "", "budget": "lots"}
+        )
         body = assert_error(response, 422, "validation_failed")
-        fields = {detail["field"] for detail in body["error"]["details"]}  # type: ignore[index]
+        fields = {detail["field"] for detail in body["error"]["details"]}
         assert fields == {"name", "budget"}
 
     async def test_oversized_body_by_content_length(self, client: httpx.AsyncClient, database) -> None:
@@ -150,7 +158,9 @@ class TestBadInput:
         )
         assert_error(response, 413, "payload_too_large")
 
-    async def test_an_error_after_a_write_leaves_nothing_written(self, client: httpx.AsyncClient, database) -> None:
+    async def test_an_error_after_a_write_leaves_nothing_written(
+        self, client: httpx.AsyncClient, database
+    ) -> None:
         email = f"half-{uuid.uuid4().hex[:6]}@example.com"
         response = await client.post(
             "/probe/developers", json={"email": email, "name": "conflict-after-write", "budget": "1"}
@@ -158,7 +168,9 @@ class TestBadInput:
         assert_error(response, 409, "conflict")
         assert await count_developers(database, email) == 0
 
-    async def test_good_input_is_committed_with_exact_decimals(self, client: httpx.AsyncClient, database) -> None:
+    async def test_good_input_is_committed_with_exact_decimals(
+        self, client: httpx.AsyncClient, database
+    ) -> None:
         email = f"ok-{uuid.uuid4().hex[:6]}@example.com"
         response = await client.post(
             "/probe/developers", json={"email": email, "name": "fine", "budget": "0.1000000000000000055511"}

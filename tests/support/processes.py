@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -57,13 +58,13 @@ class LinkgateProcess:
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
-def wait_until(condition: Callable[[], bool], *, timeout_s: float, what: str, interval_s: float = 0.1) -> None:
+def wait_until(
+    condition: Callable[[], bool], *, timeout_s: float, what: str, interval_s: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if condition():
@@ -72,7 +73,9 @@ def wait_until(condition: Callable[[], bool], *, timeout_s: float, what: str, in
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
-def wait_for_http(url: str, *, timeout_s: float = 30, status: int = 200, process: LinkgateProcess | None = None) -> None:
+def wait_for_http(
+    url: str, *, timeout_s: float = 30, status: int = 200, process: LinkgateProcess | None = None
+) -> None:
     def answers() -> bool:
         if process is not None and process.process.poll() is not None:
             raise AssertionError(f"process exited early:\n{process.output()[-3000:]}")

@@ -51,7 +51,9 @@ class TestProductionRefusesUnsafeSecrets:
         assert not (tmp_path / "key").exists()
 
     def test_strong_settings_pass(self) -> None:
-        make(env="production", secret_key=STRONG_KEY, redis_url="redis://127.0.0.1:6379/0").check_production_ready()
+        make(
+            env="production", secret_key=STRONG_KEY, redis_url="redis://127.0.0.1:6379/0"
+        ).check_production_ready()
 
 
 class TestDevelopmentSecretKey:
@@ -78,12 +80,15 @@ class TestDefaults:
         assert settings.webhook_max_retries == 3
         assert settings.webhook_timeout_s == 10
         assert settings.max_body_bytes == 2 * 1024 * 1024
-        assert settings.is_embedded and settings.is_sqlite
+        assert settings.is_embedded
+        assert settings.is_sqlite
 
     def test_private_networks_allowed_only_in_development_by_default(self) -> None:
         assert make().webhook_allow_private_networks is True
         assert make(env="production").webhook_allow_private_networks is False
-        assert make(env="production", webhook_allow_private_networks=True).webhook_allow_private_networks is True
+        assert (
+            make(env="production", webhook_allow_private_networks=True).webhook_allow_private_networks is True
+        )
 
     def test_lease_must_outlive_a_webhook_attempt(self) -> None:
         with pytest.raises(ValidationError, match="LINKGATE_JOB_LEASE_S"):

@@ -1,0 +1,162 @@
+"""The unified schema on both dialects: migrations up and down without drift, exact money, aware times."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from gateway.db import Database, async_database_url
+from gateway.developers.service import developer_service
+from gateway.migrate import alembic_config, upgrade_to_head
+from gateway.models import Account, Base, EndUser, Institution, Link, Transaction
+from gateway.settings import Settings
+from tests.conftest import create_database, drop_database
+
+CUSTOMER_DATA_TABLES = {
+    "api_keys", "organizations", "end_users", "links", "link_sessions", "accounts", "account_numbers",
+    "account_owners", "transactions", "securities", "holdings", "investment_transactions", "webhook_events",
+    "webhook_deliveries", "webhook_attempts", "refresh_jobs",
+}  # fmt: skip
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/schema.db"
+        return
+    name = f"linkgate_schema_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    yield url
+    drop_database(name)
+
+
+def schema_drift(url: str) -> list[object]:
+    async def compare() -> list[object]:
+        engine = create_async_engine(async_database_url(url))
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: compare_metadata(
+                        MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(compare())
+
+
+def table_names(url: str) -> set[str]:
+    async def names() -> set[str]:
+        engine = create_async_engine(async_database_url(url))
+        try:
+            async with engine.connect() as connection:
+                return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(names())
+
+
+class TestMigrations:
+    def test_upgrade_matches_the_models_and_downgrade_undoes_it(self, empty_database_url: str) -> None:
+        upgrade_to_head(empty_database_url)
+        assert schema_drift(empty_database_url) == []
+        assert set(Base.metadata.tables) <= table_names(empty_database_url)
+
+        command.downgrade(alembic_config(empty_database_url), "base")
+        assert table_names(empty_database_url) <= {"alembic_version"}
+
+        upgrade_to_head(empty_database_url)
+        upgrade_to_head(empty_database_url)  # running it again is a no-op
+        assert schema_drift(empty_database_url) == []
+
+    def test_every_customer_data_table_carries_app_id(self) -> None:
+        for name in CUSTOMER_DATA_TABLES:
+            table = Base.metadata.tables[name]
+            assert "app_id" in table.c, name
+            assert not table.c["app_id"].nullable, name
+            assert any(fk.column.table.name == "apps" for fk in table.c["app_id"].foreign_keys), name
+
+
+async def write_and_read_transaction(database: Database, master_key: str) -> tuple[Transaction, Account]:
+    async with database.unit_of_work() as session:
+        boot = await developer_service.bootstrap(
+            session, email=f"m-{uuid.uuid4().hex[:6]}@x.io", master_key=master_key
+        )
+        institution = await session.get(Institution, "ins_schema_test")
+        if institution is None:
+            session.add(
+                Institution(id="ins_schema_test", provider="sandbox", provider_institution_id="x", name="X")
+            )
+        user = EndUser(app_id=boot.app_id, guid=f"USR-{uuid.uuid4().hex}")
+        session.add(user)
+        await session.flush()
+        link = Link(
+            app_id=boot.app_id, end_user_id=user.id, institution_id="ins_schema_test", provider="sandbox"
+        )
+        session.add(link)
+        await session.flush()
+        account = Account(
+            app_id=boot.app_id, link_id=link.id, provider_account_id="acc-1", name="Checking",
+            type="depository",
+            balance_current=Decimal("123456789012345.6789"), balance_available=Decimal("-0.0001"),
+        )  # fmt: skip
+        session.add(account)
+        await session.flush()
+        session.add(
+            Transaction(
+                app_id=boot.app_id, link_id=link.id, account_id=account.id, provider_transaction_id="t-1",
+                amount=Decimal("0.10"), direction="debit", description="Coffee", date=dt.date(2026, 11, 20),
+                datetime=dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+                change_seq=1, change_kind="created",
+            )
+        )  # fmt: skip
+        transaction_id, account_id = link.id, account.id
+    async with database.unit_of_work() as session:
+        txn = (
+            await session.execute(select(Transaction).where(Transaction.link_id == transaction_id))
+        ).scalar_one()
+        acct = (await session.execute(select(Account).where(Account.id == account_id))).scalar_one()
+        return txn, acct
+
+
+class TestValuesSurviveExactly:
+    def test_money_is_decimal_and_times_are_utc_aware(self, empty_database_url: str) -> None:
+        upgrade_to_head(empty_database_url)
+        settings = Settings(database_url=empty_database_url, secret_key="s" * 48)
+
+        async def run() -> tuple[Transaction, Account]:
+            database = Database.from_settings(settings)
+            try:
+                return await write_and_read_transaction(database, settings.master_key())
+            finally:
+                await database.dispose()
+
+        txn, account = asyncio.run(run())
+        assert account.balance_current == Decimal("123456789012345.6789")
+        assert account.balance_available == Decimal("-0.0001")
+        assert isinstance(txn.amount, Decimal)
+        assert txn.amount == Decimal("0.10")
+        assert txn.datetime == dt.datetime(2026, 11, 20, 14, 30, tzinfo=dt.UTC)
+        assert txn.datetime.tzinfo is not None
+        assert txn.created_at.tzinfo is not None
+
+    def test_floats_and_naive_datetimes_are_refused(self) -> None:
+        from gateway.models.base import Money, UTCDateTime
+
+        with pytest.raises(TypeError, match="Decimal"):
+            Money().process_bind_param(0.1, None)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="naive"):
+            UTCDateTime().process_bind_param(dt.datetime(2026, 1, 1), None)  # type: ignore[arg-type]
