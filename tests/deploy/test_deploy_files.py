@@ -122,13 +122,15 @@ def test_readme_quick_start_has_exactly_two_commands_that_exist() -> None:
     assert commands == ["./scripts/serve", "./scripts/test"]
     for command in commands:
         script = ROOT / shlex.split(command)[0]
-        assert script.exists() and script.stat().st_mode & 0o111, command
+        assert script.exists(), command
+        assert script.stat().st_mode & 0o111, f"{command} is not executable"
 
 
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "./scripts/test" in ci
-    assert "ruff check" in ci and "mypy" in ci
+    assert "ruff check" in ci
+    assert "mypy" in ci
 
 
 def test_readme_documents_every_setting() -> None:
