@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.db import TaskRequest, enqueue_after_commit
+from gateway.db import Database, TaskRequest, enqueue_after_commit
 from gateway.models.base import utcnow
 from gateway.settings import Settings
 
@@ -150,7 +150,7 @@ Perform = Callable[[uuid.UUID, int], Awaitable[Outcome]]
 
 
 async def run_durable(
-    database: Any, kind: DurableKind, row_id: uuid.UUID, settings: Settings, perform: Perform
+    database: Database, kind: DurableKind, row_id: uuid.UUID, settings: Settings, perform: Perform
 ) -> Outcome | None:
     """Claim, perform outside any transaction, finish. None when the row was not ours to run."""
     async with database.unit_of_work() as session:

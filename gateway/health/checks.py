@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -31,16 +32,12 @@ class RedisProbe:
 class EmbeddedWorkerProbe:
     """Embedded mode: the broker lives in this process; ready while its worker thread runs."""
 
-    def __init__(self, is_alive: WorkerLiveness) -> None:
+    def __init__(self, is_alive: Callable[[], bool]) -> None:
         self._is_alive = is_alive
 
     async def ping(self) -> None:
         if not self._is_alive():
             raise RuntimeError("the embedded worker is not running")
-
-
-class WorkerLiveness(Protocol):
-    def __call__(self) -> bool: ...
 
 
 async def check_database(database: Database, timeout_s: float) -> None:

@@ -52,16 +52,5 @@ class WebhookDeliveryRepository:
             )
         await session.flush()
 
-    async def list_attempts(self, session: AsyncSession, delivery_id: uuid.UUID) -> list[WebhookAttempt]:
-        result = await session.execute(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id == delivery_id)
-            .order_by(WebhookAttempt.attempt_number)
-        )
-        return list(result.scalars().all())
-
-    async def get(self, session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDelivery | None:
-        return await session.get(WebhookDelivery, delivery_id)
-
 
 webhook_delivery_repository = WebhookDeliveryRepository()

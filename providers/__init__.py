@@ -1,0 +1,1 @@
+"""Upstream adapters: each provider (sandbox, plaid, mx, yodlee) normalises into the unified schema."""
