@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,19 @@ def embedded_env() -> dict[str, str]:
     return env
 
 
+@contextmanager
+def embedded_server(workdir: Path, log: Path) -> Iterator[tuple[LinkgateProcess, str]]:
+    """`linkgate serve` as a new user runs it, until it is ready; stopped on exit."""
+    port = free_port()
+    server = LinkgateProcess(["serve", "--port", str(port)], embedded_env(), workdir, log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base_url}/readyz", process=server)
+        yield server, base_url
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     path = tmp_path / "fresh"
@@ -43,16 +57,9 @@ class TestEmbeddedMode:
     def test_first_start_bootstraps_prints_credentials_once_and_serves(
         self, workdir: Path, logs_dir: Path
     ) -> None:
-        port = free_port()
-        server = LinkgateProcess(
-            ["serve", "--port", str(port)], embedded_env(), workdir, logs_dir / "serve-1.log"
-        )
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/readyz", process=server)
-            ready = httpx.get(f"http://127.0.0.1:{port}/readyz").json()
+        with embedded_server(workdir, logs_dir / "serve-1.log") as (server, base_url):
+            ready = httpx.get(f"{base_url}/readyz").json()
             assert ready == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
-        finally:
-            server.stop()
         output = server.output()
         credentials = _printed_credentials(output)
         assert set(credentials) == {"developer_id", "app_id", "client_id", "client_secret"}
@@ -60,24 +67,14 @@ class TestEmbeddedMode:
         assert (workdir / "linkgate.db.secret").exists()
         assert credentials["client_secret"] not in (workdir / "linkgate.db").read_bytes().decode("latin-1")
 
-        again = LinkgateProcess(
-            ["serve", "--port", str(port)], embedded_env(), workdir, logs_dir / "serve-2.log"
-        )
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/healthz", process=again)
-        finally:
-            again.stop()
+        with embedded_server(workdir, logs_dir / "serve-2.log") as (again, base_url):
+            assert httpx.get(f"{base_url}/healthz").status_code == 200
         assert "client_secret" not in again.output()
 
     def test_in_process_worker_and_scheduler_deliver_committed_work(
         self, workdir: Path, logs_dir: Path
     ) -> None:
-        port = free_port()
-        server = LinkgateProcess(
-            ["serve", "--port", str(port)], embedded_env(), workdir, logs_dir / "serve.log"
-        )
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/readyz", process=server)
+        with embedded_server(workdir, logs_dir / "serve.log") as (server, _):
             app_id = uuid.UUID(_printed_credentials(server.output())["app_id"])
             with WebhookReceiver() as receiver:
                 # Written by another process, so only the embedded sweeper can find it: no task was sent.
@@ -87,8 +84,6 @@ class TestEmbeddedMode:
                 )
             status = asyncio.run(_delivery_status(workdir / "linkgate.db", delivery_id))
             assert status == "succeeded"
-        finally:
-            server.stop()
 
     def test_workers_flag_needs_redis(self, workdir: Path, logs_dir: Path) -> None:
         server = LinkgateProcess(["serve", "--workers", "2"], embedded_env(), workdir, logs_dir / "serve.log")
