@@ -7,6 +7,7 @@ Create Date: 2026-11-21 07:17:41.173117
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,7 +29,7 @@ def quantity() -> sa.types.TypeEngine[Decimal]:
     return sa.Numeric(28, 10).with_variant(sa.String(30), "sqlite")
 
 
-def json() -> sa.types.TypeEngine[object]:
+def json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
