@@ -15,7 +15,7 @@ BEAT_MAX_LOOP_INTERVAL_S = 5.0
 
 
 def create_celery(settings: Settings) -> Celery:
-    app = Celery("linkgate", broker=settings.redis_url or "memory://", include=TASK_MODULES)
+    app = Celery("linkgate", broker=settings.redis_url or "memory://localhost//", include=TASK_MODULES)
     app.conf.update(
         task_acks_late=True,
         # A killed worker's task is not redelivered by Celery: the sweeper finds its expired lease instead.
