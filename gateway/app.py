@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from gateway import __version__
+from gateway.auth.authenticator import Authenticator
+from gateway.auth.client_address import parse_networks
 from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers, install_exception_handlers
 from gateway.health.checks import BrokerProbe, RedisProbe
 from gateway.health.endpoints import router as health_router
 from gateway.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, UnhandledErrorMiddleware
+from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
 from workers.enqueue import send_task_request
@@ -32,18 +36,24 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database.from_settings(settings, task_sender=send_task_request)
-        probe = broker_probe
-        owned_probe = None
-        if probe is None and settings.redis_url is not None:
-            probe = owned_probe = RedisProbe(settings.redis_url, settings.readiness_timeout_s)
+        redis = _redis_client(settings)
+        probe = broker_probe or (RedisProbe(redis) if redis is not None else None)
+        auth = Authenticator(settings, database)
+        await auth.start()
         app.state.linkgate = AppState(
-            settings=settings, database=database, broker_probe=probe, error_renderers=renderers
+            settings=settings,
+            database=database,
+            broker_probe=probe,
+            error_renderers=renderers,
+            auth=auth,
+            rate_limiter=RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter(),
+            trusted_proxies=parse_networks(settings.trusted_proxies),
         )
         try:
             yield
         finally:
-            if owned_probe is not None:
-                await owned_probe.close()
+            if redis is not None:
+                await redis.aclose()
             await database.dispose()
 
     app = FastAPI(title="Linkgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -56,3 +66,10 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     app.add_middleware(UnhandledErrorMiddleware, render_error=renderers.respond)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _redis_client(settings: Settings) -> aioredis.Redis | None:
+    if settings.redis_url is None:
+        return None
+    timeout = settings.readiness_timeout_s
+    return aioredis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)

@@ -119,3 +119,33 @@ class HttpStatusError(GatewayError):
     def __init__(self, status_code: int, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message, headers=headers)
         self.status_code = status_code
+
+
+class InvalidToken(Unauthenticated):
+    code = "invalid_token"
+    default_message = "The access token is invalid."
+
+
+class ExpiredToken(Unauthenticated):
+    code = "expired_token"
+    default_message = "The access token has expired; request a new one."
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "invalid_credentials"
+    default_message = "The credentials are not valid."
+
+
+class WrongTokenKind(Forbidden):
+    code = "wrong_token_kind"
+    default_message = "This kind of token may not be used on this route."
+
+
+class InsufficientScope(Forbidden):
+    code = "insufficient_scope"
+    default_message = "The API key behind this token lacks the scope this route needs."
+
+
+class IpNotAllowed(Forbidden):
+    code = "ip_not_allowed"
+    default_message = "Calls from this address are not in the app's IP allow-list."

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_FILE = "linkgate.db"
 SECRET_KEY_FILE_SUFFIX = ".secret"
@@ -44,6 +46,12 @@ class Settings(BaseSettings):
     )
     secret_key_file: Path | None = None
     token_audience: str = "linkgate"
+    auth_cache_ttl_s: float = Field(default=30.0, ge=0, le=60)
+    dashboard_session_ttl_s: int = Field(default=12 * 3600, gt=0)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    login_max_attempts_per_email: int = Field(default=10, ge=1)
+    login_max_attempts_per_address: int = Field(default=50, ge=1)
+    login_window_s: int = Field(default=900, gt=0)
 
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
@@ -61,6 +69,20 @@ class Settings(BaseSettings):
     embedded_worker_threads: int = Field(default=2, ge=1)
     bootstrap_email: str = "sandbox@linkgate.local"
     log_level: str = "INFO"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # raises ValueError naming the entry
+        return value
 
     @model_validator(mode="after")
     def _default_private_network_policy(self) -> Settings:

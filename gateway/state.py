@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from gateway.auth.authenticator import Authenticator
+from gateway.auth.client_address import IPNetwork
 from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers
 from gateway.health.checks import BrokerProbe
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 
 
@@ -18,6 +21,9 @@ class AppState:
     database: Database
     broker_probe: BrokerProbe | None
     error_renderers: ErrorRenderers
+    auth: Authenticator
+    rate_limiter: RateLimiter
+    trusted_proxies: tuple[IPNetwork, ...]
 
 
 def get_app_state(request: Request) -> AppState:

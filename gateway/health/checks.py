@@ -19,14 +19,11 @@ class BrokerProbe(Protocol):
 
 
 class RedisProbe:
-    def __init__(self, url: str, timeout_s: float) -> None:
-        self._client = aioredis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
 
     async def ping(self) -> None:
         await self._client.ping()
-
-    async def close(self) -> None:
-        await self._client.aclose()
 
 
 class EmbeddedWorkerProbe:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gateway.models.base import Base, IdMixin, JSONType, TenantMixin, TimestampMixin, UTCDateTime
 
 DEFAULT_ORGANIZATION_KEY = "default"
+DEFAULT_CONFIGURATION_NAME = "My developer configuration"
 
 
 class Developer(IdMixin, TimestampMixin, Base):
@@ -39,10 +40,11 @@ class AppConfiguration(TimestampMixin, Base):
     app_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
     )
+    name: Mapped[str] = mapped_column(String(200), default=DEFAULT_CONFIGURATION_NAME, nullable=False)
     user_id_field: Mapped[str] = mapped_column(String(8), default="guid", nullable=False)
     webhook_uri: Mapped[str | None] = mapped_column(String(2048))
     webhook_format: Mapped[str] = mapped_column(String(16), default="moneykit", nullable=False)
-    date_format: Mapped[str] = mapped_column(String(32), default="YYYY-MM-DD", nullable=False)
+    date_format: Mapped[str] = mapped_column(String(32), default="ISO", nullable=False)
     ip_allow_list: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     previous_webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)

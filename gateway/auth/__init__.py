@@ -1,0 +1,1 @@
+"""Credentials, tokens and principals: who is calling, for which app, user or link, with what rights."""
