@@ -66,9 +66,8 @@ def require_app(
         else:
             raise Unauthenticated("Unsupported Authorization scheme.", headers=BEARER_CHALLENGE)
         if principal.kind not in allowed:
-            raise WrongTokenKind(
-                f"This route takes {' or '.join(sorted(k.value for k in allowed))} tokens, not {principal.kind.value}."
-            )
+            accepted = " or ".join(sorted(kind.value for kind in allowed))
+            raise WrongTokenKind(f"This route takes {accepted} tokens, not {principal.kind.value}.")
         if scope is not None and scope not in principal.scopes:
             raise InsufficientScope(f"This route needs the {scope!r} scope.")
         address = client_address(request, state.trusted_proxies)
