@@ -11,6 +11,11 @@ from fastapi import FastAPI
 from gateway import __version__
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.client_address import parse_networks
+from gateway.collections.dashboard.endpoints import router as dashboard_router
+from gateway.collections.developer.endpoints import router as developer_router
+from gateway.collections.oauth.endpoints import router as oauth_router
+from gateway.collections.oauth.errors import render_oauth_error
+from gateway.collections.webhooks.endpoints import router as webhooks_router
 from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers, install_exception_handlers
 from gateway.health.checks import BrokerProbe, RedisProbe
@@ -58,7 +63,9 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
 
     app = FastAPI(title="Linkgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     install_exception_handlers(app, renderers)
-    app.include_router(health_router)
+    renderers.register("/oauth", render_oauth_error)
+    for router in (health_router, oauth_router, dashboard_router, developer_router, webhooks_router):
+        app.include_router(router)
     # Outermost first: the request id must wrap everything, including 413s from the size limit.
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond

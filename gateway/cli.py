@@ -54,7 +54,8 @@ def serve(host: str, port: int, workers: int) -> None:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # Forwarded headers are interpreted by Linkgate itself, only from LINKGATE_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 
@@ -74,7 +75,13 @@ def _serve_embedded(settings: Settings, host: str, port: int) -> None:
     try:
         app = create_app(settings, broker_probe=EmbeddedWorkerProbe(worker.is_alive))
         uvicorn.run(
-            app, host=host, port=port, loop="uvloop", http="httptools", log_level=settings.log_level.lower()
+            app,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            log_level=settings.log_level.lower(),
+            proxy_headers=False,
         )
     finally:
         worker.stop()
@@ -144,6 +151,39 @@ def bootstrap(as_json: bool, email: str | None) -> None:
         click.echo(json.dumps(result))
     else:
         click.echo(_credentials_banner(result))
+
+
+@main.group()
+def keys() -> None:
+    """Token signing keys."""
+
+
+@keys.command()
+def rotate() -> None:
+    """Add a new signing key. Earlier keys keep verifying (and stay in the JWKS) until their tokens expire."""
+    from gateway.migrate import upgrade_to_head
+
+    settings = _settings()
+    if settings.is_sqlite:
+        upgrade_to_head(settings.database_url)
+    kid = asyncio.run(_rotate(settings))
+    click.echo(f"new signing key {kid} is active; API processes pick it up within a minute")
+
+
+async def _rotate(settings: Settings) -> str:
+    from gateway.auth.signing_keys import rotate_signing_key
+    from gateway.auth.tokens import LONGEST_API_TOKEN_S
+    from gateway.crypto import SecretBox
+    from gateway.db import Database
+
+    database = Database.from_settings(settings)
+    try:
+        async with database.unit_of_work() as session:
+            return await rotate_signing_key(
+                session, SecretBox(settings.master_key()), longest_token_s=LONGEST_API_TOKEN_S
+            )
+    finally:
+        await database.dispose()
 
 
 async def _bootstrap(settings: Settings, email: str) -> dict[str, str | bool]:

@@ -33,10 +33,12 @@ class GatewayError(Exception):
         *,
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        documentation_url: str | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.details = details or []
         self.headers = headers or {}
+        self.documentation_url = documentation_url
         super().__init__(self.message)
 
 

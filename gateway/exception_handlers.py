@@ -35,15 +35,15 @@ JSON_MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "mu
 
 
 def render_default_error(error: GatewayError, request_id: str) -> Response:
-    body = {
-        "error": {
-            "code": error.code,
-            "status": error.status_code,
-            "message": error.message,
-            "details": error.details,
-        },
-        "request_id": request_id,
+    payload: dict[str, Any] = {
+        "code": error.code,
+        "status": error.status_code,
+        "message": error.message,
+        "details": error.details,
     }
+    if error.documentation_url is not None:
+        payload["documentation_url"] = error.documentation_url
+    body = {"error": payload, "request_id": request_id}
     return Response(
         orjson.dumps(body),
         status_code=error.status_code,

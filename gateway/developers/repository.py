@@ -1,16 +1,38 @@
-"""SQL for developers, their apps, app configuration, organizations and API keys."""
+"""SQL for developers, apps, API keys, organizations and app configuration.
+
+Dashboard reads start from `_apps_of(developer_id)`; app-level reads start from the app id of the
+authenticated principal. Another developer's or app's rows are therefore simply not found.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.models.base import utcnow
 from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, Organization
+
+Row = Developer | App | AppConfiguration | Organization | ApiKey
+
+
+def _apps_of(developer_id: uuid.UUID) -> Select[App]:
+    return select(App).where(App.developer_id == developer_id)
+
+
+def _owned_app_ids(developer_id: uuid.UUID) -> Select[uuid.UUID]:
+    return select(App.id).where(App.developer_id == developer_id)
 
 
 class DeveloperRepository:
+    async def add(self, session: AsyncSession, *rows: Row) -> None:
+        for row in rows:
+            session.add(row)
+            # Parents first: flushing each keeps foreign keys satisfied without relationship() wiring.
+            await session.flush()
+
     async def any_exists(self, session: AsyncSession) -> bool:
         return bool((await session.execute(select(exists().where(Developer.id.is_not(None))))).scalar())
 
@@ -18,22 +40,84 @@ class DeveloperRepository:
         result = await session.execute(select(Developer).where(Developer.email == email))
         return result.scalar_one_or_none()
 
-    async def first_app(self, session: AsyncSession, developer_id: uuid.UUID, mode: str) -> App | None:
-        result = await session.execute(
-            select(App)
-            .where(App.developer_id == developer_id, App.mode == mode)
-            .order_by(App.created_at)
-            .limit(1)
-        )
-        return result.scalar_one_or_none()
+    # Apps (dashboard scope) ------------------------------------------------------------------
 
-    async def add(
-        self, session: AsyncSession, *rows: Developer | App | AppConfiguration | Organization | ApiKey
-    ) -> None:
-        for row in rows:
-            session.add(row)
-            # Parents first: flushing each keeps foreign keys satisfied without relationship() wiring.
-            await session.flush()
+    async def first_app(self, session: AsyncSession, developer_id: uuid.UUID, mode: str) -> App | None:
+        statement = _apps_of(developer_id).where(App.mode == mode).order_by(App.created_at).limit(1)
+        return (await session.execute(statement)).scalar_one_or_none()
+
+    async def list_apps(
+        self, session: AsyncSession, developer_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[Sequence[App], int]:
+        statement = _apps_of(developer_id)
+        total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+        rows = (
+            await session.execute(statement.order_by(App.created_at, App.id).offset(offset).limit(limit))
+        ).scalars()
+        return rows.all(), int(total)
+
+    async def get_app(self, session: AsyncSession, developer_id: uuid.UUID, app_id: uuid.UUID) -> App | None:
+        return (await session.execute(_apps_of(developer_id).where(App.id == app_id))).scalar_one_or_none()
+
+    # API keys (dashboard scope) --------------------------------------------------------------
+
+    async def list_keys(
+        self, session: AsyncSession, developer_id: uuid.UUID, app_id: uuid.UUID
+    ) -> Sequence[ApiKey]:
+        statement = (
+            select(ApiKey)
+            .where(ApiKey.app_id == app_id, ApiKey.app_id.in_(_owned_app_ids(developer_id)))
+            .order_by(ApiKey.created_at, ApiKey.id)
+        )
+        return (await session.execute(statement)).scalars().all()
+
+    async def revoke_key(
+        self, session: AsyncSession, developer_id: uuid.UUID, app_id: uuid.UUID, client_id: str
+    ) -> bool:
+        """Revoke a live key; False when there is no such key of this developer's app."""
+        statement = (
+            update(ApiKey)
+            .where(
+                ApiKey.client_id == client_id,
+                ApiKey.app_id == app_id,
+                ApiKey.app_id.in_(_owned_app_ids(developer_id)),
+                ApiKey.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+            .returning(ApiKey.id)
+        )
+        return (await session.execute(statement)).first() is not None
+
+    # Organizations ---------------------------------------------------------------------------
+
+    async def list_organizations(self, session: AsyncSession, app_id: uuid.UUID) -> Sequence[Organization]:
+        statement = (
+            select(Organization).where(Organization.app_id == app_id).order_by(Organization.created_at)
+        )
+        return (await session.execute(statement)).scalars().all()
+
+    async def get_organization(
+        self, session: AsyncSession, app_id: uuid.UUID, key: str
+    ) -> Organization | None:
+        statement = select(Organization).where(Organization.app_id == app_id, Organization.key == key)
+        return (await session.execute(statement)).scalar_one_or_none()
+
+    async def delete_organization(self, session: AsyncSession, app_id: uuid.UUID, key: str) -> bool:
+        statement = (
+            delete(Organization)
+            .where(Organization.app_id == app_id, Organization.key == key)
+            .returning(Organization.id)
+        )
+        return (await session.execute(statement)).first() is not None
+
+    # Configuration (app scope) ---------------------------------------------------------------
+
+    async def get_configuration(self, session: AsyncSession, app_id: uuid.UUID) -> AppConfiguration:
+        statement = select(AppConfiguration).where(AppConfiguration.app_id == app_id)
+        return (await session.execute(statement)).scalar_one()
+
+    async def get_app_by_id(self, session: AsyncSession, app_id: uuid.UUID) -> App:
+        return (await session.execute(select(App).where(App.id == app_id))).scalar_one()
 
 
 developer_repository = DeveloperRepository()

@@ -1,36 +1,25 @@
-"""Developer platform rules: apps are created with their configuration and default organization."""
+"""Developer accounts and apps: signup, login, apps with their configuration and default organization."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.crypto import generate_api_secret, hash_api_secret
+from gateway.auth.passwords import hash_password, verify_password
+from gateway.developers.api_keys import api_key_service
 from gateway.developers.repository import developer_repository
-from gateway.models.developer import (
-    DEFAULT_ORGANIZATION_KEY,
-    ApiKey,
-    App,
-    AppConfiguration,
-    Developer,
-    Organization,
-)
+from gateway.errors import Conflict, InvalidCredentials, NotFound, RateLimited
+from gateway.models.developer import DEFAULT_ORGANIZATION_KEY, App, AppConfiguration, Developer, Organization
+from gateway.ratelimit import RateLimiter
+from gateway.settings import Settings
 
 APP_MODES = ("sandbox", "live")
 BOOTSTRAP_APP_NAME = "Sandbox"
 BOOTSTRAP_KEY_NAME = "bootstrap"
-
-
-@dataclass(frozen=True)
-class IssuedApiKey:
-    """A key as shown once at creation: the only time the secret exists outside the caller."""
-
-    client_id: str
-    client_secret: str
-    row: ApiKey
 
 
 @dataclass(frozen=True)
@@ -51,12 +40,54 @@ class BootstrapResult:
         }
 
 
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
 class DeveloperService:
     async def create_developer(
         self, session: AsyncSession, *, email: str, name: str, password_hash: str | None = None
     ) -> Developer:
-        developer = Developer(email=email.strip().lower(), name=name, password_hash=password_hash)
-        await developer_repository.add(session, developer)
+        developer = Developer(email=normalise_email(email), name=name, password_hash=password_hash)
+        try:
+            async with session.begin_nested():
+                await developer_repository.add(session, developer)
+        except IntegrityError as exc:
+            raise Conflict("An account with this email already exists.") from exc
+        return developer
+
+    async def signup(self, session: AsyncSession, *, email: str, password: str, name: str) -> Developer:
+        return await self.create_developer(
+            session, email=email, name=name, password_hash=await hash_password(password)
+        )
+
+    async def login(
+        self,
+        session: AsyncSession,
+        limiter: RateLimiter,
+        settings: Settings,
+        *,
+        email: str,
+        password: str,
+        client_address: str,
+    ) -> Developer:
+        """The developer these credentials belong to; rate limited per email and per address."""
+        email = normalise_email(email)
+        window = settings.login_window_s
+        for key, limit in (
+            (f"login:email:{email}", settings.login_max_attempts_per_email),
+            (f"login:address:{client_address}", settings.login_max_attempts_per_address),
+        ):
+            verdict = await limiter.hit(key, limit=limit, window_s=window)
+            if not verdict.allowed:
+                raise RateLimited(
+                    "Too many login attempts; try again later.",
+                    headers={"Retry-After": str(verdict.retry_after_s)},
+                )
+        developer = await developer_repository.get_by_email(session, email)
+        stored = developer.password_hash if developer is not None else None
+        if not await verify_password(password, stored) or developer is None:
+            raise InvalidCredentials("The email or password is not correct.")
         return developer
 
     async def create_app(
@@ -74,26 +105,16 @@ class DeveloperService:
         )
         return app
 
-    async def issue_api_key(
-        self,
-        session: AsyncSession,
-        *,
-        app_id: uuid.UUID,
-        name: str,
-        master_key: str,
-        scopes: list[str] | None = None,
-    ) -> IssuedApiKey:
-        client_id = secrets.token_hex(12)
-        client_secret = generate_api_secret()
-        key = ApiKey(
-            app_id=app_id,
-            client_id=client_id,
-            secret_hash=hash_api_secret(master_key, client_secret),
-            name=name,
-            scopes=scopes or [],
-        )
-        await developer_repository.add(session, key)
-        return IssuedApiKey(client_id=client_id, client_secret=client_secret, row=key)
+    async def list_apps(
+        self, session: AsyncSession, developer_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[Sequence[App], int]:
+        return await developer_repository.list_apps(session, developer_id, offset=offset, limit=limit)
+
+    async def get_app(self, session: AsyncSession, developer_id: uuid.UUID, app_id: uuid.UUID) -> App:
+        app = await developer_repository.get_app(session, developer_id, app_id)
+        if app is None:
+            raise NotFound("No such app.")
+        return app
 
     async def bootstrap(self, session: AsyncSession, *, email: str, master_key: str) -> BootstrapResult:
         """Create (or find, by email) a developer with a sandbox app, and issue a new API key for it.
@@ -101,7 +122,7 @@ class DeveloperService:
         Secrets are stored only as HMACs, so a repeated bootstrap cannot show an earlier secret
         again: it returns the same developer and app with a freshly issued key.
         """
-        developer = await developer_repository.get_by_email(session, email.strip().lower())
+        developer = await developer_repository.get_by_email(session, normalise_email(email))
         created = developer is None
         if developer is None:
             developer = await self.create_developer(session, email=email, name="Sandbox developer")
@@ -110,7 +131,9 @@ class DeveloperService:
             app = await self.create_app(
                 session, developer_id=developer.id, name=BOOTSTRAP_APP_NAME, mode="sandbox"
             )
-        key = await self.issue_api_key(session, app_id=app.id, name=BOOTSTRAP_KEY_NAME, master_key=master_key)
+        key = await api_key_service.issue(
+            session, app_id=app.id, name=BOOTSTRAP_KEY_NAME, master_key=master_key
+        )
         return BootstrapResult(developer.id, app.id, key.client_id, key.client_secret, created)
 
     async def has_developers(self, session: AsyncSession) -> bool:

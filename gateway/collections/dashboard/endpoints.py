@@ -1,0 +1,167 @@
+"""`/v1/dashboard`: developer accounts, apps, API keys and organizations (dashboard sessions only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from gateway.auth.client_address import client_address
+from gateway.auth.dependencies import Developer
+from gateway.collections.ids import parse_id
+from gateway.dependencies import DbSession
+from gateway.developers.api_keys import api_key_service
+from gateway.developers.organizations import organization_service
+from gateway.developers.schemas import (
+    AppCreate,
+    AppList,
+    AppOut,
+    KeyCreate,
+    KeyCreated,
+    KeyList,
+    KeyOut,
+    LoginRequest,
+    OrganizationCreate,
+    OrganizationList,
+    OrganizationOut,
+    SessionToken,
+    SignupRequest,
+    SignupResponse,
+)
+from gateway.developers.service import developer_service
+from gateway.models.developer import ApiKey, App, Organization
+from gateway.pagination import Page
+from gateway.state import get_app_state
+
+router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
+
+
+def _app_out(app: App) -> AppOut:
+    return AppOut(app_id=app.id, name=app.name, mode=app.mode, created_at=app.created_at)
+
+
+def _key_out(key: ApiKey) -> KeyOut:
+    return KeyOut(
+        client_id=key.client_id,
+        name=key.name,
+        scopes=key.scopes,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+def _organization_out(organization: Organization) -> OrganizationOut:
+    return OrganizationOut(id=organization.key, name=organization.name, created_at=organization.created_at)
+
+
+@router.post("/signup", status_code=201, response_model=SignupResponse)
+async def signup(body: SignupRequest, session: DbSession) -> SignupResponse:
+    """Create a developer account. Passwords are stored as argon2id hashes."""
+    developer = await developer_service.signup(
+        session, email=body.email, password=body.password, name=body.name
+    )
+    return SignupResponse(developer_id=developer.id, email=developer.email, name=developer.name)
+
+
+@router.post("/login", response_model=SessionToken)
+async def login(body: LoginRequest, request: Request, response: Response, session: DbSession) -> SessionToken:
+    """Exchange email and password for a dashboard session token (usable only on `/v1/dashboard`)."""
+    state = get_app_state(request)
+    address = client_address(request, state.trusted_proxies)
+    developer = await developer_service.login(
+        session,
+        state.rate_limiter,
+        state.settings,
+        email=body.email,
+        password=body.password,
+        client_address=str(address),
+    )
+    token, expires_in = await state.auth.issue_dashboard_session(developer.id)
+    response.headers["Cache-Control"] = "no-store"
+    return SessionToken(token=token, expires_in=expires_in)
+
+
+@router.post("/apps", status_code=201, response_model=AppOut)
+async def create_app(body: AppCreate, developer: Developer, session: DbSession) -> AppOut:
+    """Create an app. Its mode (`sandbox` or `live`) is fixed for life."""
+    app = await developer_service.create_app(
+        session, developer_id=developer.developer_id, name=body.name, mode=body.mode
+    )
+    return _app_out(app)
+
+
+@router.get("/apps", response_model=AppList)
+async def list_apps(developer: Developer, session: DbSession, page: Page) -> AppList:
+    """The developer's apps, oldest first."""
+    apps, total = await developer_service.list_apps(
+        session, developer.developer_id, offset=page.offset, limit=page.per_page
+    )
+    return AppList(apps=[_app_out(app) for app in apps], pagination=page.describe(total))
+
+
+@router.get("/apps/{app_id}", response_model=AppOut)
+async def get_app(app_id: str, developer: Developer, session: DbSession) -> AppOut:
+    return _app_out(await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app")))
+
+
+@router.post("/apps/{app_id}/keys", status_code=201, response_model=KeyCreated)
+async def create_key(
+    app_id: str, body: KeyCreate, request: Request, developer: Developer, session: DbSession
+) -> KeyCreated:
+    """Issue an API key. The secret appears in this response only; keep several keys to rotate."""
+    app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
+    issued = await api_key_service.issue(
+        session,
+        app_id=app.id,
+        name=body.name,
+        master_key=get_app_state(request).auth.master_key,
+        scopes=[scope.value for scope in body.scopes] if body.scopes else None,
+    )
+    return KeyCreated(
+        client_id=issued.client_id,
+        client_secret=issued.client_secret,
+        name=issued.row.name,
+        scopes=issued.row.scopes,
+        created_at=issued.row.created_at,
+    )
+
+
+@router.get("/apps/{app_id}/keys", response_model=KeyList)
+async def list_keys(app_id: str, developer: Developer, session: DbSession) -> KeyList:
+    """The app's API keys, revoked ones included; secrets are never shown again."""
+    app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
+    keys = await api_key_service.list(session, developer.developer_id, app.id)
+    return KeyList(keys=[_key_out(key) for key in keys])
+
+
+@router.delete("/apps/{app_id}/keys/{client_id}", status_code=204)
+async def revoke_key(
+    app_id: str, client_id: str, request: Request, developer: Developer, session: DbSession
+) -> None:
+    """Revoke a key: it and every token minted from it stop working within a minute."""
+    await api_key_service.revoke(session, developer.developer_id, parse_id(app_id, "app"), client_id)
+    get_app_state(request).auth.forget_clients()
+
+
+@router.post("/apps/{app_id}/organizations", status_code=201, response_model=OrganizationOut)
+async def create_organization(
+    app_id: str, body: OrganizationCreate, developer: Developer, session: DbSession
+) -> OrganizationOut:
+    """Let the app see an organization; item and user tokens may then name it."""
+    app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
+    organization = await organization_service.create(session, app_id=app.id, key=body.id, name=body.name)
+    return _organization_out(organization)
+
+
+@router.get("/apps/{app_id}/organizations", response_model=OrganizationList)
+async def list_organizations(app_id: str, developer: Developer, session: DbSession) -> OrganizationList:
+    app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
+    organizations = await organization_service.list(session, app.id)
+    return OrganizationList(organizations=[_organization_out(o) for o in organizations])
+
+
+@router.delete("/apps/{app_id}/organizations/{organization_id}", status_code=204)
+async def delete_organization(
+    app_id: str, organization_id: str, developer: Developer, session: DbSession
+) -> None:
+    """Stop seeing an organization. The `default` organization always stays."""
+    app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
+    await organization_service.delete(session, app_id=app.id, key=organization_id)

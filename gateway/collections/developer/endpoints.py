@@ -1,0 +1,144 @@
+"""`/v1/developer`: the app's configuration (generic tokens) and what a token may do."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from gateway.auth.dependencies import require_app
+from gateway.auth.principal import AppPrincipal, Scope
+from gateway.auth.tokens import TokenKind
+from gateway.dependencies import DbSession
+from gateway.developers.configuration import WEBHOOK_URI_DOCS, configuration_service, render
+from gateway.developers.schemas import Configuration, ConfigurationPatch, ConfigurationWrite, TokenInfo
+from gateway.end_users.repository import end_user_repository
+from gateway.links.repository import link_repository
+from gateway.state import get_app_state
+
+router = APIRouter(prefix="/v1/developer", tags=["developer"])
+
+Configurer = Annotated[AppPrincipal, Depends(require_app(TokenKind.generic, scope=Scope.configure))]
+AnyToken = Annotated[
+    AppPrincipal, Depends(require_app(TokenKind.generic, TokenKind.user, TokenKind.item, basic=True))
+]
+UserToken = Annotated[AppPrincipal, Depends(require_app(TokenKind.user, scope=Scope.read, basic=True))]
+ItemToken = Annotated[AppPrincipal, Depends(require_app(TokenKind.item, scope=Scope.read))]
+
+
+def _docs_url(request: Request) -> str:
+    return get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS
+
+
+@router.get("/configuration", response_model=Configuration)
+async def get_configuration(principal: Configurer, session: DbSession) -> Configuration:
+    """The app's configuration."""
+    return render(await configuration_service.get(session, principal.app_id))
+
+
+@router.post("/configuration", status_code=201, response_model=Configuration)
+async def create_configuration(
+    body: ConfigurationWrite, principal: Configurer, request: Request, session: DbSession
+) -> Configuration:
+    """Set the whole configuration; omitted fields take their defaults."""
+    return await _write(body, principal, request, session)
+
+
+@router.put("/configuration", response_model=Configuration)
+async def replace_configuration(
+    body: ConfigurationWrite, principal: Configurer, request: Request, session: DbSession
+) -> Configuration:
+    """Replace the whole configuration; omitted fields take their defaults."""
+    return await _write(body, principal, request, session)
+
+
+@router.patch("/configuration", response_model=Configuration)
+async def update_configuration(
+    body: ConfigurationPatch, principal: Configurer, request: Request, session: DbSession
+) -> Configuration:
+    """Change only the fields sent (`webhook_uri: null` removes the webhook)."""
+    return await _write(body, principal, request, session)
+
+
+@router.delete("/configuration", status_code=204)
+async def reset_configuration(principal: Configurer, request: Request, session: DbSession) -> None:
+    """Reset the configuration to its defaults."""
+    await configuration_service.reset(session, app_id=principal.app_id)
+    get_app_state(request).auth.forget_clients()
+
+
+async def _write(
+    body: ConfigurationWrite | ConfigurationPatch,
+    principal: AppPrincipal,
+    request: Request,
+    session: DbSession,
+) -> Configuration:
+    configuration = await configuration_service.update(
+        session, app_id=principal.app_id, changes=body, documentation_url=_docs_url(request)
+    )
+    get_app_state(request).auth.forget_clients()  # user-id field and allow-list are part of auth
+    return render(configuration)
+
+
+@router.get("/token", response_model=TokenInfo, response_model_exclude_none=True)
+async def token_info(principal: AnyToken) -> TokenInfo:
+    """What the presented token (or Basic credentials) may do."""
+    return TokenInfo(
+        kind=principal.kind.value,
+        app_id=principal.app_id,
+        client_id=principal.client.client_id,
+        mode=principal.app_mode,
+        scopes=list(principal.scopes),
+        organization=principal.organization,
+        user_id_field=principal.user_field,
+        user=principal.user,
+        item_id=principal.item,
+        expires_at=principal.expires_at,
+    )
+
+
+@router.get("/user", responses={200: {"description": '`{"user": {...}}`, or `{}` when no such user exists'}})
+async def current_user(principal: UserToken, session: DbSession) -> dict[str, Any]:
+    """The end user a user token is for; `{}` when that user does not exist (yet)."""
+    assert principal.user is not None
+    assert principal.user_field is not None
+    user = await end_user_repository.find(
+        session, principal.app_id, field=principal.user_field, value=principal.user
+    )
+    if user is None:
+        return {}
+    return {
+        "user": {
+            "guid": user.guid,
+            "uid": user.uid,
+            "id": user.external_id,
+            "created_at": user.created_at.isoformat(),
+        }
+    }
+
+
+@router.get("/item", responses={200: {"description": '`{"item": {...}}`, or `{}` when no such item exists'}})
+async def current_item(principal: ItemToken, session: DbSession) -> dict[str, Any]:
+    """The link an item token is for; `{}` when that item does not exist in the token's organization."""
+    assert principal.item is not None
+    assert principal.organization is not None
+    try:
+        link_id = uuid.UUID(principal.item)
+    except ValueError:
+        return {}
+    found = await link_repository.find_in_organization(
+        session, principal.app_id, link_id, principal.organization
+    )
+    if found is None:
+        return {}
+    link, organization = found
+    return {
+        "item": {
+            "item_id": str(link.id),
+            "institution_id": link.institution_id,
+            "state": link.state,
+            "organization": organization,
+            "created_at": link.created_at.isoformat(),
+        }
+    }
