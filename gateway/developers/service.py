@@ -74,16 +74,18 @@ class DeveloperService:
         """The developer these credentials belong to; rate limited per email and per address."""
         email = normalise_email(email)
         window = settings.login_window_s
-        for key, limit in (
-            (f"login:email:{email}", settings.login_max_attempts_per_email),
-            (f"login:address:{client_address}", settings.login_max_attempts_per_address),
-        ):
-            verdict = await limiter.hit(key, limit=limit, window_s=window)
-            if not verdict.allowed:
-                raise RateLimited(
-                    "Too many login attempts; try again later.",
-                    headers={"Retry-After": str(verdict.retry_after_s)},
-                )
+        # Every attempt counts against both limits, so hammering one email also spends the address's budget.
+        verdicts = [
+            await limiter.hit(key, limit=limit, window_s=window)
+            for key, limit in (
+                (f"login:email:{email}", settings.login_max_attempts_per_email),
+                (f"login:address:{client_address}", settings.login_max_attempts_per_address),
+            )
+        ]
+        refused = [verdict for verdict in verdicts if not verdict.allowed]
+        if refused:
+            retry_after = max(verdict.retry_after_s for verdict in refused)
+            raise RateLimited("Too many login attempts; try again later.", headers={"Retry-After": str(retry_after)})
         developer = await developer_repository.get_by_email(session, email)
         stored = developer.password_hash if developer is not None else None
         if not await verify_password(password, stored) or developer is None:
