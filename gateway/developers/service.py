@@ -85,7 +85,9 @@ class DeveloperService:
         refused = [verdict for verdict in verdicts if not verdict.allowed]
         if refused:
             retry_after = max(verdict.retry_after_s for verdict in refused)
-            raise RateLimited("Too many login attempts; try again later.", headers={"Retry-After": str(retry_after)})
+            raise RateLimited(
+                "Too many login attempts; try again later.", headers={"Retry-After": str(retry_after)}
+            )
         developer = await developer_repository.get_by_email(session, email)
         stored = developer.password_hash if developer is not None else None
         if not await verify_password(password, stored) or developer is None:
