@@ -31,7 +31,8 @@ class TestTenantIsolation:
         return [
             ("GET", f"/v1/dashboard/apps/{b['app']}", f"/v1/dashboard/apps/{missing['app']}", None),
             ("GET", f"/v1/dashboard/apps/{b['app']}/keys", f"/v1/dashboard/apps/{missing['app']}/keys", None),
-            ("POST", f"/v1/dashboard/apps/{b['app']}/keys", f"/v1/dashboard/apps/{missing['app']}/keys", body_key),
+            ("POST", f"/v1/dashboard/apps/{b['app']}/keys",
+             f"/v1/dashboard/apps/{missing['app']}/keys", body_key),
             ("DELETE", f"/v1/dashboard/apps/{b['app']}/keys/{b['key']}",
              f"/v1/dashboard/apps/{missing['app']}/keys/{missing['key']}", None),
             # B's key under A's own app:
@@ -218,7 +219,8 @@ class TestWebhookConfiguration:
         )
         assert response.status_code == 201
         assert response.json() == {
-            "name": "My developer configuration", "callbackUri": "http://127.0.0.1:9000/hooks", "aggregator": "moneykit",
+            "name": "My developer configuration", "callbackUri": "http://127.0.0.1:9000/hooks",
+            "aggregator": "moneykit",
         }  # fmt: skip
         config = await client.get("/v1/developer/configuration", headers=headers)
         assert config.json()["webhook_uri"] == "http://127.0.0.1:9000/hooks"
