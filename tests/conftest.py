@@ -70,6 +70,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if missing:
         pytest.exit("The test suite needs the real services:\n" + "\n".join(missing), returncode=3)
     _admin_sql(f'CREATE DATABASE "{TEST_DATABASE}"')
+    import redis
+
+    with redis.Redis.from_url(REDIS_URL) as client:
+        client.flushdb()  # queues, scheduler lease and rate-limit counters of earlier runs
     from gateway.migrate import upgrade_to_head
 
     upgrade_to_head(DATABASE_URL)
