@@ -11,6 +11,7 @@ import asyncio
 import base64
 import binascii
 import hmac
+import re
 import time
 import uuid
 
@@ -32,11 +33,13 @@ from gateway.crypto import SecretBox, hash_api_secret
 from gateway.db import Database
 from gateway.errors import ExpiredToken, InvalidCredentials, InvalidToken
 from gateway.settings import Settings
+from gateway.text import is_storable
 
 RING_REFRESH_S = 60.0
 UNKNOWN_KID_RELOAD_S = 1.0
 TOKEN_CACHE_ENTRIES = 100_000
 CLIENT_CACHE_ENTRIES = 10_000
+_SANE_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Compared against when the client_id is unknown, so a miss takes as long as a wrong secret.
 _ABSENT_SECRET_HASH = "0" * 64
 
@@ -73,7 +76,7 @@ class Authenticator:
 
     async def api_client(self, client_id: str) -> ApiClient | None:
         cached = self._clients.get(client_id)
-        if cached is not None or len(client_id) > 64:
+        if cached is not None or not _SANE_CLIENT_ID.match(client_id):
             return cached
         async with self.database.unit_of_work() as session:
             client = await auth_repository.api_client(session, client_id)
@@ -157,7 +160,7 @@ class Authenticator:
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise InvalidCredentials("The Basic credentials are not valid base64.") from exc
         parts = decoded.split(":")
-        if len(parts) not in (2, 3) or not all(parts):
+        if len(parts) not in (2, 3) or not all(parts) or not is_storable(decoded):
             raise InvalidCredentials("Basic credentials are client_id:client_secret[:user_guid].")
         client = await self.client_credentials(parts[0], parts[1])
         if len(parts) == 2:

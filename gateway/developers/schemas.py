@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from gateway.auth.principal import Scope
 from gateway.pagination import Pagination
+from gateway.text import first_unstorable_path
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -21,7 +22,21 @@ WebhookFormat = Literal["moneykit", "plaid", "mx", "yodlee"]
 DateFormat = Literal["ISO", "UTC", "unix"]
 
 
-class Strict(BaseModel):
+class StorableInput(BaseModel):
+    """Request bodies whose text the database can store (no NUL, no unpaired surrogates)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        path = first_unstorable_path(data)
+        if path is not None:
+            raise ValueError(
+                f"{'.'.join(path) or 'the body'} contains a NUL character or an unpaired surrogate"
+            )
+        return data
+
+
+class Strict(StorableInput):
     """Request bodies refuse unknown fields, so a typo is an error rather than silently ignored."""
 
     model_config = ConfigDict(extra="forbid")

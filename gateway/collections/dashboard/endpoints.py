@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from gateway.auth.client_address import client_address
 from gateway.auth.dependencies import Developer
-from gateway.collections.ids import parse_id
+from gateway.collections.ids import parse_id, parse_key
 from gateway.dependencies import DbSession
 from gateway.developers.api_keys import api_key_service
 from gateway.developers.organizations import organization_service
@@ -137,7 +137,9 @@ async def revoke_key(
     app_id: str, client_id: str, request: Request, developer: Developer, session: DbSession
 ) -> None:
     """Revoke a key: it and every token minted from it stop working within a minute."""
-    await api_key_service.revoke(session, developer.developer_id, parse_id(app_id, "app"), client_id)
+    await api_key_service.revoke(
+        session, developer.developer_id, parse_id(app_id, "app"), parse_key(client_id, "API key")
+    )
     get_app_state(request).auth.forget_clients()
 
 
@@ -164,4 +166,4 @@ async def delete_organization(
 ) -> None:
     """Stop seeing an organization. The `default` organization always stays."""
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
-    await organization_service.delete(session, app_id=app.id, key=organization_id)
+    await organization_service.delete(session, app_id=app.id, key=parse_key(organization_id, "organization"))

@@ -16,6 +16,7 @@ from gateway.auth.tokens import TokenKind
 from gateway.collections.oauth.errors import NO_STORE, InvalidScope, OAuthError, UnsupportedGrantType
 from gateway.dependencies import DbSession
 from gateway.developers.organizations import organization_service
+from gateway.developers.schemas import StorableInput
 from gateway.errors import InvalidCredentials
 from gateway.models.developer import DEFAULT_ORGANIZATION_KEY
 from gateway.state import get_app_state
@@ -26,7 +27,7 @@ USER_FIELDS = ("guid", "uid", "id")
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="linkgate"'}
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(StorableInput):
     """Client-credentials grant.
 
     `guid`, `uid` or `id` (or `user_id`) asks for a user token; `item_id` asks for an item token.

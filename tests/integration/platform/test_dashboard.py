@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 
 import httpx
@@ -229,3 +230,34 @@ async def test_two_developers_signing_up_concurrently(app: FastAPI, client) -> N
     assert len(set(sessions)) == 3
     tenants = await asyncio.gather(*(make_tenant(client) for _ in range(2)))
     assert tenants[0].app_id != tenants[1].app_id
+
+
+class TestUnstorableText:
+    """Postgres cannot store NUL characters; input carrying them is refused, never a server error."""
+
+    async def test_nul_and_surrogates_in_bodies_paths_and_credentials(self, client, tenant: Tenant) -> None:
+        nul_email = await client.post(
+            "/v1/dashboard/signup", json={"email": "a\u0000b@example.com", "password": PASSWORD, "name": "N"}
+        )
+        assert nul_email.status_code == 422
+        surrogate = await client.post(
+            "/v1/dashboard/signup",
+            content=b'{"email": "s@example.com", "password": "correct horse battery", "name": "\\ud800"}',
+            headers={"content-type": "application/json"},
+        )
+        assert surrogate.status_code == 422
+        nul_login = await client.post("/v1/dashboard/login", json={"email": "\u0000", "password": "x"})
+        assert nul_login.status_code == 422
+        path = await client.delete(
+            f"/v1/dashboard/apps/{tenant.app_id}/keys/%00abc", headers=tenant.dashboard
+        )
+        assert path.status_code == 404
+        token = await client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": "a\u0000", "client_secret": "x"},
+        )
+        assert token.status_code == 400
+        basic = await client.get(
+            "/v1/developer/token", headers={"authorization": "Basic " + base64.b64encode(b"a\x00:b").decode()}
+        )
+        assert basic.status_code == 401

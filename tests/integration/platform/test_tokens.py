@@ -14,6 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import FastAPI
 
 from gateway.app import create_app
 from gateway.auth.tokens import TokenKind, mint
@@ -175,7 +176,7 @@ class TestJwtNegatives:
 
     async def test_alg_none(self, client, tenant: Tenant) -> None:
         _, claims, kid = await self.claims_and_key(client, tenant)
-        unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": kid, "typ": "lg-generic+jwt"})
+        unsigned = jwt.encode(claims, "", algorithm="none", headers={"kid": kid, "typ": "lg-generic+jwt"})
         await self.assert_refused(client, unsigned)
 
     async def test_hs256_signed_with_the_public_key(self, client, tenant: Tenant) -> None:
@@ -273,12 +274,12 @@ class TestJwtNegatives:
         assert dashboard.status_code == 401
 
 
-def get_app_state_from(app) -> AppState:
+def get_app_state_from(app: FastAPI) -> AppState:
     state: AppState = app.state.linkgate
     return state
 
 
-def get_app_state_key(app):
+def get_app_state_key(app: FastAPI) -> ec.EllipticCurvePrivateKey:
     """The gateway's own signing key: tokens it signs are genuine, so only the rule under test can fail."""
     return get_app_state_from(app).auth.ring.signing_key().private_key
 
