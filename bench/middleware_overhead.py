@@ -13,17 +13,15 @@ import argparse
 import asyncio
 import platform
 import statistics
-import time
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from bench.asgi import RESULTS, drive, write_section
 from gateway.app import create_app
 from gateway.settings import Settings
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Middleware overhead"
 
 
@@ -39,26 +37,6 @@ def baseline_app() -> FastAPI:
         return Health(status="ok")
 
     return app
-
-
-async def drive(app: Any, path: str, requests: int) -> float:
-    """Seconds for `requests` sequential requests to `path`."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"bench")], "client": ("127.0.0.1", 1), "server": ("bench", 80),
-    }  # fmt: skip
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        return None
-
-    started = time.perf_counter()
-    for _ in range(requests):
-        await app(dict(scope), receive, send)
-    return time.perf_counter() - started
 
 
 async def measure(requests: int, rounds: int) -> list[tuple[str, float, float]]:
@@ -96,17 +74,6 @@ def report(rows: list[tuple[str, float, float]], requests: int, rounds: int) -> 
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        tail = rest.split("\n## ", 1)
-        current = head + text + ("\n## " + tail[1] if len(tail) == 2 else "")
-    else:
-        current = current.rstrip() + "\n\n" + text
-    RESULTS.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=20000)
@@ -116,7 +83,7 @@ def main() -> None:
     text = report(asyncio.run(measure(args.requests, args.rounds)), args.requests, args.rounds)
     print(text)
     if args.write:
-        write_section(text)
+        write_section(SECTION.removeprefix("## "), text)
 
 
 if __name__ == "__main__":

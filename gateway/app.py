@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from gateway import __version__
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.client_address import parse_networks
+from gateway.auth.dependencies import SECURITY_SCHEMES
 from gateway.collections.dashboard.endpoints import router as dashboard_router
 from gateway.collections.developer.endpoints import router as developer_router
 from gateway.collections.oauth.endpoints import router as oauth_router
@@ -72,7 +74,22 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     )
     app.add_middleware(UnhandledErrorMiddleware, render_error=renderers.respond)
     app.add_middleware(RequestIdMiddleware)
+    _publish_security_schemes(app)
     return app
+
+
+def _publish_security_schemes(app: FastAPI) -> None:
+    """Routes declare their guards' security in `openapi_extra`; the schemes themselves live here."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _redis_client(settings: Settings) -> aioredis.Redis | None:

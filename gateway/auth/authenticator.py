@@ -54,6 +54,9 @@ class Authenticator:
         self._ring_loaded_at = 0.0
         self._ring_lock = asyncio.Lock()
         self._tokens: TtlCache[str, TokenClaims] = TtlCache(TOKEN_CACHE_ENTRIES)
+        # Whole principals per token: the hot path is one lookup. Bounded by the same TTL as clients,
+        # so a revoked key's tokens stop within LINKGATE_AUTH_CACHE_TTL_S here too.
+        self._principals: TtlCache[str, tuple[AppPrincipal, str]] = TtlCache(TOKEN_CACHE_ENTRIES)
         self._clients: TtlCache[str, ApiClient | None] = TtlCache(CLIENT_CACHE_ENTRIES)
 
     async def start(self) -> None:
@@ -84,8 +87,9 @@ class Authenticator:
         return client
 
     def forget_clients(self) -> None:
-        """Drop every cached client, after this process changed keys or configuration."""
+        """Drop every cached client and principal, after this process changed keys or configuration."""
         self._clients.clear()
+        self._principals.clear()
 
     async def client_credentials(self, client_id: str, client_secret: str) -> ApiClient:
         """The live API client these credentials belong to, or InvalidCredentials."""
@@ -138,11 +142,16 @@ class Authenticator:
         return token, lifetime
 
     async def bearer(self, token: str) -> AppPrincipal:
+        cached = self._principals.get(token)
+        if cached is not None:
+            principal, kid = cached
+            if kid in self.ring.keys and (principal.expires_at or 0) > time.time():
+                return principal
         claims = await self._verified(token, kind=None)
         client = await self.api_client(claims.subject)
         if client is None or client.revoked or str(client.app_id) != claims.app_id:
             raise InvalidToken("The API key this token was issued for has been revoked.")
-        return AppPrincipal(
+        principal = AppPrincipal(
             kind=claims.kind,
             client=client,
             scopes=claims.scopes,
@@ -152,6 +161,9 @@ class Authenticator:
             item=claims.item,
             expires_at=claims.expires_at,
         )
+        ttl = min(claims.expires_at - time.time(), self.settings.auth_cache_ttl_s)
+        self._principals.put(token, (principal, claims.kid), ttl)
+        return principal
 
     async def basic(self, encoded: str) -> AppPrincipal:
         """`base64(client_id:secret)` is generic; `base64(client_id:secret:user_guid)` is user-level."""

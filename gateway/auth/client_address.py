@@ -28,6 +28,7 @@ def parse_networks(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+@lru_cache(maxsize=4096)
 def _address(value: str) -> IPAddress | None:
     try:
         address = ipaddress.ip_address(value.strip())

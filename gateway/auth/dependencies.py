@@ -1,12 +1,19 @@
-"""FastAPI dependencies that authenticate a request and check what its principal may do."""
+"""Route guards: authenticate a request and check what its principal may do.
+
+Guards are called at the top of a handler (`principal = await CONFIGURER(request)`) rather than
+injected with `Depends`: resolving one FastAPI dependency costs more than all of authentication
+(bench/RESULTS.md, "Authentication overhead"). Each guard declares its OpenAPI security through
+`openapi_extra=GUARD.openapi`, and `SecuredRoute` refuses to let a route that declares security
+finish without its guard having run, so a forgotten guard fails every test that reaches it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBearer
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
 
 from gateway.auth.client_address import address_allowed, client_address
 from gateway.auth.principal import AppPrincipal, DeveloperPrincipal
@@ -14,44 +21,40 @@ from gateway.auth.tokens import TokenKind
 from gateway.errors import InsufficientScope, IpNotAllowed, Unauthenticated, WrongTokenKind
 from gateway.state import get_app_state
 
-bearer_scheme = HTTPBearer(auto_error=False, description="A Linkgate JWT from POST /oauth/token.")
-
-
-class _DocumentedBasic(HTTPBasic):
-    """Puts HTTP Basic in the OpenAPI schema; the parsing (with a third, user part) is ours."""
-
-    async def __call__(self, request: Request) -> None:  # type: ignore[override]
-        return None
-
-
-basic_scheme = _DocumentedBasic(
-    auto_error=False,
-    description="base64(client_id:client_secret) or base64(client_id:client_secret:user_guid).",
-)
-dashboard_scheme = HTTPBearer(
-    auto_error=False, scheme_name="DashboardSession", description="A session token from /v1/dashboard/login."
-)
-
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="linkgate"'}
+AUTHENTICATED_KEY = "linkgate.authenticated"
+
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    "LinkgateToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                      "description": "A generic, user or item token from POST /oauth/token."},
+    "LinkgateBasic": {"type": "http", "scheme": "basic",
+                      "description": "client_id:client_secret, or client_id:client_secret:user_guid."},
+    "DashboardSession": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                         "description": "A session token from POST /v1/dashboard/login."},
+}  # fmt: skip
 
 
 def _authorization(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
+    # Straight from the ASGI scope: building Starlette's Headers object costs more than the lookup.
+    header = next((v for k, v in request.scope["headers"] if k == b"authorization"), b"").decode("latin-1")
     scheme, _, credentials = header.partition(" ")
     credentials = credentials.strip()
     return (scheme.lower(), credentials) if scheme and credentials else None
 
 
-def require_app(
-    *kinds: TokenKind, scope: str | None = None, basic: bool = False
-) -> Callable[..., Awaitable[AppPrincipal]]:
-    """A dependency admitting tokens of `kinds` (and Basic credentials if `basic`) that carry `scope`."""
-    allowed = frozenset(kinds)
+class AppAuthenticator:
+    """Admits tokens of `kinds` (and HTTP Basic credentials when `basic`) that carry `scope`."""
 
-    async def authenticate(
-        request: Request,
-        _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    ) -> AppPrincipal:
+    def __init__(self, *kinds: TokenKind, scope: str | None = None, basic: bool = False) -> None:
+        self.kinds = frozenset(kinds)
+        self.scope = scope
+        self.basic = basic
+        schemes: list[dict[str, list[str]]] = [{"LinkgateToken": []}]
+        if basic:
+            schemes.append({"LinkgateBasic": []})
+        self.openapi: dict[str, Any] = {"security": schemes}
+
+    async def __call__(self, request: Request) -> AppPrincipal:
         state = get_app_state(request)
         presented = _authorization(request)
         if presented is None:
@@ -61,44 +64,59 @@ def require_app(
         scheme, credentials = presented
         if scheme == "bearer":
             principal = await state.auth.bearer(credentials)
-        elif scheme == "basic" and basic:
+        elif scheme == "basic" and self.basic:
             principal = await state.auth.basic(credentials)
         else:
             raise Unauthenticated("Unsupported Authorization scheme.", headers=BEARER_CHALLENGE)
-        if principal.kind not in allowed:
-            accepted = " or ".join(sorted(kind.value for kind in allowed))
+        if principal.kind not in self.kinds:
+            accepted = " or ".join(sorted(kind.value for kind in self.kinds))
             raise WrongTokenKind(f"This route takes {accepted} tokens, not {principal.kind.value}.")
-        if scope is not None and scope not in principal.scopes:
-            raise InsufficientScope(f"This route needs the {scope!r} scope.")
-        address = client_address(request, state.trusted_proxies)
-        if not address_allowed(address, principal.client.ip_allow_list):
-            raise IpNotAllowed()
+        if self.scope is not None and self.scope not in principal.scopes:
+            raise InsufficientScope(f"This route needs the {self.scope!r} scope.")
+        if principal.client.ip_allow_list:
+            address = client_address(request, state.trusted_proxies)
+            if not address_allowed(address, principal.client.ip_allow_list):
+                raise IpNotAllowed()
+        request.scope[AUTHENTICATED_KEY] = True
         return principal
 
-    if basic:
 
-        async def authenticate_with_basic_documented(
-            request: Request,
-            _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-            _basic: Annotated[None, Depends(basic_scheme)],
-        ) -> AppPrincipal:
-            return await authenticate(request, _bearer)
-
-        return authenticate_with_basic_documented
-    return authenticate
+def require_app(*kinds: TokenKind, scope: str | None = None, basic: bool = False) -> AppAuthenticator:
+    return AppAuthenticator(*kinds, scope=scope, basic=basic)
 
 
-async def require_developer(
-    request: Request,
-    _session: Annotated[HTTPAuthorizationCredentials | None, Depends(dashboard_scheme)],
-) -> DeveloperPrincipal:
+class DeveloperAuthenticator:
     """A dashboard session token, and nothing else."""
-    presented = _authorization(request)
-    if presented is None or presented[0] != "bearer":
-        raise Unauthenticated(
-            "Log in at /v1/dashboard/login and send the session as a Bearer token.", headers=BEARER_CHALLENGE
-        )
-    return await get_app_state(request).auth.dashboard(presented[1])
+
+    openapi: dict[str, Any] = {"security": [{"DashboardSession": []}]}
+
+    async def __call__(self, request: Request) -> DeveloperPrincipal:
+        presented = _authorization(request)
+        if presented is None or presented[0] != "bearer":
+            raise Unauthenticated(
+                "Log in at /v1/dashboard/login and send the session as a Bearer token.",
+                headers=BEARER_CHALLENGE,
+            )
+        developer = await get_app_state(request).auth.dashboard(presented[1])
+        request.scope[AUTHENTICATED_KEY] = True
+        return developer
 
 
-Developer = Annotated[DeveloperPrincipal, Depends(require_developer)]
+DASHBOARD = DeveloperAuthenticator()
+
+
+class SecuredRoute(APIRoute):
+    """A route that declares OpenAPI security must have run its guard before it answers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if not (self.openapi_extra or {}).get("security"):
+            return handler
+
+        async def checked(request: Request) -> Response:
+            response = await handler(request)
+            if not request.scope.get(AUTHENTICATED_KEY) and response.status_code < 400:
+                raise RuntimeError(f"{self.path} declares security but its handler never ran its guard")
+            return response
+
+        return checked

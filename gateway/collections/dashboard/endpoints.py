@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from gateway.auth.client_address import client_address
-from gateway.auth.dependencies import Developer
+from gateway.auth.dependencies import DASHBOARD, SecuredRoute
 from gateway.collections.ids import parse_id, parse_key
 from gateway.dependencies import DbSession
 from gateway.developers.api_keys import api_key_service
@@ -31,7 +31,7 @@ from gateway.models.developer import ApiKey, App, Organization
 from gateway.pagination import Page
 from gateway.state import get_app_state
 
-router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
 
 
 def _app_out(app: App) -> AppOut:
@@ -79,34 +79,38 @@ async def login(body: LoginRequest, request: Request, response: Response, sessio
     return SessionToken(token=token, expires_in=expires_in)
 
 
-@router.post("/apps", status_code=201, response_model=AppOut)
-async def create_app(body: AppCreate, developer: Developer, session: DbSession) -> AppOut:
+@router.post("/apps", status_code=201, response_model=AppOut, openapi_extra=DASHBOARD.openapi)
+async def create_app(request: Request, body: AppCreate, session: DbSession) -> AppOut:
     """Create an app. Its mode (`sandbox` or `live`) is fixed for life."""
+    developer = await DASHBOARD(request)
     app = await developer_service.create_app(
         session, developer_id=developer.developer_id, name=body.name, mode=body.mode
     )
     return _app_out(app)
 
 
-@router.get("/apps", response_model=AppList)
-async def list_apps(developer: Developer, session: DbSession, page: Page) -> AppList:
+@router.get("/apps", response_model=AppList, openapi_extra=DASHBOARD.openapi)
+async def list_apps(request: Request, session: DbSession, page: Page) -> AppList:
     """The developer's apps, oldest first."""
+    developer = await DASHBOARD(request)
     apps, total = await developer_service.list_apps(
         session, developer.developer_id, offset=page.offset, limit=page.per_page
     )
     return AppList(apps=[_app_out(app) for app in apps], pagination=page.describe(total))
 
 
-@router.get("/apps/{app_id}", response_model=AppOut)
-async def get_app(app_id: str, developer: Developer, session: DbSession) -> AppOut:
+@router.get("/apps/{app_id}", response_model=AppOut, openapi_extra=DASHBOARD.openapi)
+async def get_app(request: Request, app_id: str, session: DbSession) -> AppOut:
+    developer = await DASHBOARD(request)
     return _app_out(await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app")))
 
 
-@router.post("/apps/{app_id}/keys", status_code=201, response_model=KeyCreated)
-async def create_key(
-    app_id: str, body: KeyCreate, request: Request, developer: Developer, session: DbSession
-) -> KeyCreated:
+@router.post(
+    "/apps/{app_id}/keys", status_code=201, response_model=KeyCreated, openapi_extra=DASHBOARD.openapi
+)
+async def create_key(app_id: str, body: KeyCreate, request: Request, session: DbSession) -> KeyCreated:
     """Issue an API key. The secret appears in this response only; keep several keys to rotate."""
+    developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     issued = await api_key_service.issue(
         session,
@@ -124,46 +128,56 @@ async def create_key(
     )
 
 
-@router.get("/apps/{app_id}/keys", response_model=KeyList)
-async def list_keys(app_id: str, developer: Developer, session: DbSession) -> KeyList:
+@router.get("/apps/{app_id}/keys", response_model=KeyList, openapi_extra=DASHBOARD.openapi)
+async def list_keys(request: Request, app_id: str, session: DbSession) -> KeyList:
     """The app's API keys, revoked ones included; secrets are never shown again."""
+    developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     keys = await api_key_service.list(session, developer.developer_id, app.id)
     return KeyList(keys=[_key_out(key) for key in keys])
 
 
-@router.delete("/apps/{app_id}/keys/{client_id}", status_code=204)
-async def revoke_key(
-    app_id: str, client_id: str, request: Request, developer: Developer, session: DbSession
-) -> None:
+@router.delete("/apps/{app_id}/keys/{client_id}", status_code=204, openapi_extra=DASHBOARD.openapi)
+async def revoke_key(app_id: str, client_id: str, request: Request, session: DbSession) -> None:
     """Revoke a key: it and every token minted from it stop working within a minute."""
+    developer = await DASHBOARD(request)
     await api_key_service.revoke(
         session, developer.developer_id, parse_id(app_id, "app"), parse_key(client_id, "API key")
     )
     get_app_state(request).auth.forget_clients()
 
 
-@router.post("/apps/{app_id}/organizations", status_code=201, response_model=OrganizationOut)
+@router.post(
+    "/apps/{app_id}/organizations",
+    status_code=201,
+    response_model=OrganizationOut,
+    openapi_extra=DASHBOARD.openapi,
+)
 async def create_organization(
-    app_id: str, body: OrganizationCreate, developer: Developer, session: DbSession
+    request: Request, app_id: str, body: OrganizationCreate, session: DbSession
 ) -> OrganizationOut:
     """Let the app see an organization; item and user tokens may then name it."""
+    developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     organization = await organization_service.create(session, app_id=app.id, key=body.id, name=body.name)
     return _organization_out(organization)
 
 
-@router.get("/apps/{app_id}/organizations", response_model=OrganizationList)
-async def list_organizations(app_id: str, developer: Developer, session: DbSession) -> OrganizationList:
+@router.get("/apps/{app_id}/organizations", response_model=OrganizationList, openapi_extra=DASHBOARD.openapi)
+async def list_organizations(request: Request, app_id: str, session: DbSession) -> OrganizationList:
+    developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     organizations = await organization_service.list(session, app.id)
     return OrganizationList(organizations=[_organization_out(o) for o in organizations])
 
 
-@router.delete("/apps/{app_id}/organizations/{organization_id}", status_code=204)
+@router.delete(
+    "/apps/{app_id}/organizations/{organization_id}", status_code=204, openapi_extra=DASHBOARD.openapi
+)
 async def delete_organization(
-    app_id: str, organization_id: str, developer: Developer, session: DbSession
+    request: Request, app_id: str, organization_id: str, session: DbSession
 ) -> None:
     """Stop seeing an organization. The `default` organization always stays."""
+    developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     await organization_service.delete(session, app_id=app.id, key=parse_key(organization_id, "organization"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from gateway.auth.dependencies import require_app
+from gateway.auth.dependencies import SecuredRoute, require_app
 from gateway.auth.principal import AppPrincipal, Scope
 from gateway.auth.tokens import TokenKind
 from gateway.dependencies import DbSession
@@ -17,53 +17,55 @@ from gateway.end_users.repository import end_user_repository
 from gateway.links.repository import link_repository
 from gateway.state import get_app_state
 
-router = APIRouter(prefix="/v1/developer", tags=["developer"])
+router = APIRouter(prefix="/v1/developer", tags=["developer"], route_class=SecuredRoute)
 
-Configurer = Annotated[AppPrincipal, Depends(require_app(TokenKind.generic, scope=Scope.configure))]
-AnyToken = Annotated[
-    AppPrincipal, Depends(require_app(TokenKind.generic, TokenKind.user, TokenKind.item, basic=True))
-]
-UserToken = Annotated[AppPrincipal, Depends(require_app(TokenKind.user, scope=Scope.read, basic=True))]
-ItemToken = Annotated[AppPrincipal, Depends(require_app(TokenKind.item, scope=Scope.read))]
+CONFIGURER = require_app(TokenKind.generic, scope=Scope.configure)
+ANY_TOKEN = require_app(TokenKind.generic, TokenKind.user, TokenKind.item, basic=True)
+USER_READER = require_app(TokenKind.user, scope=Scope.read, basic=True)
+ITEM_READER = require_app(TokenKind.item, scope=Scope.read)
 
 
 def _docs_url(request: Request) -> str:
     return get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS
 
 
-@router.get("/configuration", response_model=Configuration)
-async def get_configuration(principal: Configurer, session: DbSession) -> Configuration:
+@router.get("/configuration", response_model=Configuration, openapi_extra=CONFIGURER.openapi)
+async def get_configuration(request: Request, session: DbSession) -> Configuration:
     """The app's configuration."""
+    principal = await CONFIGURER(request)
     return render(await configuration_service.get(session, principal.app_id))
 
 
-@router.post("/configuration", status_code=201, response_model=Configuration)
+@router.post(
+    "/configuration", status_code=201, response_model=Configuration, openapi_extra=CONFIGURER.openapi
+)
 async def create_configuration(
-    body: ConfigurationWrite, principal: Configurer, request: Request, session: DbSession
+    body: ConfigurationWrite, request: Request, session: DbSession
 ) -> Configuration:
     """Set the whole configuration; omitted fields take their defaults."""
-    return await _write(body, principal, request, session)
+    return await _write(body, await CONFIGURER(request), request, session)
 
 
-@router.put("/configuration", response_model=Configuration)
+@router.put("/configuration", response_model=Configuration, openapi_extra=CONFIGURER.openapi)
 async def replace_configuration(
-    body: ConfigurationWrite, principal: Configurer, request: Request, session: DbSession
+    body: ConfigurationWrite, request: Request, session: DbSession
 ) -> Configuration:
     """Replace the whole configuration; omitted fields take their defaults."""
-    return await _write(body, principal, request, session)
+    return await _write(body, await CONFIGURER(request), request, session)
 
 
-@router.patch("/configuration", response_model=Configuration)
+@router.patch("/configuration", response_model=Configuration, openapi_extra=CONFIGURER.openapi)
 async def update_configuration(
-    body: ConfigurationPatch, principal: Configurer, request: Request, session: DbSession
+    body: ConfigurationPatch, request: Request, session: DbSession
 ) -> Configuration:
     """Change only the fields sent (`webhook_uri: null` removes the webhook)."""
-    return await _write(body, principal, request, session)
+    return await _write(body, await CONFIGURER(request), request, session)
 
 
-@router.delete("/configuration", status_code=204)
-async def reset_configuration(principal: Configurer, request: Request, session: DbSession) -> None:
+@router.delete("/configuration", status_code=204, openapi_extra=CONFIGURER.openapi)
+async def reset_configuration(request: Request, session: DbSession) -> None:
     """Reset the configuration to its defaults."""
+    principal = await CONFIGURER(request)
     await configuration_service.reset(session, app_id=principal.app_id)
     get_app_state(request).auth.forget_clients()
 
@@ -81,9 +83,12 @@ async def _write(
     return render(configuration)
 
 
-@router.get("/token", response_model=TokenInfo, response_model_exclude_none=True)
-async def token_info(principal: AnyToken) -> TokenInfo:
+@router.get(
+    "/token", response_model=TokenInfo, response_model_exclude_none=True, openapi_extra=ANY_TOKEN.openapi
+)
+async def token_info(request: Request) -> TokenInfo:
     """What the presented token (or Basic credentials) may do."""
+    principal = await ANY_TOKEN(request)
     return TokenInfo(
         kind=principal.kind.value,
         app_id=principal.app_id,
@@ -98,9 +103,14 @@ async def token_info(principal: AnyToken) -> TokenInfo:
     )
 
 
-@router.get("/user", responses={200: {"description": '`{"user": {...}}`, or `{}` when no such user exists'}})
-async def current_user(principal: UserToken, session: DbSession) -> dict[str, Any]:
+@router.get(
+    "/user",
+    responses={200: {"description": '`{"user": {...}}`, or `{}` when no such user exists'}},
+    openapi_extra=USER_READER.openapi,
+)
+async def current_user(request: Request, session: DbSession) -> dict[str, Any]:
     """The end user a user token is for; `{}` when that user does not exist (yet)."""
+    principal = await USER_READER(request)
     assert principal.user is not None
     assert principal.user_field is not None
     user = await end_user_repository.find(
@@ -118,9 +128,14 @@ async def current_user(principal: UserToken, session: DbSession) -> dict[str, An
     }
 
 
-@router.get("/item", responses={200: {"description": '`{"item": {...}}`, or `{}` when no such item exists'}})
-async def current_item(principal: ItemToken, session: DbSession) -> dict[str, Any]:
+@router.get(
+    "/item",
+    responses={200: {"description": '`{"item": {...}}`, or `{}` when no such item exists'}},
+    openapi_extra=ITEM_READER.openapi,
+)
+async def current_item(request: Request, session: DbSession) -> dict[str, Any]:
     """The link an item token is for; `{}` when that item does not exist in the token's organization."""
+    principal = await ITEM_READER(request)
     assert principal.item is not None
     assert principal.organization is not None
     try:
