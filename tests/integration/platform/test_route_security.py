@@ -1,4 +1,4 @@
-"""Every platform route either declares its guard or is deliberately public, and guards cannot be forgotten."""
+"""Every platform route declares its guard or is deliberately public, and no guard can be forgotten."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
         (method, route)
         for route in app.routes
         if isinstance(route, APIRoute) and not route.path.startswith(("/docs", "/redoc", "/openapi"))
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
 
 
