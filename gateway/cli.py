@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+from typing import Any
 
 import click
 import uvicorn
@@ -45,17 +46,18 @@ def serve(host: str, port: int, workers: int) -> None:
             )
         _serve_embedded(settings, host, port)
         return
+    _run_uvicorn("gateway.app:create_app", settings, host=host, port=port, factory=True, workers=workers)
+
+
+def _run_uvicorn(app: Any, settings: Settings, **options: Any) -> None:
     uvicorn.run(
-        "gateway.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
+        app,
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level.lower(),
         # Forwarded headers are interpreted by Linkgate itself, only from LINKGATE_TRUSTED_PROXIES.
         proxy_headers=False,
+        **options,
     )
 
 
@@ -74,15 +76,7 @@ def _serve_embedded(settings: Settings, host: str, port: int) -> None:
     worker.start()
     try:
         app = create_app(settings, broker_probe=EmbeddedWorkerProbe(worker.is_alive))
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            loop="uvloop",
-            http="httptools",
-            log_level=settings.log_level.lower(),
-            proxy_headers=False,
-        )
+        _run_uvicorn(app, settings, host=host, port=port)
     finally:
         worker.stop()
 

@@ -6,13 +6,13 @@ import asyncio
 import base64
 import uuid
 
-import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from gateway.app import create_app
 from gateway.models import Developer
 from tests.integration.platform.conftest import PASSWORD, Tenant, gateway_settings, make_tenant, sign_up
+from tests.support.asgi import serving
 
 
 class TestAccounts:
@@ -87,28 +87,22 @@ class TestLoginRateLimits:
         limited = create_app(
             gateway_settings(settings, login_max_attempts_per_email=3, login_max_attempts_per_address=6)
         )
-        async with limited.router.lifespan_context(limited):
-            transport = httpx.ASGITransport(app=limited)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-                email = f"rl-{uuid.uuid4().hex[:6]}@example.com"
-                await http.post(
-                    "/v1/dashboard/signup", json={"email": email, "password": PASSWORD, "name": "R"}
-                )
-                attempt = {"email": email, "password": "wrong password!"}
-                statuses = [
-                    (await http.post("/v1/dashboard/login", json=attempt)).status_code for _ in range(4)
-                ]
-                assert statuses == [401, 401, 401, 429]
-                blocked = await http.post("/v1/dashboard/login", json={"email": email, "password": PASSWORD})
-                assert blocked.status_code == 429  # even the right password waits out the window
-                assert 0 < int(blocked.headers["retry-after"]) <= 900
-                others = [
-                    (
-                        await http.post("/v1/dashboard/login", json={"email": f"x{n}@e.io", "password": "p"})
-                    ).status_code
-                    for n in range(2)
-                ]
-                assert others == [401, 429]  # the address has now made 7 attempts, over its 6
+        async with serving(limited) as http:
+            email = f"rl-{uuid.uuid4().hex[:6]}@example.com"
+            await http.post("/v1/dashboard/signup", json={"email": email, "password": PASSWORD, "name": "R"})
+            attempt = {"email": email, "password": "wrong password!"}
+            statuses = [(await http.post("/v1/dashboard/login", json=attempt)).status_code for _ in range(4)]
+            assert statuses == [401, 401, 401, 429]
+            blocked = await http.post("/v1/dashboard/login", json={"email": email, "password": PASSWORD})
+            assert blocked.status_code == 429  # even the right password waits out the window
+            assert 0 < int(blocked.headers["retry-after"]) <= 900
+            others = [
+                (
+                    await http.post("/v1/dashboard/login", json={"email": f"x{n}@e.io", "password": "p"})
+                ).status_code
+                for n in range(2)
+            ]
+            assert others == [401, 429]  # the address has now made 7 attempts, over its 6
 
 
 class TestApps:

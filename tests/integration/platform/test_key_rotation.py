@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 import jwt
 
 from gateway.app import create_app
 from tests.integration.platform.conftest import Tenant, gateway_settings
+from tests.support.asgi import serving
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess
 
 
@@ -22,25 +22,21 @@ async def test_rotation_keeps_old_tokens_valid(
 
     # Another API process started after the rotation signs with the new key.
     fresh = create_app(gateway_settings(settings))
-    async with fresh.router.lifespan_context(fresh):
-        transport = httpx.ASGITransport(app=fresh)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as other_process:
-            new_token = (
-                await other_process.post(
-                    "/oauth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": tenant.client_id,
-                        "client_secret": tenant.client_secret,
-                    },
-                )  # fmt: skip
-            ).json()["token"]
-            published = {k["kid"] for k in (await other_process.get("/.well-known/jwks.json")).json()["keys"]}
-            assert (
-                await other_process.get(
-                    "/v1/developer/token", headers={"authorization": f"Bearer {old_token}"}
-                )
-            ).status_code == 200
+    async with serving(fresh) as other_process:
+        new_token = (
+            await other_process.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": tenant.client_id,
+                    "client_secret": tenant.client_secret,
+                },
+            )  # fmt: skip
+        ).json()["token"]
+        published = {k["kid"] for k in (await other_process.get("/.well-known/jwks.json")).json()["keys"]}
+        assert (
+            await other_process.get("/v1/developer/token", headers={"authorization": f"Bearer {old_token}"})
+        ).status_code == 200
 
     new_kid = jwt.get_unverified_header(new_token)["kid"]
     assert new_kid != old_kid

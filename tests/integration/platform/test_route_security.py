@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 
 from gateway.app import create_app
 from gateway.auth.dependencies import SecuredRoute, require_app
 from gateway.auth.tokens import TokenKind
+from tests.support.asgi import serving
 
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/oauth/token"), ("GET", "/.well-known/jwks.json"),
@@ -65,9 +65,7 @@ async def test_a_route_that_forgets_its_guard_fails_loudly(settings) -> None:
 
     app = create_app(settings)
     app.include_router(router)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            response = await http.get("/forgetful")
+    async with serving(app) as http:
+        response = await http.get("/forgetful")
     assert response.status_code == 500
     assert "secret" not in response.text

@@ -9,7 +9,6 @@ import json
 import time
 import uuid
 
-import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -20,6 +19,7 @@ from gateway.app import create_app
 from gateway.auth.tokens import TokenKind, mint
 from gateway.state import AppState
 from tests.integration.platform.conftest import Tenant, gateway_settings
+from tests.support.asgi import serving
 
 
 def form(tenant: Tenant, **fields: str) -> dict[str, str]:
@@ -339,13 +339,11 @@ class TestIpAllowList:
         assert spoofed.status_code == 403  # no trusted proxies: the header is the caller's invention
 
         behind_lb = create_app(gateway_settings(settings, trusted_proxies=["127.0.0.1/32"]))
-        async with behind_lb.router.lifespan_context(behind_lb):
-            transport = httpx.ASGITransport(app=behind_lb)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as lb_client:
-                forwarded = {"x-forwarded-for": "203.0.113.9, 10.1.2.3"}
-                allowed = await lb_client.get("/v1/developer/token", headers=generic | forwarded)
-                assert allowed.status_code == 200
-                outside = await lb_client.get(
-                    "/v1/developer/token", headers=generic | {"x-forwarded-for": "10.1.2.3, 203.0.113.9"}
-                )
-                assert outside.status_code == 403  # the rightmost untrusted hop is the client
+        async with serving(behind_lb) as lb_client:
+            forwarded = {"x-forwarded-for": "203.0.113.9, 10.1.2.3"}
+            allowed = await lb_client.get("/v1/developer/token", headers=generic | forwarded)
+            assert allowed.status_code == 200
+            outside = await lb_client.get(
+                "/v1/developer/token", headers=generic | {"x-forwarded-for": "10.1.2.3, 203.0.113.9"}
+            )
+            assert outside.status_code == 403  # the rightmost untrusted hop is the client
