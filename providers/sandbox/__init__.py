@@ -1,0 +1,1 @@
+"""The sandbox provider: MoneyKit's test institutions, simulated entirely in-process."""

@@ -1,0 +1,177 @@
+"""The sandbox provider follows the seed's login table and refresh behaviour exactly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from providers.base import ChallengeRequired, Connected, FatalProviderError, ReconnectRequired
+from providers.registry import get_provider
+from providers.sandbox.aba import is_valid_routing_number
+from providers.sandbox.adapter import SandboxProvider
+
+sandbox = SandboxProvider()
+
+
+async def connect(username: str, password: str) -> Connected:
+    result = await sandbox.connect("credentials_bank", {"username": username, "password": password})
+    assert isinstance(result, Connected)
+    return result
+
+
+class TestLoginTable:
+    @pytest.mark.parametrize(("username", "password"), [("user_good", "pass_good"), ("user_1", "pass_good"),
+                                                        ("user_2", "pass_good")])  # fmt: skip
+    async def test_plain_logins_connect(self, username: str, password: str) -> None:
+        result = await connect(username, password)
+        assert result.provider_link_id.startswith("sbx-")
+        assert result.state["username"] == username
+
+    @pytest.mark.parametrize(
+        ("username", "password"),
+        [
+            ("user_good", "wrong"),
+            ("user_bad", "pass_good"),
+            ("user_1", "mfa_device"),
+            ("", ""),
+            ("USER_GOOD", "pass_good"),
+        ],
+    )
+    async def test_anything_else_is_invalid_credentials(self, username: str, password: str) -> None:
+        with pytest.raises(ReconnectRequired) as raised:
+            await sandbox.connect("credentials_bank", {"username": username, "password": password})
+        assert raised.value.error_code == "invalid_credentials"
+
+    @pytest.mark.parametrize(
+        ("password", "kind", "answers"),
+        [
+            ("mfa_device", "otp", {"code": "1234"}),
+            ("mfa_question", "questions", {"q1": "Hello", "q2": "world "}),
+            ("mfa_selections", "selection", {"colour": "Blue"}),
+        ],
+    )
+    async def test_mfa_states_its_answer_and_accepts_it(
+        self, password: str, kind: str, answers: dict[str, str]
+    ) -> None:
+        challenge = await sandbox.connect("credentials_bank", {"username": "user_good", "password": password})
+        assert isinstance(challenge, ChallengeRequired)
+        assert challenge.challenge.kind == kind
+        for prompt in challenge.challenge.prompts:  # each prompt tells the user what to type or pick
+            expected = {"code": "1234", "q1": "Hello", "q2": "World", "colour": "Blue"}[prompt.id]
+            assert expected in prompt.text
+        assert isinstance(await sandbox.answer(challenge.pending, answers), Connected)
+        with pytest.raises(ReconnectRequired) as raised:
+            await sandbox.answer(challenge.pending, {key: "nope" for key in answers})
+        assert raised.value.error_code == "user_input_incorrect"
+
+    async def test_selection_offers_choices(self) -> None:
+        challenge = await sandbox.connect(
+            "credentials_bank", {"username": "user_good", "password": "mfa_selections"}
+        )
+        assert isinstance(challenge, ChallengeRequired)
+        assert challenge.challenge.prompts[0].options == ("Red", "Green", "Blue")
+
+    async def test_oauth_and_instant_banks(self) -> None:
+        assert isinstance(await sandbox.connect("oauth_bank", {"consent": "granted"}), Connected)
+        with pytest.raises(ReconnectRequired) as raised:
+            await sandbox.connect("oauth_bank", {"consent": "denied"})
+        assert raised.value.error_code == "user_oauth_denied"
+        assert isinstance(await sandbox.connect("instant_bank", {}), Connected)
+        with pytest.raises(ReconnectRequired):
+            await sandbox.connect("no_such_bank", {})
+
+    async def test_institutions(self) -> None:
+        institutions = {i.provider_institution_id: i for i in await sandbox.institutions()}
+        assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank"}
+        assert [f.name for f in institutions["credentials_bank"].credential_fields] == [
+            "username",
+            "password",
+        ]
+        assert institutions["oauth_bank"].login == "oauth"
+
+
+class TestProductData:
+    async def test_accounts_cover_every_kind_and_balances_change(self) -> None:
+        link = await connect("user_good", "pass_good")
+        first, second = await sandbox.accounts(link.state), await sandbox.accounts(link.state)
+        assert [a.subtype for a in first] == ["checking", "savings", "credit_card", "brokerage"]
+        assert [a.provider_account_id for a in first] == [a.provider_account_id for a in second]
+        assert [a.balance_current for a in first] != [a.balance_current for a in second]
+        assert all(isinstance(a.balance_current, Decimal) for a in first)
+
+    async def test_routing_numbers_have_valid_check_digits(self) -> None:
+        for _ in range(20):
+            link = await connect("user_good", "pass_good")
+            for numbers in await sandbox.account_numbers(link.state):
+                assert numbers.routing_number is not None
+                assert is_valid_routing_number(numbers.routing_number)
+        assert not is_valid_routing_number("021000022")  # a real one with its last digit changed
+        assert is_valid_routing_number("021000021")
+
+    async def test_static_users_get_the_same_data_on_every_link(self) -> None:
+        one, two, other = (
+            await connect("user_1", "pass_good"),
+            await connect("user_1", "pass_good"),
+            await connect("user_2", "pass_good"),
+        )
+        assert one.provider_link_id != two.provider_link_id
+        assert await sandbox.account_numbers(one.state) == await sandbox.account_numbers(two.state)
+        assert await sandbox.identity(one.state) == await sandbox.identity(two.state)
+        assert (await sandbox.transactions(one.state, None)) == (await sandbox.transactions(two.state, None))
+        assert await sandbox.identity(one.state) != await sandbox.identity(other.state)
+
+    async def test_the_seeds_coffee_food_drinks_taxi_example(self) -> None:
+        link = await connect("user_1", "pass_good")
+        first = await sandbox.transactions(link.state, None)
+        assert [(t.description, t.pending) for t in first.upserted] == [("Coffee", False), ("Food", True)]
+        food_id = first.upserted[1].provider_transaction_id
+        second = await sandbox.transactions(link.state, first.next_cursor)
+        assert [(t.description, t.pending) for t in second.upserted] == [
+            ("Food", False), ("Drinks", True), ("Taxi", False),
+        ]  # fmt: skip
+        assert second.upserted[0].provider_transaction_id == food_id
+
+    async def test_every_refresh_adds_a_pending_and_posts_the_last_ones(self) -> None:
+        link = await connect("user_good", "pass_good")
+        cursor, previous_pending = None, set()
+        for _ in range(5):
+            delta = await sandbox.transactions(link.state, cursor)
+            posted_now = {t.provider_transaction_id for t in delta.upserted if not t.pending}
+            assert previous_pending <= posted_now
+            pending = {t.provider_transaction_id for t in delta.upserted if t.pending}
+            assert pending
+            assert all(
+                t.amount >= 0 and t.amount == t.amount.quantize(Decimal("0.01")) for t in delta.upserted
+            )
+            cursor, previous_pending = delta.next_cursor, pending
+
+    async def test_a_repeated_refresh_returns_the_same_transactions(self) -> None:
+        link = await connect("user_good", "pass_good")
+        first = await sandbox.transactions(link.state, None)
+        assert await sandbox.transactions(link.state, None) == first
+        assert await sandbox.transactions(link.state, first.next_cursor) == await sandbox.transactions(
+            link.state, first.next_cursor
+        )
+        assert len(first.upserted) == 25
+
+    async def test_bad_cursor_is_fatal(self) -> None:
+        link = await connect("user_good", "pass_good")
+        with pytest.raises(FatalProviderError):
+            await sandbox.transactions(link.state, "not-a-cursor")
+
+    async def test_investments(self) -> None:
+        link = await connect("user_good", "pass_good")
+        result = await sandbox.investments(link.state)
+        assert {s.ticker_symbol for s in result.securities} == {"VTI", "AAPL", None}
+        for holding in result.holdings:
+            assert holding.institution_value == (holding.quantity * holding.institution_price).quantize(
+                Decimal("0.01")
+            )
+        assert {t.type for t in result.transactions} == {"buy", "cash.dividend"}
+
+
+def test_registry() -> None:
+    assert isinstance(get_provider("sandbox"), SandboxProvider)
+    with pytest.raises(KeyError, match="known"):
+        get_provider("teller")
