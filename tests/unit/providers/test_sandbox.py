@@ -134,7 +134,8 @@ class TestProductData:
 
     async def test_every_refresh_adds_a_pending_and_posts_the_last_ones(self) -> None:
         link = await connect("user_good", "pass_good")
-        cursor, previous_pending = None, set()
+        cursor: str | None = None
+        previous_pending: set[str] = set()
         for _ in range(5):
             delta = await sandbox.transactions(link.state, cursor)
             posted_now = {t.provider_transaction_id for t in delta.upserted if not t.pending}
@@ -165,6 +166,7 @@ class TestProductData:
         result = await sandbox.investments(link.state)
         assert {s.ticker_symbol for s in result.securities} == {"VTI", "AAPL", None}
         for holding in result.holdings:
+            assert holding.institution_price is not None
             assert holding.institution_value == (holding.quantity * holding.institution_price).quantize(
                 Decimal("0.01")
             )
