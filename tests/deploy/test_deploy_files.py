@@ -129,8 +129,10 @@ def test_readme_quick_start_has_exactly_two_commands_that_exist() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "./scripts/test" in ci
-    assert "ruff check" in ci
-    assert "mypy" in ci
+    assert "./scripts/check" in ci
+    checks = (ROOT / "scripts" / "check").read_text()
+    assert 'ruff" check' in checks
+    assert 'mypy"' in checks
 
 
 def test_readme_documents_every_setting() -> None:
