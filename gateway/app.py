@@ -8,6 +8,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from gateway import __version__
 from gateway.auth.authenticator import Authenticator
@@ -22,6 +23,7 @@ from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers, install_exception_handlers
 from gateway.health.checks import BrokerProbe, RedisProbe
 from gateway.health.endpoints import router as health_router
+from gateway.institutions.catalog import sync_institutions
 from gateway.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, UnhandledErrorMiddleware
 from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from gateway.settings import Settings, get_settings
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         probe = broker_probe or (RedisProbe(redis) if redis is not None else None)
         auth = Authenticator(settings, database)
         await auth.start()
+        await _sync_institutions(database)
         app.state.linkgate = AppState(
             settings=settings,
             database=database,
@@ -97,3 +100,12 @@ def _redis_client(settings: Settings) -> aioredis.Redis | None:
         return None
     timeout = settings.readiness_timeout_s
     return aioredis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+async def _sync_institutions(database: Database) -> None:
+    """Providers' institutions into the catalogue; another process doing the same at once is fine."""
+    try:
+        async with database.unit_of_work() as session:
+            await sync_institutions(session)
+    except IntegrityError:
+        pass  # a concurrent start inserted them first

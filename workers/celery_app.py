@@ -7,7 +7,7 @@ from celery import Celery
 from gateway.settings import Settings, get_settings
 from workers.names import SWEEP_DUE_WORK
 
-TASK_MODULES = ["workers.tasks.webhooks", "workers.tasks.sweeper"]
+TASK_MODULES = ["workers.tasks.webhooks", "workers.tasks.refresh", "workers.tasks.sweeper"]
 QUEUE = "linkgate"
 # Countdowns (webhook retries) stay far below this, so Redis never redelivers a scheduled task early.
 VISIBILITY_TIMEOUT_S = 3600

@@ -2,3 +2,4 @@
 
 DELIVER_WEBHOOK = "linkgate.webhooks.deliver"
 SWEEP_DUE_WORK = "linkgate.sweeper.sweep"
+REFRESH_LINK = "linkgate.links.refresh"

@@ -16,6 +16,8 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     """States: connecting, awaiting_token_exchange, connected, deleted, error (with `error_code`).
 
     `transactions_seq` is the link's change-log head: every write to its transactions takes the next value.
+    `transactions_cursor` is the provider's own cursor, where the next refresh resumes.
+    `product_status` holds, per product, `refreshed_at`, `last_attempted_at` and `error_code`.
     """
 
     __tablename__ = "links"
@@ -34,6 +36,9 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     webhook_uri: Mapped[str | None] = mapped_column(String(2048))
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
     transactions_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    transactions_cursor: Mapped[str | None] = mapped_column(String(255))
+    product_status: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,20 @@
+"""End users are created the first time an app links a bank for them."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.end_users.repository import end_user_repository
+from gateway.models.end_user import EndUser
+
+
+async def get_or_create_end_user(session: AsyncSession, app_id: uuid.UUID, external_id: str) -> EndUser:
+    """The app's end user with this id of theirs (MoneyKit `customer_user.id`), created if new."""
+    user = await end_user_repository.find(session, app_id, field="id", value=external_id)
+    if user is None:
+        user = EndUser(app_id=app_id, guid=f"USR-{uuid.uuid4()}", external_id=external_id)
+        session.add(user)
+        await session.flush()
+    return user

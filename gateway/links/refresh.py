@@ -1,0 +1,183 @@
+"""Refreshing a link: ask its provider for every granted product, then apply it all in one transaction.
+
+Provider calls happen outside any transaction. The apply step locks the link, writes every product,
+advances the provider cursor, records events, and marks the job done, all in one commit, fenced by
+the attempt number, so a retried or superseded attempt can never apply a refresh twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.crypto import SecretBox
+from gateway.db import Database
+from gateway.links.connection_state import open_state
+from gateway.models.base import utcnow
+from gateway.models.link import Link
+from gateway.models.refresh import RefreshJob
+from gateway.products.repository import product_repository
+from gateway.settings import Settings
+from gateway.transactions.repository import ChangeCounts, transaction_repository
+from gateway.webhooks.events import record_event
+from providers.base import (
+    Investments,
+    NormalizedAccount,
+    NormalizedAccountNumbers,
+    NormalizedOwner,
+    Product,
+    ProviderAdapter,
+    ProviderError,
+    ProviderState,
+    ReconnectRequired,
+    TransactionsDelta,
+)
+from providers.base import RetryLater as ProviderRetryLater
+from providers.registry import get_provider
+from workers.durable import Failed, Outcome, RetryLater, Succeeded
+
+
+@dataclass(frozen=True)
+class Fetched:
+    accounts: Sequence[NormalizedAccount]
+    numbers: Sequence[NormalizedAccountNumbers] | None = None
+    owners: Sequence[NormalizedOwner] | None = None
+    transactions: TransactionsDelta | None = None
+    investments: Investments | None = None
+
+
+class _Superseded(Exception):
+    """Another attempt owns the job now; this one's results must not be applied."""
+
+
+async def fetch(
+    provider: ProviderAdapter, state: ProviderState, products: Sequence[str], cursor: str | None
+) -> Fetched:
+    wanted = set(products)
+    return Fetched(
+        accounts=await provider.accounts(state),
+        numbers=await provider.account_numbers(state) if Product.account_numbers in wanted else None,
+        owners=await provider.identity(state) if Product.identity in wanted else None,
+        transactions=await provider.transactions(state, cursor) if Product.transactions in wanted else None,
+        investments=await provider.investments(state) if Product.investments in wanted else None,
+    )
+
+
+class RefreshService:
+    async def attempt(
+        self, database: Database, settings: Settings, job_id: uuid.UUID, attempt: int
+    ) -> Outcome:
+        async with database.unit_of_work() as session:
+            loaded = await self._load(session, job_id)
+        if loaded is None:
+            return Failed("the link is gone")
+        job, link = loaded
+        products = (
+            [Product.accounts.value, *job.products]
+            if job.products
+            else [Product.accounts.value, *link.products]
+        )
+        state = open_state(SecretBox(settings.master_key()), link.id, link.credentials_encrypted)
+        try:
+            fetched = await fetch(get_provider(link.provider), state, products, link.transactions_cursor)
+        except ProviderRetryLater as exc:
+            return RetryLater(exc.defer_s, str(exc))
+        except ReconnectRequired as exc:
+            async with database.unit_of_work() as session:
+                await self._needs_reconnect(session, link, exc.error_code)
+            return Failed(f"the end user must reconnect: {exc.error_code}")
+        except ProviderError as exc:
+            return Failed(f"provider error: {exc}")
+        try:
+            async with database.unit_of_work() as session:
+                await self._apply(session, job, attempt, fetched, products)
+        except _Superseded:
+            return Failed("superseded by a later attempt")
+        return Succeeded()
+
+    async def _load(self, session: AsyncSession, job_id: uuid.UUID) -> tuple[RefreshJob, Link] | None:
+        job = await session.get(RefreshJob, job_id)
+        if job is None:
+            return None
+        link = (
+            await session.execute(select(Link).where(Link.app_id == job.app_id, Link.id == job.link_id))
+        ).scalar_one_or_none()
+        if link is None or link.state == "deleted":
+            return None
+        return job, link
+
+    async def _apply(
+        self, session: AsyncSession, job: RefreshJob, attempt: int, fetched: Fetched, products: Sequence[str]
+    ) -> None:
+        done = await session.execute(
+            update(RefreshJob)
+            .where(RefreshJob.id == job.id, RefreshJob.status == "running", RefreshJob.attempts == attempt)
+            .values(status="succeeded", finished_at=utcnow(), lease_expires_at=None, last_error=None)
+            .returning(RefreshJob.id)
+        )
+        if done.first() is None:
+            raise _Superseded
+        link = (
+            await session.execute(
+                select(Link).where(Link.app_id == job.app_id, Link.id == job.link_id).with_for_update()
+            )
+        ).scalar_one()
+        ids = await product_repository.upsert_accounts(session, link.app_id, link.id, fetched.accounts)
+        if fetched.numbers is not None:
+            await product_repository.replace_account_numbers(session, link.app_id, ids, fetched.numbers)
+        if fetched.owners is not None:
+            await product_repository.replace_owners(session, link.app_id, ids, fetched.owners)
+        if fetched.investments is not None:
+            await product_repository.replace_investments(
+                session, link.app_id, link.id, ids, fetched.investments
+            )
+        counts = ChangeCounts()
+        if fetched.transactions is not None:
+            counts = await transaction_repository.apply(
+                session, app_id=link.app_id, link_id=link.id, account_ids=ids,
+                upserted=fetched.transactions.upserted, removed=fetched.transactions.removed,
+            )  # fmt: skip
+            link.transactions_cursor = fetched.transactions.next_cursor
+        self._record_success(session, link, products, counts)
+
+    def _record_success(
+        self, session: AsyncSession, link: Link, products: Sequence[str], counts: ChangeCounts
+    ) -> None:
+        now = utcnow()
+        status: dict[str, Any] = dict(link.product_status)
+        for product in dict.fromkeys(products):
+            status[product] = {
+                "refreshed_at": now.isoformat(),
+                "last_attempted_at": now.isoformat(),
+                "error_code": None,
+            }
+            record_event(
+                session, app_id=link.app_id, link_id=link.id, event_type="link.product_refresh",
+                payload={"product": product, "refreshed_at": now.isoformat()},
+            )  # fmt: skip
+        link.product_status = status
+        link.last_synced_at = now
+        if counts.total:
+            record_event(
+                session, app_id=link.app_id, link_id=link.id, event_type="transactions.updates_available",
+                payload={"created": counts.created, "updated": counts.updated, "removed": counts.removed},
+            )  # fmt: skip
+
+    async def _needs_reconnect(self, session: AsyncSession, link: Link, error_code: str) -> None:
+        await session.execute(
+            update(Link)
+            .where(Link.app_id == link.app_id, Link.id == link.id)
+            .values(state="error", error_code=error_code)
+        )
+        record_event(
+            session, app_id=link.app_id, link_id=link.id, event_type="link.state_changed",
+            payload={"state": "error", "error": error_code},
+        )  # fmt: skip
+
+
+refresh_service = RefreshService()

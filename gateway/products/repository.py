@@ -1,0 +1,175 @@
+"""Accounts, account numbers, owners and investments of a link, upserted from normalised provider data."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models.account import Account, AccountNumber, AccountOwner
+from gateway.models.investment import Holding, InvestmentTransaction, Security
+from providers.base import Investments, NormalizedAccount, NormalizedAccountNumbers, NormalizedOwner
+
+AccountIds = Mapping[str, uuid.UUID]
+
+
+class ProductRepository:
+    async def account_ids(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID
+    ) -> dict[str, uuid.UUID]:
+        statement = select(Account.provider_account_id, Account.id).where(
+            Account.app_id == app_id, Account.link_id == link_id
+        )
+        return {
+            provider_id: account_id for provider_id, account_id in (await session.execute(statement)).all()
+        }
+
+    async def upsert_accounts(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_id: uuid.UUID,
+        accounts: Sequence[NormalizedAccount],
+    ) -> dict[str, uuid.UUID]:
+        statement = select(Account).where(Account.app_id == app_id, Account.link_id == link_id)
+        existing = {row.provider_account_id: row for row in (await session.execute(statement)).scalars()}
+        for account in accounts:
+            row = existing.get(account.provider_account_id)
+            if row is None:
+                row = Account(app_id=app_id, link_id=link_id, provider_account_id=account.provider_account_id)
+                session.add(row)
+                existing[account.provider_account_id] = row
+            row.name, row.official_name = account.name, account.official_name
+            row.type, row.subtype, row.mask, row.currency = (
+                account.type,
+                account.subtype,
+                account.mask,
+                account.currency,
+            )
+            row.balance_current, row.balance_available = account.balance_current, account.balance_available
+            row.balance_limit, row.balances_as_of = account.balance_limit, account.balances_as_of
+        await session.flush()
+        return {provider_id: row.id for provider_id, row in existing.items()}
+
+    async def replace_account_numbers(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        ids: AccountIds,
+        numbers: Sequence[NormalizedAccountNumbers],
+    ) -> None:
+        await session.execute(
+            delete(AccountNumber).where(
+                AccountNumber.app_id == app_id, AccountNumber.account_id.in_(list(ids.values()))
+            )
+        )
+        for number in numbers:
+            session.add(
+                AccountNumber(
+                    app_id=app_id,
+                    account_id=ids[number.provider_account_id],
+                    kind=number.kind,
+                    account_number=number.account_number,
+                    routing_number=number.routing_number,
+                    wire_routing_number=number.wire_routing_number,
+                    branch_number=number.branch_number,
+                    bic=number.bic,
+                )  # fmt: skip
+            )
+        await session.flush()
+
+    async def replace_owners(
+        self, session: AsyncSession, app_id: uuid.UUID, ids: AccountIds, owners: Sequence[NormalizedOwner]
+    ) -> None:
+        await session.execute(
+            delete(AccountOwner).where(
+                AccountOwner.app_id == app_id, AccountOwner.account_id.in_(list(ids.values()))
+            )
+        )
+        for owner in owners:
+            session.add(
+                AccountOwner(
+                    app_id=app_id,
+                    account_id=ids[owner.provider_account_id],
+                    names=list(owner.names),
+                    emails=[dict(e) for e in owner.emails],
+                    phone_numbers=[dict(p) for p in owner.phone_numbers],
+                    addresses=[dict(a) for a in owner.addresses],
+                )  # fmt: skip
+            )
+        await session.flush()
+
+    async def replace_investments(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, ids: AccountIds, data: Investments
+    ) -> None:
+        securities = await self._upsert_securities(session, app_id, data)
+        await session.execute(delete(Holding).where(Holding.app_id == app_id, Holding.link_id == link_id))
+        for holding in data.holdings:
+            session.add(
+                Holding(
+                    app_id=app_id,
+                    link_id=link_id,
+                    account_id=ids[holding.provider_account_id],
+                    security_id=securities[holding.provider_security_id],
+                    quantity=holding.quantity,
+                    institution_price=holding.institution_price,
+                    institution_value=holding.institution_value,
+                    cost_basis=holding.cost_basis,
+                    currency=holding.currency,
+                )  # fmt: skip
+            )
+        statement = select(InvestmentTransaction).where(
+            InvestmentTransaction.app_id == app_id, InvestmentTransaction.link_id == link_id
+        )
+        known = {
+            row.provider_investment_transaction_id: row
+            for row in (await session.execute(statement)).scalars()
+        }
+        for trade in data.transactions:
+            row = known.get(trade.provider_investment_transaction_id) or InvestmentTransaction(
+                app_id=app_id,
+                link_id=link_id,
+                provider_investment_transaction_id=trade.provider_investment_transaction_id,
+            )
+            row.account_id = ids[trade.provider_account_id]
+            row.security_id = (
+                securities.get(trade.provider_security_id) if trade.provider_security_id else None
+            )
+            row.name, row.type, row.amount, row.date, row.currency = (
+                trade.name,
+                trade.type,
+                trade.amount,
+                trade.date,
+                trade.currency,
+            )
+            row.quantity, row.price, row.fees = trade.quantity, trade.price, trade.fees
+            session.add(row)
+        await session.flush()
+
+    async def _upsert_securities(
+        self, session: AsyncSession, app_id: uuid.UUID, data: Investments
+    ) -> dict[str, uuid.UUID]:
+        ids = [security.provider_security_id for security in data.securities]
+        statement = select(Security).where(Security.app_id == app_id, Security.provider_security_id.in_(ids))
+        existing = {row.provider_security_id: row for row in (await session.execute(statement)).scalars()}
+        for security in data.securities:
+            row = existing.get(security.provider_security_id)
+            if row is None:
+                row = Security(app_id=app_id, provider_security_id=security.provider_security_id)
+                session.add(row)
+                existing[security.provider_security_id] = row
+            row.name, row.type, row.currency, row.ticker_symbol = (
+                security.name,
+                security.type,
+                security.currency,
+                security.ticker_symbol,
+            )
+            row.cusip, row.isin = security.cusip, security.isin
+            row.close_price, row.close_price_as_of = security.close_price, security.close_price_as_of
+        await session.flush()
+        return {provider_id: row.id for provider_id, row in existing.items()}
+
+
+product_repository = ProductRepository()

@@ -1,0 +1,162 @@
+"""Transactions and the per-link change log.
+
+Every insert, change or removal of a link's transaction takes the link's next sequence number
+(`links.transactions_seq`, incremented under the link's row lock), so `change_seq > cursor ORDER BY
+change_seq` is a complete, gap-free replay of what happened after `cursor`, whoever reads it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models.base import utcnow
+from gateway.models.link import Link
+from gateway.models.transaction import Transaction
+from providers.base import NormalizedTransaction
+
+TRACKED_FIELDS = (
+    "account_id", "amount", "direction", "currency", "description", "original_description", "merchant_name",
+    "categories", "date", "datetime", "pending", "pending_transaction_id",
+)  # fmt: skip
+IN_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class ChangeCounts:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.removed
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), IN_CHUNK):
+        yield items[start : start + IN_CHUNK]
+
+
+def _values(transaction: NormalizedTransaction, account_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "amount": transaction.amount,
+        "direction": transaction.direction,
+        "currency": transaction.currency,
+        "description": transaction.description,
+        "original_description": transaction.original_description,
+        "merchant_name": transaction.merchant_name,
+        "categories": list(transaction.categories),
+        "date": transaction.date,
+        "datetime": transaction.datetime,
+        "pending": transaction.pending,
+        "pending_transaction_id": transaction.pending_transaction_id,
+    }
+
+
+class TransactionRepository:
+    async def _allocate(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, count: int
+    ) -> int:
+        """Reserve `count` sequence numbers; the UPDATE holds the link's row lock until commit."""
+        statement = (
+            update(Link)
+            .where(Link.app_id == app_id, Link.id == link_id)
+            .values(transactions_seq=Link.transactions_seq + count)
+            .returning(Link.transactions_seq)
+        )
+        last: int = (await session.execute(statement)).scalar_one()
+        return last - count + 1
+
+    async def _existing(
+        self, session: AsyncSession, link_id: uuid.UUID, provider_ids: Sequence[str]
+    ) -> dict[str, Transaction]:
+        found: dict[str, Transaction] = {}
+        for chunk in _chunks(provider_ids):
+            statement = select(Transaction).where(
+                Transaction.link_id == link_id, Transaction.provider_transaction_id.in_(chunk)
+            )
+            found.update(
+                {row.provider_transaction_id: row for row in (await session.execute(statement)).scalars()}
+            )
+        return found
+
+    async def apply(
+        self,
+        session: AsyncSession,
+        *,
+        app_id: uuid.UUID,
+        link_id: uuid.UUID,
+        account_ids: Mapping[str, uuid.UUID],
+        upserted: Sequence[NormalizedTransaction],
+        removed: Sequence[str] = (),
+    ) -> ChangeCounts:
+        """Record what a provider reported; unchanged transactions take no sequence number."""
+        latest = {
+            transaction.provider_transaction_id: transaction for transaction in upserted
+        }  # last one wins
+        existing = await self._existing(session, link_id, [*latest, *removed])
+        changes: list[tuple[Transaction | None, dict[str, Any]]] = []  # in the provider's order
+        for provider_id, transaction in latest.items():
+            account_id = account_ids.get(transaction.provider_account_id)
+            if account_id is None:
+                raise ValueError(
+                    f"transaction {provider_id} names unknown account {transaction.provider_account_id}"
+                )
+            values = _values(transaction, account_id)
+            row = existing.get(provider_id)
+            if row is None:
+                changes.append((None, {"provider_transaction_id": provider_id, **values}))
+            elif row.change_kind == "removed" or any(
+                getattr(row, name) != values[name] for name in TRACKED_FIELDS
+            ):
+                changes.append((row, values))
+        removals = [existing[p] for p in removed if p in existing and existing[p].change_kind != "removed"]
+        created = sum(1 for row, _ in changes if row is None)
+        counts = ChangeCounts(created, len(changes) - created, len(removals))
+        if counts.total == 0:
+            return counts
+        first = await self._allocate(session, app_id, link_id, counts.total)
+        now = utcnow()
+        inserts: list[dict[str, Any]] = []
+        for sequence, (row, values) in enumerate(changes, start=first):
+            if row is None:
+                inserts.append(
+                    {"id": uuid.uuid4(), "app_id": app_id, "link_id": link_id, "change_seq": sequence,
+                     "change_kind": "created", "created_at": now, "updated_at": now, **values}
+                )  # fmt: skip
+                continue
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.change_seq, row.change_kind, row.removed_at = sequence, "updated", None
+        for sequence, row in enumerate(removals, start=first + len(changes)):
+            row.change_seq, row.change_kind, row.removed_at = sequence, "removed", now
+        if inserts:
+            await session.execute(insert(Transaction), inserts)
+        await session.flush()
+        return counts
+
+    async def changes_since(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, after_seq: int, limit: int
+    ) -> Sequence[Transaction]:
+        """The change log after `after_seq`, oldest change first."""
+        statement = (
+            select(Transaction)
+            .where(
+                Transaction.app_id == app_id,
+                Transaction.link_id == link_id,
+                Transaction.change_seq > after_seq,
+            )
+            .order_by(Transaction.change_seq)
+            .limit(limit)
+        )
+        return (await session.execute(statement)).scalars().all()
+
+
+transaction_repository = TransactionRepository()

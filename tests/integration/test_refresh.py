@@ -1,0 +1,180 @@
+"""Refreshes as durable jobs on a real worker, writing every product and the per-link change log."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway.crypto import SecretBox
+from gateway.end_users.service import get_or_create_end_user
+from gateway.institutions.catalog import get_institution, sync_institutions
+from gateway.links.service import link_service
+from gateway.models import (
+    Account,
+    AccountNumber,
+    AccountOwner,
+    Holding,
+    InvestmentTransaction,
+    Link,
+    RefreshJob,
+    Transaction,
+    WebhookEvent,
+)
+from gateway.transactions.repository import transaction_repository
+from providers.base import Connected
+from providers.sandbox.aba import is_valid_routing_number
+from providers.sandbox.adapter import SandboxProvider
+from tests.support.processes import PROJECT_ROOT, LinkgateProcess, wait_until
+
+ALL_PRODUCTS = ["accounts", "account_numbers", "identity", "transactions", "investments"]
+
+
+@pytest.fixture
+def worker(process_env: dict[str, str], logs_dir: Path, redis_client) -> Iterator[LinkgateProcess]:
+    redis_client.flushdb()
+    process = LinkgateProcess(
+        ["worker", "--concurrency", "2"], process_env, PROJECT_ROOT, logs_dir / "worker.log"
+    )
+    wait_until(lambda: " ready." in process.output(), timeout_s=30, what="the worker")
+    yield process
+    process.stop()
+
+
+async def connect_link(database, settings, app_id: uuid.UUID, username: str = "user_1") -> Link:
+    connection = await SandboxProvider().connect(
+        "credentials_bank", {"username": username, "password": "pass_good"}
+    )
+    assert isinstance(connection, Connected)
+    async with database.unit_of_work() as session:
+        await sync_institutions(session)
+        institution = await get_institution(session, "credentials_bank")
+        assert institution is not None
+        user = await get_or_create_end_user(session, app_id, f"customer-{uuid.uuid4().hex[:6]}")
+        return await link_service.create_connected(
+            session, box=SecretBox(settings.master_key()), app_id=app_id, end_user_id=user.id,
+            institution=institution, connection=connection, products=ALL_PRODUCTS,
+        )  # fmt: skip
+
+
+async def wait_for_jobs(database, link_id: uuid.UUID, done: int, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        async with database.unit_of_work() as session:
+            finished = (
+                await session.execute(
+                    select(func.count()).where(
+                        RefreshJob.link_id == link_id, RefreshJob.status == "succeeded"
+                    )
+                )
+            ).scalar_one()
+        if finished >= done:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{done} refresh(es) of {link_id} did not finish in {timeout_s}s")
+
+
+async def count(database, model, link_or_account_filter) -> int:
+    async with database.unit_of_work() as session:
+        return int(
+            (
+                await session.execute(select(func.count()).select_from(model).where(link_or_account_filter))
+            ).scalar_one()
+        )
+
+
+async def change_log(
+    database, app_id: uuid.UUID, link_id: uuid.UUID, after: int
+) -> list[tuple[int, str, str, bool]]:
+    async with database.unit_of_work() as session:
+        rows = await transaction_repository.changes_since(session, app_id, link_id, after, limit=100)
+        return [(row.change_seq, row.change_kind, row.description, row.pending) for row in rows]
+
+
+async def events(database, link_id: uuid.UUID) -> list[tuple[str, dict[str, Any]]]:
+    async with database.unit_of_work() as session:
+        rows = (
+            await session.execute(
+                select(WebhookEvent).where(WebhookEvent.link_id == link_id).order_by(WebhookEvent.created_at)
+            )
+        ).scalars()
+        return [(row.event_type, row.payload) for row in rows]
+
+
+async def test_two_refreshes_follow_the_seed_through_the_change_log(
+    database, settings, sandbox_app, worker
+) -> None:
+    app_id = sandbox_app.app_id
+    link = await connect_link(database, settings, app_id)
+    await wait_for_jobs(database, link.id, 1)
+
+    assert await change_log(database, app_id, link.id, 0) == [
+        (1, "created", "Coffee", False),
+        (2, "created", "Food", True),
+    ]
+    assert await count(database, Account, Account.link_id == link.id) == 4
+    async with database.unit_of_work() as session:
+        numbers = (
+            (await session.execute(select(AccountNumber).join(Account).where(Account.link_id == link.id)))
+            .scalars()
+            .all()
+        )
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        assert (stored.transactions_seq, stored.transactions_cursor) == (2, "r1")
+        assert set(stored.product_status) == set(ALL_PRODUCTS)
+        assert b"user_1" not in (stored.credentials_encrypted or "").encode()  # the provider state is sealed
+    assert len(numbers) == 2
+    assert all(is_valid_routing_number(n.routing_number or "") for n in numbers)
+    assert await count(database, AccountOwner, AccountOwner.app_id == app_id) >= 4
+    assert await count(database, Holding, Holding.link_id == link.id) == 3
+    assert await count(database, InvestmentTransaction, InvestmentTransaction.link_id == link.id) == 2
+    first_events = await events(database, link.id)
+    assert first_events[0] == ("link.state_changed", {"state": "connected"})
+    assert ("transactions.updates_available", {"created": 2, "updated": 0, "removed": 0}) in first_events
+
+    async with database.unit_of_work() as session:
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        await link_service.request_refresh(session, stored, ["transactions"], trigger="manual")
+    await wait_for_jobs(database, link.id, 2)
+
+    assert await change_log(database, app_id, link.id, 2) == [
+        (3, "updated", "Food", False), (4, "created", "Drinks", True), (5, "created", "Taxi", False),
+    ]  # fmt: skip
+    async with database.unit_of_work() as session:
+        food = (
+            await session.execute(
+                select(Transaction).where(Transaction.link_id == link.id, Transaction.description == "Food")
+            )
+        ).scalar_one()
+    assert (food.change_kind, food.pending) == ("updated", False)
+    assert ("transactions.updates_available", {"created": 2, "updated": 1, "removed": 0}) in await events(
+        database, link.id
+    )
+
+
+async def test_a_duplicate_task_changes_nothing(database, settings, sandbox_app, worker) -> None:
+    from gateway.links.refresh_jobs import REFRESH_JOBS
+    from workers.enqueue import send_task_request
+
+    link = await connect_link(database, settings, sandbox_app.app_id, username="user_good")
+    await wait_for_jobs(database, link.id, 1)
+    async with database.unit_of_work() as session:
+        job = (await session.execute(select(RefreshJob).where(RefreshJob.link_id == link.id))).scalar_one()
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        before = stored.transactions_seq
+    send_task_request(REFRESH_JOBS.task_for(job.id))  # as if Redis redelivered it
+    await asyncio.sleep(2)
+    async with database.unit_of_work() as session:
+        after = await session.get(Link, link.id)
+        assert after is not None
+        assert (after.transactions_seq, after.transactions_cursor) == (before, "r1")
+    assert before == 25  # 24 posted history transactions and one pending

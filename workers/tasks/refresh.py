@@ -1,0 +1,24 @@
+"""Celery task: one attempt at one link refresh."""
+
+from __future__ import annotations
+
+import uuid
+
+from gateway.links.refresh import refresh_service
+from gateway.links.refresh_jobs import REFRESH_JOBS
+from workers.celery_app import celery_app
+from workers.durable import Outcome, run_durable
+from workers.names import REFRESH_LINK
+from workers.runtime import WorkerRuntime, current_runtime
+
+
+@celery_app.task(name=REFRESH_LINK)
+def refresh_link(job_id: str) -> None:
+    current_runtime().run(lambda runtime: _refresh(runtime, uuid.UUID(job_id)))
+
+
+async def _refresh(runtime: WorkerRuntime, job_id: uuid.UUID) -> Outcome | None:
+    async def perform(row_id: uuid.UUID, attempt: int) -> Outcome:
+        return await refresh_service.attempt(runtime.database, runtime.settings, row_id, attempt)
+
+    return await run_durable(runtime.database, REFRESH_JOBS, job_id, runtime.settings, perform)
