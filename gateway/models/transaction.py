@@ -16,7 +16,8 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
     """`amount` is non-negative; `direction` (credit/debit) carries the sign.
 
     `change_seq` is the link's sequence number at this row's last write and `change_kind` what that
-    write was, so every sync view is `WHERE link_id = ? AND change_seq > cursor ORDER BY change_seq`.
+    write was, so every sync view is `WHERE link_id = ? AND change_seq > cursor ORDER BY change_seq`;
+    `created_seq` (the number at its insert) says whether a reader at `cursor` has seen it before.
     """
 
     __tablename__ = "transactions"
@@ -44,6 +45,7 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
     datetime: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     pending: Mapped[bool] = mapped_column(default=False, nullable=False)
     pending_transaction_id: Mapped[str | None] = mapped_column(String(255))
+    created_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     change_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""Links keep the provider's transactions cursor, per-product refresh status and tags.
+"""Links keep the provider's transactions cursor, per-product refresh status and tags; transactions
+remember the sequence number they were created at.
 
 Revision ID: 0003_link_refresh_state
 Revises: 0002_configuration_name
@@ -30,9 +31,16 @@ def upgrade() -> None:
     with op.batch_alter_table("links") as batch:
         batch.alter_column("product_status", server_default=None)
         batch.alter_column("tags", server_default=None)
+    with op.batch_alter_table("transactions") as batch:
+        batch.add_column(sa.Column("created_seq", sa.BigInteger(), nullable=False, server_default="0"))
+    op.execute("UPDATE transactions SET created_seq = change_seq")
+    with op.batch_alter_table("transactions") as batch:
+        batch.alter_column("created_seq", server_default=None)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("transactions") as batch:
+        batch.drop_column("created_seq")
     with op.batch_alter_table("links") as batch:
         batch.drop_column("tags")
         batch.drop_column("product_status")

@@ -120,7 +120,7 @@ async def write_and_read_transaction(database: Database, master_key: str) -> tup
                 app_id=boot.app_id, link_id=link.id, account_id=account.id, provider_transaction_id="t-1",
                 amount=Decimal("0.10"), direction="debit", description="Coffee", date=dt.date(2026, 11, 20),
                 datetime=dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-                change_seq=1, change_kind="created",
+                created_seq=1, change_seq=1, change_kind="created",
             )
         )  # fmt: skip
         transaction_id, account_id = link.id, account.id
