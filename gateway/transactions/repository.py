@@ -129,7 +129,8 @@ class TransactionRepository:
             if row is None:
                 inserts.append(
                     {"id": uuid.uuid4(), "app_id": app_id, "link_id": link_id, "created_seq": sequence,
-                     "change_seq": sequence, "change_kind": "created", "created_at": now, "updated_at": now, **values}
+                     "change_seq": sequence, "change_kind": "created", "created_at": now, "updated_at": now,
+                     **values}
                 )  # fmt: skip
                 continue
             for name, value in values.items():
