@@ -16,6 +16,9 @@ from gateway.auth.client_address import parse_networks
 from gateway.auth.dependencies import SECURITY_SCHEMES
 from gateway.collections.dashboard.endpoints import router as dashboard_router
 from gateway.collections.developer.endpoints import router as developer_router
+from gateway.collections.moneykit.errors import render_moneykit_error
+from gateway.collections.moneykit.router import PREFIX as MONEYKIT_PREFIX
+from gateway.collections.moneykit.router import router as moneykit_router
 from gateway.collections.oauth.endpoints import router as oauth_router
 from gateway.collections.oauth.errors import render_oauth_error
 from gateway.collections.webhooks.endpoints import router as webhooks_router
@@ -69,7 +72,16 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     app = FastAPI(title="Linkgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     install_exception_handlers(app, renderers)
     renderers.register("/oauth", render_oauth_error)
-    for router in (health_router, oauth_router, dashboard_router, developer_router, webhooks_router):
+    renderers.register(MONEYKIT_PREFIX, render_moneykit_error)
+    routers = (
+        health_router,
+        oauth_router,
+        dashboard_router,
+        developer_router,
+        webhooks_router,
+        moneykit_router,
+    )
+    for router in routers:
         app.include_router(router)
     # Outermost first: the request id must wrap everything, including 413s from the size limit.
     app.add_middleware(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.developer import DEFAULT_ORGANIZATION_KEY, Organization
@@ -33,3 +34,35 @@ class LinkRepository:
 
 
 link_repository = LinkRepository()
+
+
+class LinkReader:
+    """Links as a principal may see them: its app's, narrowed to its user or item when it has one."""
+
+    async def get(self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> Link | None:
+        statement = select(Link).where(Link.app_id == app_id, Link.id == link_id)
+        return (await session.execute(statement)).scalar_one_or_none()
+
+    async def page(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        *,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+        end_user_id: uuid.UUID | None = None,
+    ) -> list[Link]:
+        """Active links (connected or in error, not deleted), oldest first, keyset-paged."""
+        statement = select(Link).where(Link.app_id == app_id, Link.state.in_(("connected", "error")))
+        if end_user_id is not None:
+            statement = statement.where(Link.end_user_id == end_user_id)
+        if after is not None:
+            created, last_id = after
+            statement = statement.where(
+                or_(Link.created_at > created, and_(Link.created_at == created, Link.id > last_id))
+            )
+        statement = statement.order_by(Link.created_at, Link.id).limit(limit)
+        return list((await session.execute(statement)).scalars())
+
+
+link_reader = LinkReader()

@@ -173,3 +173,29 @@ class ProductRepository:
 
 
 product_repository = ProductRepository()
+
+
+class ProductReader:
+    """Reads of stored product data for one link (tenant-scoped by the link's app)."""
+
+    async def accounts(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, account_ids: Sequence[str] = ()
+    ) -> list[Account]:
+        statement = select(Account).where(Account.app_id == app_id, Account.link_id == link_id)
+        wanted = _uuids(account_ids)
+        if account_ids:
+            statement = statement.where(Account.id.in_(wanted))
+        return list((await session.execute(statement.order_by(Account.created_at, Account.id))).scalars())
+
+
+def _uuids(values: Sequence[str]) -> list[uuid.UUID]:
+    parsed = []
+    for value in values:
+        try:
+            parsed.append(uuid.UUID(value))
+        except ValueError:
+            continue  # an id that cannot exist matches nothing
+    return parsed
+
+
+product_reader = ProductReader()

@@ -7,12 +7,13 @@ change_seq` is a complete, gap-free replay of what happened after `cursor`, whoe
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.base import utcnow
@@ -161,3 +162,35 @@ class TransactionRepository:
 
 
 transaction_repository = TransactionRepository()
+
+
+class TransactionReader:
+    async def page(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_id: uuid.UUID,
+        *,
+        account_ids: Sequence[uuid.UUID] | None,
+        start: dt.date,
+        end: dt.date,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Transaction], int]:
+        """Live (not removed) transactions between two dates, newest first, with the total count."""
+        statement = select(Transaction).where(
+            Transaction.app_id == app_id, Transaction.link_id == link_id,
+            Transaction.change_kind != "removed", Transaction.date >= start, Transaction.date <= end,
+        )  # fmt: skip
+        if account_ids is not None:
+            statement = statement.where(Transaction.account_id.in_(account_ids))
+        total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+        ordered = (
+            statement.order_by(Transaction.date.desc(), Transaction.change_seq.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await session.execute(ordered)).scalars()), int(total)
+
+
+transaction_reader = TransactionReader()

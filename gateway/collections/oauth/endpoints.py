@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any, Literal
 
 import orjson
@@ -11,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gateway.auth.basic import BASIC_CHALLENGE, basic_client_credentials
 from gateway.auth.principal import ApiClient
 from gateway.auth.tokens import TokenKind
 from gateway.collections.oauth.errors import NO_STORE, InvalidScope, OAuthError, UnsupportedGrantType
@@ -24,7 +23,6 @@ from gateway.state import get_app_state
 router = APIRouter(tags=["oauth"])
 
 USER_FIELDS = ("guid", "uid", "id")
-BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="linkgate"'}
 
 
 class TokenRequest(StorableInput):
@@ -78,7 +76,7 @@ async def issue_token(request: Request, session: DbSession) -> Response:
     """Exchange API key credentials for a JWT: generic (1 h), user (3 h) or item (24 h)."""
     state = get_app_state(request)
     body = await _read_body(request)
-    basic = _basic_credentials(request)
+    basic = basic_client_credentials(request)
     if basic is not None and (body.client_id or body.client_secret):
         raise OAuthError(
             "Send client credentials either in the Authorization header or in the body, not both."
@@ -135,25 +133,6 @@ async def _read_body(request: Request) -> TokenRequest:
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in error["loc"]) for error in exc.errors())
         raise OAuthError(f"Invalid parameters: {fields}.") from exc
-
-
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        client_id, separator, secret = (
-            base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
-        )
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidCredentials(
-            "The Basic credentials are not valid base64.", headers=dict(BASIC_CHALLENGE)
-        ) from exc
-    if not separator or not client_id or not secret:
-        raise InvalidCredentials(
-            "Basic credentials are client_id:client_secret.", headers=dict(BASIC_CHALLENGE)
-        )
-    return client_id, secret
 
 
 def _subject(body: TokenRequest, client: ApiClient) -> tuple[TokenKind, str | None, str | None]:

@@ -1,0 +1,48 @@
+"""Which link a MoneyKit call may touch: the app's, narrowed to the token's user or item."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.auth.principal import AppPrincipal
+from gateway.auth.tokens import TokenKind
+from gateway.collections.moneykit.errors import LinkDeleted, LinkForbiddenAction, LinkNotFound
+from gateway.end_users.repository import end_user_repository
+from gateway.links.repository import link_reader
+from gateway.models.link import Link
+
+
+async def accessible_link(
+    session: AsyncSession, principal: AppPrincipal, link_id: str, *, readable_if_deleted: bool = False
+) -> Link:
+    """The link; `link_error.not_found` exactly as if missing, or `link_error.deleted` once deleted."""
+    try:
+        parsed = uuid.UUID(link_id)
+    except ValueError as exc:
+        raise LinkNotFound() from exc
+    link = await link_reader.get(session, principal.app_id, parsed)
+    if link is None or not await _within_token(session, principal, link):
+        raise LinkNotFound()
+    if link.state == "deleted" and not readable_if_deleted:
+        raise LinkDeleted()
+    return link
+
+
+async def _within_token(session: AsyncSession, principal: AppPrincipal, link: Link) -> bool:
+    if principal.kind is TokenKind.item:
+        return principal.item == str(link.id)
+    if principal.kind is TokenKind.user:
+        assert principal.user is not None
+        assert principal.user_field is not None
+        user = await end_user_repository.find(
+            session, principal.app_id, field=principal.user_field, value=principal.user
+        )
+        return user is not None and user.id == link.end_user_id
+    return True
+
+
+def require_product(link: Link, product: str) -> None:
+    if product not in link.products:
+        raise LinkForbiddenAction(f"The {product} product was not granted for this link.")

@@ -1,0 +1,210 @@
+"""MoneyKit link routes: the sandbox exchangeable token, token exchange, and reading or deleting links."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import ConfigDict, Field
+
+from gateway.auth.dependencies import require_app
+from gateway.auth.principal import AppPrincipal, Scope
+from gateway.auth.tokens import TokenKind
+from gateway.collections.moneykit.access import accessible_link
+from gateway.collections.moneykit.errors import (
+    ForbiddenConfig,
+    InstitutionNotFound,
+    InvalidTokenExchange,
+)
+from gateway.collections.moneykit.routing import MoneyKitRoute
+from gateway.crypto import SecretBox
+from gateway.dependencies import DbSession
+from gateway.developers.schemas import StorableInput
+from gateway.end_users.repository import end_user_repository
+from gateway.end_users.service import get_or_create_end_user
+from gateway.errors import InvalidRequest
+from gateway.institutions.catalog import get_institution
+from gateway.links.connection_state import seal_state
+from gateway.links.repository import link_reader
+from gateway.links.service import link_service
+from gateway.links.sessions import issue_exchangeable_token, link_awaiting_exchange, redeem_exchangeable_token
+from gateway.models.base import utcnow
+from gateway.models.institution import Institution
+from gateway.models.link import Link
+from gateway.state import get_app_state
+from gateway.webhooks.events import record_event
+from providers.base import ChallengeRequired, ReconnectRequired
+from providers.moneykit import render
+from providers.registry import get_provider
+
+router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
+
+LINK_WRITER = require_app(TokenKind.generic, scope=Scope.write_links)
+LINK_READER = require_app(TokenKind.generic, TokenKind.user, TokenKind.item, scope=Scope.read)
+SANDBOX_PASSWORDS = {
+    "credentials": {"username": "user_good", "password": "pass_good"},
+    "oauth": {"consent": "granted"},
+}
+MoneyKitProduct = Annotated[
+    str, Field(pattern="^(accounts|account_numbers|identity|transactions|investments)$")
+]
+
+
+def json_response(body: dict[str, Any], status_code: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
+
+
+class CustomerUser(StorableInput):
+    model_config = ConfigDict(extra="ignore")
+    id: str = Field(min_length=1, max_length=255)
+
+
+class SandboxExchangeableTokenRequest(StorableInput):
+    institution_id: str = Field(max_length=64)
+    customer_user: CustomerUser
+    products: list[MoneyKitProduct] | None = Field(default=None, max_length=5)
+    username: str | None = Field(default=None, max_length=255)
+    password: str | None = Field(default=None, max_length=255)
+
+
+class ExchangeTokenRequest(StorableInput):
+    exchangeable_token: str = Field(min_length=1, max_length=200)
+
+
+async def rendered_link(session: DbSession, link: Link) -> dict[str, Any]:
+    institution = await session.get(Institution, link.institution_id)
+    assert institution is not None
+    return render.link_common(link, institution)
+
+
+@router.post("/sandbox/exchangeable-token", openapi_extra=LINK_WRITER.openapi)
+async def create_sandbox_exchangeable_token(
+    body: SandboxExchangeableTokenRequest, request: Request, session: DbSession
+) -> Response:
+    """Sandbox apps only: link a test institution without Connect and get the token Connect would give."""
+    principal = await LINK_WRITER(request)
+    if principal.app_mode != "sandbox":
+        raise ForbiddenConfig("The sandbox shortcut is for sandbox apps only.")
+    institution = await get_institution(session, body.institution_id)
+    if institution is None or institution.provider != "sandbox":
+        raise InstitutionNotFound()
+    credentials = dict(SANDBOX_PASSWORDS.get("oauth" if institution.is_oauth else "credentials", {}))
+    if body.username is not None or body.password is not None:
+        credentials = {"username": body.username or "", "password": body.password or ""}
+    try:
+        result = await get_provider("sandbox").connect(institution.provider_institution_id, credentials)
+    except ReconnectRequired as exc:
+        raise InvalidRequest(f"{exc} ({exc.error_code})") from exc
+    if isinstance(result, ChallengeRequired):
+        raise InvalidRequest("These credentials ask for MFA; answer it in Connect instead of the shortcut.")
+    user = await get_or_create_end_user(session, principal.app_id, body.customer_user.id)
+    products = list(dict.fromkeys(["accounts", *(body.products or render.PRODUCTS)]))
+    link = Link(
+        id=uuid.uuid4(), app_id=principal.app_id, end_user_id=user.id, institution_id=institution.id,
+        provider="sandbox", provider_link_id=result.provider_link_id, state="awaiting_token_exchange",
+        products=products,
+    )  # fmt: skip
+    link.credentials_encrypted = seal_state(
+        SecretBox(get_app_state(request).auth.master_key), link.id, result.state
+    )
+    session.add(link)
+    await session.flush()
+    token = await issue_exchangeable_token(session, link, products)
+    return json_response({"exchangeable_token": token})
+
+
+@router.post("/link-session/exchange-token", status_code=201, openapi_extra=LINK_WRITER.openapi)
+async def exchange_token(body: ExchangeTokenRequest, request: Request, session: DbSession) -> Response:
+    """Trade the single-use exchangeable token for the link; the first refresh starts at once."""
+    principal = await LINK_WRITER(request)
+    link_id = await redeem_exchangeable_token(session, principal.app_id, body.exchangeable_token)
+    link = await link_awaiting_exchange(session, principal.app_id, link_id) if link_id else None
+    if link is None:
+        raise InvalidTokenExchange()
+    link.state = "connected"
+    record_event(
+        session,
+        app_id=link.app_id,
+        link_id=link.id,
+        event_type="link.state_changed",
+        payload={"state": "connected"},
+    )
+    await link_service.request_refresh(session, link, link.products, trigger="initial")
+    return json_response(
+        {"link_id": str(link.id), "link": await rendered_link(session, link)}, status_code=201
+    )
+
+
+@router.get("/links", openapi_extra=LINK_READER.openapi)
+async def get_links(
+    request: Request,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> Response:
+    """The app's active links (or the user's, with a user token), oldest first."""
+    principal = await LINK_READER(request)
+    end_user_id = await _token_user_id(session, principal)
+    links = await link_reader.page(
+        session, principal.app_id, after=_decode_cursor(cursor), limit=limit + 1, end_user_id=end_user_id
+    )
+    if principal.kind is TokenKind.item:
+        links = [link for link in links if str(link.id) == principal.item]
+    page = links[:limit]
+    next_cursor = _encode_cursor(page[-1]) if len(links) > limit else ""
+    items = [{"link_id": str(link.id), "created_at": link.created_at.isoformat()} for link in page]
+    return json_response({"links": items, "next_cursor": next_cursor})
+
+
+@router.get("/links/{link_id}", openapi_extra=LINK_READER.openapi)
+async def get_link(link_id: str, request: Request, session: DbSession) -> Response:
+    principal = await LINK_READER(request)
+    link = await accessible_link(session, principal, link_id, readable_if_deleted=True)
+    return json_response(await rendered_link(session, link))
+
+
+@router.delete("/links/{link_id}", status_code=204, openapi_extra=LINK_WRITER.openapi)
+async def delete_link(link_id: str, request: Request, session: DbSession) -> Response:
+    """Disconnect: the link's data leaves every product route (410); the record stays readable."""
+    principal = await LINK_WRITER(request)
+    link = await accessible_link(session, principal, link_id)
+    link.state, link.deleted_at = "deleted", utcnow()
+    record_event(
+        session,
+        app_id=link.app_id,
+        link_id=link.id,
+        event_type="link.state_changed",
+        payload={"state": "deleted"},
+    )
+    return Response(status_code=204)
+
+
+async def _token_user_id(session: DbSession, principal: AppPrincipal) -> uuid.UUID | None:
+    if principal.kind is not TokenKind.user:
+        return None
+    assert principal.user is not None
+    assert principal.user_field is not None
+    user = await end_user_repository.find(
+        session, principal.app_id, field=principal.user_field, value=principal.user
+    )
+    return user.id if user is not None else uuid.UUID(int=0)
+
+
+def _encode_cursor(link: Link) -> str:
+    return base64.urlsafe_b64encode(f"{link.created_at.isoformat()}|{link.id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not cursor:
+        return None
+    try:
+        created, _, link_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), uuid.UUID(link_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("cursor is not one this API returned.") from exc

@@ -1,0 +1,157 @@
+"""MoneyKit product routes: accounts, transactions, and transactions/sync over the per-link change log.
+
+Reads serve what refreshes stored; they never call a provider.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from gateway.collections.moneykit.access import accessible_link, require_product
+from gateway.collections.moneykit.errors import LinkNotFound
+from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
+from gateway.collections.moneykit.routing import MoneyKitRoute
+from gateway.dependencies import DbSession
+from gateway.errors import InvalidRequest
+from gateway.models.transaction import Transaction
+from gateway.products.repository import product_reader
+from gateway.transactions.repository import transaction_reader, transaction_repository
+from providers.moneykit import render
+
+router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
+
+AccountIds = Annotated[list[str] | None, Query(max_length=100)]
+CURSOR_PREFIX = "lgs1:"
+
+
+@router.get("/links/{link_id}/accounts", openapi_extra=LINK_READER.openapi)
+async def get_accounts(
+    link_id: str, request: Request, session: DbSession, account_ids: AccountIds = None
+) -> Response:
+    """The link's accounts with the balances of the last refresh."""
+    principal = await LINK_READER(request)
+    link = await accessible_link(session, principal, link_id)
+    require_product(link, "accounts")
+    accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
+    return json_response(
+        {"accounts": [render.account(a) for a in accounts], "link": await rendered_link(session, link)}
+    )
+
+
+@router.get("/links/{link_id}/accounts/{account_id}", openapi_extra=LINK_READER.openapi)
+async def get_account(link_id: str, account_id: str, request: Request, session: DbSession) -> Response:
+    principal = await LINK_READER(request)
+    link = await accessible_link(session, principal, link_id)
+    require_product(link, "accounts")
+    accounts = await product_reader.accounts(session, link.app_id, link.id, [account_id])
+    if not accounts:
+        raise LinkNotFound("Account not found.")
+    return json_response({"account": render.account(accounts[0]), "link": await rendered_link(session, link)})
+
+
+@router.get("/links/{link_id}/transactions", openapi_extra=LINK_READER.openapi)
+async def get_transactions(
+    link_id: str,
+    request: Request,
+    session: DbSession,
+    account_ids: AccountIds = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Response:
+    """Transactions between `start_date` (default 90 days before `end_date`) and `end_date` (default today),
+    newest first."""
+    principal = await LINK_READER(request)
+    link = await accessible_link(session, principal, link_id)
+    require_product(link, "transactions")
+    end = end_date or dt.date.today()
+    start = start_date or end - dt.timedelta(days=90)
+    if start > end:
+        raise InvalidRequest("start_date must not be after end_date.")
+    accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
+    rows, total = await transaction_reader.page(
+        session, link.app_id, link.id, account_ids=[a.id for a in accounts] if account_ids else None,
+        start=start, end=end, offset=(page - 1) * size, limit=size,
+    )  # fmt: skip
+    return json_response(
+        {
+            "total": total,
+            "page": page,
+            "size": size,
+            "transactions": [render.transaction(row) for row in rows],
+            "accounts": [render.account(a) for a in accounts],
+            "link": await rendered_link(session, link),
+        }  # fmt: skip
+    )
+
+
+@router.get("/links/{link_id}/transactions/sync", openapi_extra=LINK_READER.openapi)
+async def get_transactions_sync(
+    link_id: str,
+    request: Request,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Response:
+    """Changes after `cursor` (all history without one): `created`, `updated` (a pending transaction that
+    posts keeps its id), `removed` ids; keep calling with `cursor.next` while `has_more`."""
+    principal = await LINK_READER(request)
+    link = await accessible_link(session, principal, link_id)
+    require_product(link, "transactions")
+    seen = decode_sync_cursor(cursor)
+    changes = await transaction_repository.changes_since(session, link.app_id, link.id, seen, limit=size + 1)
+    rows = list(changes)
+    has_more = len(rows) > size
+    rows = rows[:size]
+    accounts = await product_reader.accounts(session, link.app_id, link.id)
+    last = rows[-1].change_seq if rows else seen
+    return json_response(
+        {
+            "transactions": _sync_groups(rows, seen),
+            "accounts": [render.account(a) for a in accounts],
+            "cursor": {"next": encode_sync_cursor(last)},
+            "has_more": has_more,
+            "link": await rendered_link(session, link),
+        }
+    )
+
+
+def _sync_groups(rows: list[Transaction], seen: int) -> dict[str, list[Any]]:
+    """A row the reader never saw (created after its cursor) is `created` even if changed since."""
+    created, updated, removed = [], [], []
+    for row in rows:
+        new_to_reader = row.created_seq > seen
+        if row.change_kind == "removed":
+            if not new_to_reader:
+                removed.append(str(row.id))
+        elif new_to_reader:
+            created.append(render.transaction(row))
+        else:
+            updated.append(render.transaction(row))
+    return {"created": created, "updated": updated, "removed": removed}
+
+
+def encode_sync_cursor(sequence: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{sequence}".encode()).decode().rstrip("=")
+
+
+def decode_sync_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith(CURSOR_PREFIX):
+            raise ValueError(text)
+        sequence = int(text.removeprefix(CURSOR_PREFIX))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("cursor is not one this API returned.") from exc
+    if sequence < 0:
+        raise InvalidRequest("cursor is not one this API returned.")
+    return sequence

@@ -1,0 +1,68 @@
+"""Exchangeable tokens: the single-use, expiring proof that Connect (or the sandbox shortcut) linked a bank.
+
+Only a SHA-256 of each token is stored; the token itself has 256 bits of randomness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models.base import utcnow
+from gateway.models.link import Link, LinkSession
+
+SESSION_LIFETIME = timedelta(minutes=30)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_exchangeable_token(session: AsyncSession, link: Link, products: list[str]) -> str:
+    """A completed session for `link` (awaiting exchange); returns the token shown to the app once."""
+    token = "ext-" + secrets.token_urlsafe(32)
+    session.add(
+        LinkSession(
+            app_id=link.app_id,
+            end_user_id=link.end_user_id,
+            link_id=link.id,
+            token_hash=token_hash("lst-" + secrets.token_urlsafe(32)),
+            exchangeable_token_hash=token_hash(token),
+            state="completed",
+            products=products,
+            expires_at=utcnow() + SESSION_LIFETIME,
+        )  # fmt: skip
+    )
+    await session.flush()
+    return token
+
+
+async def redeem_exchangeable_token(session: AsyncSession, app_id: uuid.UUID, token: str) -> uuid.UUID | None:
+    """Use the token up; the link id it was for, or None if unknown, expired, used or another app's."""
+    now = utcnow()
+    statement = (
+        update(LinkSession)
+        .where(
+            LinkSession.app_id == app_id,
+            LinkSession.exchangeable_token_hash == token_hash(token),
+            LinkSession.exchanged_at.is_(None),
+            LinkSession.expires_at > now,
+        )
+        .values(exchanged_at=now, state="exchanged")
+        .returning(LinkSession.link_id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def link_awaiting_exchange(session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> Link | None:
+    statement = (
+        select(Link)
+        .where(Link.app_id == app_id, Link.id == link_id, Link.state == "awaiting_token_exchange")
+        .with_for_update()
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
