@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     sweeper_grace_s: float = Field(default=30.0, ge=0)
     scheduler_lock_ttl_s: float = Field(default=30.0, gt=0)
 
+    sandbox_refreshes_per_day: int = Field(default=20, ge=1)
+
     readiness_timeout_s: float = Field(default=2.0, gt=0)
     embedded_worker_threads: int = Field(default=2, ge=1)
     bootstrap_email: str = "sandbox@linkgate.local"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.developer import DEFAULT_ORGANIZATION_KEY, Organization
 from gateway.models.link import Link
+from gateway.models.refresh import RefreshJob
 
 
 class LinkRepository:
@@ -66,3 +67,14 @@ class LinkReader:
 
 
 link_reader = LinkReader()
+
+
+async def recent_refresh_requests(
+    session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, since: datetime
+) -> int:
+    """On-demand refreshes a link asked for since `since` (the initial refresh does not count)."""
+    statement = select(func.count()).where(
+        RefreshJob.app_id == app_id, RefreshJob.link_id == link_id, RefreshJob.trigger == "manual",
+        RefreshJob.created_at >= since,
+    )  # fmt: skip
+    return int((await session.execute(statement)).scalar_one())

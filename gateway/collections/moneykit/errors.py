@@ -44,6 +44,16 @@ class LinkForbiddenAction(Forbidden):
     default_message = "This link does not permit this action."
 
 
+class LinkBadState(GatewayError):
+    status_code = 422
+    code = "link_error.bad_state"
+    default_message = "The link is not in a state that allows this."
+
+    def __init__(self, message: str, *, link_error_code: str) -> None:
+        super().__init__(message)
+        self.link_error_code = link_error_code
+
+
 class InstitutionNotFound(NotFound):
     code = "institution_error.not_found"
     default_message = "Institution not found"
@@ -88,6 +98,8 @@ def _mapped(error: GatewayError) -> tuple[str, int]:
 def render_moneykit_error(error: GatewayError, request_id: str) -> Response:
     code, status = _mapped(error)
     body: dict[str, Any] = {"error_code": code, "error_message": error.message, "documentation_url": None}
+    if isinstance(error, LinkBadState):
+        body["link_error_code"] = error.link_error_code
     if code == "api_error.request.validation_failed":
         body["validation_errors"] = [
             {"location": [detail.get("location", "body"), *filter(None, [detail.get("field")])],

@@ -12,15 +12,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 
 from gateway.collections.moneykit.access import accessible_link, require_product
-from gateway.collections.moneykit.errors import LinkNotFound
-from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
+from gateway.collections.moneykit.errors import LinkBadState, LinkNotFound
+from gateway.collections.moneykit.links import (
+    LINK_READER,
+    LINK_WRITER,
+    MoneyKitProduct,
+    json_response,
+    rendered_link,
+)
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
-from gateway.errors import InvalidRequest
+from gateway.developers.schemas import StorableInput
+from gateway.errors import InvalidRequest, RateLimited
+from gateway.links.repository import recent_refresh_requests
+from gateway.links.service import link_service
+from gateway.models.base import utcnow
 from gateway.models.transaction import Transaction
 from gateway.products.repository import product_reader
+from gateway.state import get_app_state
 from gateway.transactions.repository import transaction_reader, transaction_repository
 from providers.moneykit import render
 
@@ -155,3 +167,31 @@ def decode_sync_cursor(cursor: str | None) -> int:
     if sequence < 0:
         raise InvalidRequest("cursor is not one this API returned.")
     return sequence
+
+
+class RefreshProductsRequest(StorableInput):
+    products: list[MoneyKitProduct] = Field(min_length=1, max_length=5)
+
+
+@router.post("/links/{link_id}/products", status_code=202, openapi_extra=LINK_WRITER.openapi)
+async def refresh_products(
+    link_id: str, body: RefreshProductsRequest, request: Request, session: DbSession
+) -> Response:
+    """Fetch fresh data for granted products on a worker; `link.products.<p>.refreshed_at` moves when done."""
+    principal = await LINK_WRITER(request)
+    link = await accessible_link(session, principal, link_id)
+    for product in body.products:
+        require_product(link, product)
+    if link.state != "connected":
+        raise LinkBadState(
+            f"The link is {link.state}; reconnect it first.", link_error_code=link.error_code or link.state
+        )
+    if principal.app_mode == "sandbox":
+        limit = get_app_state(request).settings.sandbox_refreshes_per_day
+        since = utcnow() - dt.timedelta(days=1)
+        if await recent_refresh_requests(session, link.app_id, link.id, since) >= limit:
+            raise RateLimited(
+                f"Sandbox links may refresh {limit} times a day.", headers={"Retry-After": "3600"}
+            )
+    await link_service.request_refresh(session, link, list(dict.fromkeys(body.products)), trigger="manual")
+    return json_response(await rendered_link(session, link), status_code=202)
