@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.account import Account, AccountNumber, AccountOwner
@@ -199,3 +200,57 @@ def _uuids(values: Sequence[str]) -> list[uuid.UUID]:
 
 
 product_reader = ProductReader()
+
+
+class ProductDetailReader:
+    """Numbers, owners and investments of one link's accounts."""
+
+    async def numbers(
+        self, session: AsyncSession, app_id: uuid.UUID, account_ids: Sequence[uuid.UUID]
+    ) -> list[AccountNumber]:
+        statement = select(AccountNumber).where(
+            AccountNumber.app_id == app_id, AccountNumber.account_id.in_(account_ids)
+        )
+        return list((await session.execute(statement.order_by(AccountNumber.kind))).scalars())
+
+    async def owners(
+        self, session: AsyncSession, app_id: uuid.UUID, account_ids: Sequence[uuid.UUID]
+    ) -> list[AccountOwner]:
+        statement = select(AccountOwner).where(
+            AccountOwner.app_id == app_id, AccountOwner.account_id.in_(account_ids)
+        )
+        return list((await session.execute(statement.order_by(AccountOwner.created_at))).scalars())
+
+    async def holdings(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, account_ids: Sequence[uuid.UUID]
+    ) -> list[Holding]:
+        statement = select(Holding).where(
+            Holding.app_id == app_id, Holding.link_id == link_id, Holding.account_id.in_(account_ids)
+        )
+        return list((await session.execute(statement.order_by(Holding.created_at))).scalars())
+
+    async def investment_transactions(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, account_ids: Sequence[uuid.UUID],
+        *, start: dt.date, end: dt.date, offset: int, limit: int,
+    ) -> tuple[list[InvestmentTransaction], int]:  # fmt: skip
+        statement = select(InvestmentTransaction).where(
+            InvestmentTransaction.app_id == app_id, InvestmentTransaction.link_id == link_id,
+            InvestmentTransaction.account_id.in_(account_ids),
+            InvestmentTransaction.date >= start, InvestmentTransaction.date <= end,
+        )  # fmt: skip
+        total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+        ordered = (
+            statement.order_by(InvestmentTransaction.date.desc(), InvestmentTransaction.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await session.execute(ordered)).scalars()), int(total)
+
+    async def securities(
+        self, session: AsyncSession, app_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> list[Security]:
+        statement = select(Security).where(Security.app_id == app_id, Security.id.in_(ids))
+        return list((await session.execute(statement.order_by(Security.name))).scalars())
+
+
+product_details = ProductDetailReader()

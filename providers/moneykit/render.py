@@ -10,8 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from gateway.models.account import Account
+from gateway.models.account import Account, AccountNumber, AccountOwner
 from gateway.models.institution import Institution
+from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link
 from gateway.models.transaction import Transaction
 
@@ -118,5 +119,108 @@ def transaction(row: Transaction) -> dict[str, Any]:
             "raw_description": row.original_description,
             "pending": row.pending,
             "category": row.categories[0] if row.categories else None,
+        }
+    )
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return f"{value.normalize():f}" if value is not None else None
+
+
+def account_with_numbers(row: Account, numbers: list[AccountNumber]) -> dict[str, Any]:
+    ach = [
+        _compact({"account_number": n.account_number, "routing_number": n.routing_number or "",
+                  "wire_routing_number": n.wire_routing_number})
+        for n in numbers if n.kind == "ach"
+    ]  # fmt: skip
+    eft = [
+        {"account_number": n.account_number, "institution_number": n.routing_number or "",
+         "branch_number": n.branch_number or ""}
+        for n in numbers if n.kind == "eft"
+    ]  # fmt: skip
+    bacs = [
+        {"account_number": n.account_number, "sort_code": n.routing_number or ""}
+        for n in numbers
+        if n.kind == "bacs"
+    ]
+    international = [
+        {"iban": n.account_number, "bic": n.bic or ""} for n in numbers if n.kind == "international"
+    ]
+    return {**account(row), "numbers": {"ach": ach, "eft": eft, "bacs": bacs, "international": international}}
+
+
+PHONE_TYPES = {"home", "work", "mobile", "other"}
+
+
+def owner(row: AccountOwner) -> dict[str, Any]:
+    return {
+        "names": list(row.names),
+        "addresses": [
+            _compact(
+                {
+                    key: address.get(key)
+                    for key in ("city", "country", "postal_code", "region", "street", "primary")
+                }
+            )
+            for address in row.addresses
+        ],
+        "phone_numbers": [
+            _compact(
+                {
+                    "number": phone["number"],
+                    "primary": phone.get("primary"),
+                    "type": phone.get("type") if phone.get("type") in PHONE_TYPES else "other",
+                }
+            )
+            for phone in row.phone_numbers
+        ],  # fmt: skip
+        "emails": [
+            _compact({"address": email["address"], "primary": email.get("primary")}) for email in row.emails
+        ],
+    }
+
+
+def security(row: Security) -> dict[str, Any]:
+    return _compact(
+        {
+            "security_id": str(row.id),
+            "name": row.name or row.ticker_symbol or "Unknown security",
+            "type": row.type or "unknown",
+            "currency": row.currency,
+            "ticker": row.ticker_symbol,
+            "isin": row.isin,
+            "sedol": row.sedol,
+            "close_price": _decimal_text(row.close_price),
+            "close_date": row.close_price_as_of.isoformat() if row.close_price_as_of else None,
+        }
+    )
+
+
+def holding(row: Holding) -> dict[str, Any]:
+    return _compact(
+        {
+            "account_id": str(row.account_id),
+            "security_id": str(row.security_id),
+            "quantity": _decimal_text(row.quantity),
+            "price": _decimal_text(row.institution_price),
+            "value": _decimal_text(row.institution_value),
+            "cost_basis": _decimal_text(row.cost_basis),
+        }
+    )
+
+
+def investment_transaction(row: InvestmentTransaction) -> dict[str, Any]:
+    return _compact(
+        {
+            "investment_transaction_id": str(row.id),
+            "account_id": str(row.account_id),
+            "amount": _decimal_text(row.amount),
+            "date": row.date.isoformat(),
+            "description": row.name,
+            "type": row.type,
+            "fees": _decimal_text(row.fees),
+            "price": _decimal_text(row.price),
+            "quantity": _decimal_text(row.quantity),
+            "security_id": str(row.security_id) if row.security_id else None,
         }
     )

@@ -13,8 +13,11 @@ import moneykit
 import pytest
 from moneykit.api import (
     AccessTokenApi,
+    AccountNumbersApi,
     AccountsApi,
+    IdentityApi,
     InstitutionsApi,
+    InvestmentsApi,
     LinksApi,
     LinkSessionApi,
     ProductsApi,
@@ -23,6 +26,7 @@ from moneykit.api import (
 from moneykit.exceptions import ApiException, NotFoundException, UnauthorizedException
 from moneykit.models import ExchangeTokenRequest, RefreshProductsRequest
 
+from providers.sandbox.aba import is_valid_routing_number
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http, wait_until
 
 
@@ -151,6 +155,33 @@ def test_link_sync_across_two_refreshes(gateway: Gateway) -> None:
     assert gone.value.status == 410
     assert json.loads(gone.value.body)["error_code"] == "link_error.deleted"
     assert LinksApi(gateway.api).get_link(link_id).state.value == "deleted"
+
+
+def test_numbers_identity_and_investments(gateway: Gateway) -> None:
+    link_id = (
+        LinkSessionApi(gateway.api)
+        .exchange_token(ExchangeTokenRequest(exchangeable_token=gateway.sandbox_token("user_2")))
+        .link.link_id
+    )
+    gateway.wait_refreshed(link_id)
+
+    numbers = AccountNumbersApi(gateway.api).get_account_numbers(link_id)
+    ach = [n for account in numbers.accounts for n in account.numbers.ach]
+    assert len(ach) == 2
+    assert all(is_valid_routing_number(n.routing_number) for n in ach)
+
+    identity = IdentityApi(gateway.api).get_identities(link_id)
+    names = {name for account in identity.accounts for owner in account.owners for name in owner.names}
+    assert names == {"Dana Eve Fairbanks"}  # user_2's static identity
+    assert identity.accounts[0].owners[0].phone_numbers[0].type.value == "mobile"
+
+    holdings = InvestmentsApi(gateway.api).get_holdings(link_id)
+    assert len(holdings.holdings) == 3
+    assert {s.ticker for s in holdings.securities} == {"VTI", "AAPL", None}
+    assert [a.account_type for a in holdings.accounts] == ["investment.brokerage"]
+    trades = InvestmentsApi(gateway.api).get_investment_transactions(link_id)
+    assert trades.total == 2
+    assert {t.type for t in trades.investment_transactions} == {"buy", "cash.dividend"}
 
 
 def test_refresh_limit_and_errors(gateway: Gateway) -> None:
