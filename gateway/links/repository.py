@@ -78,3 +78,13 @@ async def recent_refresh_requests(
         RefreshJob.created_at >= since,
     )  # fmt: skip
     return int((await session.execute(statement)).scalar_one())
+
+
+async def links_of_user(session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID) -> list[Link]:
+    """The end user's links that still serve data (connected or in error), oldest first."""
+    statement = (
+        select(Link)
+        .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(("connected", "error")))
+        .order_by(Link.created_at, Link.id)
+    )
+    return list((await session.execute(statement)).scalars())

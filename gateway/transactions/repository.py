@@ -169,17 +169,17 @@ class TransactionReader:
         self,
         session: AsyncSession,
         app_id: uuid.UUID,
-        link_id: uuid.UUID,
+        link_ids: Sequence[uuid.UUID],
         *,
-        account_ids: Sequence[uuid.UUID] | None,
         start: dt.date,
         end: dt.date,
         offset: int,
         limit: int,
+        account_ids: Sequence[uuid.UUID] | None = None,
     ) -> tuple[list[Transaction], int]:
-        """Live (not removed) transactions between two dates, newest first, with the total count."""
+        """Live (not removed) transactions of the links between two dates, newest first, and their count."""
         statement = select(Transaction).where(
-            Transaction.app_id == app_id, Transaction.link_id == link_id,
+            Transaction.app_id == app_id, Transaction.link_id.in_(link_ids),
             Transaction.change_kind != "removed", Transaction.date >= start, Transaction.date <= end,
         )  # fmt: skip
         if account_ids is not None:

@@ -21,10 +21,12 @@ from gateway.collections.moneykit.errors import (
     ForbiddenConfig,
     InstitutionNotFound,
     InvalidTokenExchange,
+    LinkForbiddenAction,
 )
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
+from gateway.developers.configuration import WEBHOOK_URI_DOCS, check_webhook_uri
 from gateway.developers.schemas import StorableInput
 from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_end_user
@@ -208,3 +210,50 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         return datetime.fromisoformat(created), uuid.UUID(link_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequest("cursor is not one this API returned.") from exc
+
+
+class UpdateLinkRequest(StorableInput):
+    webhook: str | None = Field(default=None, min_length=1, max_length=2048)
+    link_tags: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+    tags: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+
+
+@router.patch("/links/{link_id}", openapi_extra=LINK_WRITER.openapi)
+async def update_link(
+    link_id: str, body: UpdateLinkRequest, request: Request, session: DbSession
+) -> Response:
+    """Change the link's webhook (`null` removes it) or tags."""
+    principal = await LINK_WRITER(request)
+    link = await accessible_link(session, principal, link_id)
+    fields = body.model_dump(exclude_unset=True)
+    if "webhook" in fields:
+        webhook = fields["webhook"]
+        link.webhook_uri = (
+            await check_webhook_uri(
+                webhook,
+                app_mode=principal.app_mode,
+                documentation_url=get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS,
+            )
+            if webhook is not None
+            else None
+        )
+    tags = fields.get("tags", fields.get("link_tags"))
+    if tags is not None:
+        link.tags = list(dict.fromkeys(tags))
+    return json_response(await rendered_link(session, link))
+
+
+@router.post("/links/{link_id}/reset", openapi_extra=LINK_WRITER.openapi)
+async def reset_link(link_id: str, request: Request, session: DbSession) -> Response:
+    """Sandbox links only: force `error` / `auth_expired`, as if the user changed their password.
+    Reconnect through a link session with `existing_link_id`."""
+    principal = await LINK_WRITER(request)
+    link = await accessible_link(session, principal, link_id)
+    if principal.app_mode != "sandbox" or link.provider != "sandbox":
+        raise LinkForbiddenAction("Only sandbox links can be reset.")
+    link.state, link.error_code = "error", "auth_expired"
+    record_event(
+        session, app_id=link.app_id, link_id=link.id, event_type="link.state_changed",
+        payload={"state": "error", "error": "auth_expired"},
+    )  # fmt: skip
+    return json_response(await rendered_link(session, link))

@@ -89,7 +89,7 @@ async def get_transactions(
         raise InvalidRequest("start_date must not be after end_date.")
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     rows, total = await transaction_reader.page(
-        session, link.app_id, link.id, account_ids=[a.id for a in accounts] if account_ids else None,
+        session, link.app_id, [link.id], account_ids=[a.id for a in accounts] if account_ids else None,
         start=start, end=end, offset=(page - 1) * size, limit=size,
     )  # fmt: skip
     return json_response(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.collections.moneykit import auth, details, institutions, links, products
+from gateway.collections.moneykit import auth, details, institutions, links, products, users
 
 PREFIX = "/v1/moneykit"
 
 router = APIRouter(prefix=PREFIX)
 # details before products: /accounts/numbers must match before /accounts/{account_id}.
-for part in (auth.router, institutions.router, links.router, details.router, products.router):
+for part in (auth.router, institutions.router, links.router, details.router, products.router, users.router):
     router.include_router(part)

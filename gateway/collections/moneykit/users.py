@@ -1,0 +1,102 @@
+"""MoneyKit `/users/{id}/...`: one end user's links, accounts and transactions across links.
+
+`{id}` is the `customer_user.id` the app gave. An unknown user has no links: the answer is an empty
+`links` map (MoneyKit's SDK requires the key, so Link Money's bare `{}` would break it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.auth.principal import AppPrincipal
+from gateway.auth.tokens import TokenKind
+from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
+from gateway.collections.moneykit.routing import MoneyKitRoute
+from gateway.dependencies import DbSession
+from gateway.end_users.repository import end_user_repository
+from gateway.errors import InvalidRequest
+from gateway.links.repository import links_of_user
+from gateway.models.link import Link
+from gateway.products.repository import product_reader
+from gateway.transactions.repository import transaction_reader
+from providers.moneykit import render
+
+router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
+
+
+async def _user_links(session: AsyncSession, principal: AppPrincipal, customer_id: str) -> list[Link]:
+    user = await end_user_repository.find(session, principal.app_id, field="id", value=customer_id[:255])
+    if user is None:
+        return []
+    if principal.kind is TokenKind.user:
+        assert principal.user is not None
+        assert principal.user_field is not None
+        own = await end_user_repository.find(
+            session, principal.app_id, field=principal.user_field, value=principal.user
+        )
+        if own is None or own.id != user.id:
+            return []
+    links = await links_of_user(session, principal.app_id, user.id)
+    if principal.kind is TokenKind.item:
+        links = [link for link in links if str(link.id) == principal.item]
+    return links
+
+
+@router.get("/users/{user_id}/links", openapi_extra=LINK_READER.openapi)
+async def get_user_links(user_id: str, request: Request, session: DbSession) -> Response:
+    principal = await LINK_READER(request)
+    links = await _user_links(session, principal, user_id)
+    return json_response({"links": {str(link.id): await rendered_link(session, link) for link in links}})
+
+
+@router.get("/users/{user_id}/accounts", openapi_extra=LINK_READER.openapi)
+async def get_user_accounts(user_id: str, request: Request, session: DbSession) -> Response:
+    principal = await LINK_READER(request)
+    groups: dict[str, Any] = {}
+    for link in await _user_links(session, principal, user_id):
+        accounts = await product_reader.accounts(session, link.app_id, link.id)
+        groups[str(link.id)] = {
+            "accounts": [render.account(a) for a in accounts],
+            **({"last_synced_at": link.last_synced_at.isoformat()} if link.last_synced_at else {}),
+        }
+    return json_response({"links": groups})
+
+
+@router.get("/users/{user_id}/transactions", openapi_extra=LINK_READER.openapi)
+async def get_user_transactions(
+    user_id: str,
+    request: Request,
+    session: DbSession,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Response:
+    """The user's transactions across every link granting transactions, newest first."""
+    principal = await LINK_READER(request)
+    end = end_date or dt.date.today()
+    start = start_date or end - dt.timedelta(days=90)
+    if start > end:
+        raise InvalidRequest("start_date must not be after end_date.")
+    links = [
+        link for link in await _user_links(session, principal, user_id) if "transactions" in link.products
+    ]
+    accounts = [a for link in links for a in await product_reader.accounts(session, link.app_id, link.id)]
+    rows, total = await transaction_reader.page(
+        session, principal.app_id, [link.id for link in links], start=start, end=end,
+        offset=(page - 1) * size, limit=size,
+    )  # fmt: skip
+    return json_response(
+        {
+            "total": total,
+            "page": page,
+            "size": size,
+            "transactions": [render.transaction(row) for row in rows],
+            "accounts": {str(a.id): render.account(a) for a in accounts},
+        }  # fmt: skip
+    )
