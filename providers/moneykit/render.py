@@ -22,6 +22,18 @@ PRODUCTS = ("accounts", "account_numbers", "identity", "transactions", "investme
 PROVIDER_NAMES = {"sandbox": "moneykit", "plaid": "plaid", "mx": "mx", "yodlee": "yodlee"}
 
 
+CENTS = Decimal("0.01")
+
+
+def money_text(value: Decimal) -> str:
+    """A decimal string with two decimals at least, more only when they carry value: 4.5 → "4.50"."""
+    trimmed = value.normalize()
+    exponent = trimmed.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        trimmed = value.quantize(CENTS)
+    return f"{trimmed:f}"
+
+
 def _number(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
@@ -110,7 +122,7 @@ def transaction(row: Transaction) -> dict[str, Any]:
         {
             "transaction_id": str(row.id),
             "account_id": str(row.account_id),
-            "amount": f"{row.amount:f}",
+            "amount": money_text(row.amount),
             "type": row.direction,
             "currency": row.currency,
             "date": row.date.isoformat(),
@@ -214,7 +226,7 @@ def investment_transaction(row: InvestmentTransaction) -> dict[str, Any]:
         {
             "investment_transaction_id": str(row.id),
             "account_id": str(row.account_id),
-            "amount": _decimal_text(row.amount),
+            "amount": money_text(row.amount),
             "date": row.date.isoformat(),
             "description": row.name,
             "type": row.type,

@@ -14,6 +14,7 @@ from gateway.auth.tokens import TokenKind
 from gateway.collections.moneykit.errors import InstitutionNotFound
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
+from gateway.links.imports import IMPORTED_PROVIDER
 from gateway.models.institution import Institution
 from providers.moneykit import render
 
@@ -37,7 +38,13 @@ async def get_institutions(
 ) -> Response:
     """Institutions by name (contains, case-insensitive) or featured flag, cursor-paged by institution id."""
     await ANY_TOKEN(request)
-    statement = select(Institution).order_by(Institution.id).limit(limit + 1)
+    # Import placeholders exist only to anchor imported links; they are not institutions to link.
+    statement = (
+        select(Institution)
+        .where(Institution.provider != IMPORTED_PROVIDER)
+        .order_by(Institution.id)
+        .limit(limit + 1)
+    )
     if name:
         statement = statement.where(Institution.name.ilike(f"%{name}%"))
     if featured is not None:

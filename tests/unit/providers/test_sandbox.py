@@ -177,3 +177,14 @@ def test_registry() -> None:
     assert isinstance(get_provider("sandbox"), SandboxProvider)
     with pytest.raises(KeyError, match="known"):
         get_provider("teller")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("4.5", "4.50"), ("1200.0000", "1200.00"), ("0.0001", "0.0001"), ("384.05", "384.05"), ("7", "7.00"),
+     ("12.3400", "12.34"), ("0", "0.00")],
+)  # fmt: skip
+def test_moneykit_money_text(value: str, text: str) -> None:
+    from providers.moneykit.render import money_text
+
+    assert money_text(Decimal(value)) == text
