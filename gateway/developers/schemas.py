@@ -23,7 +23,11 @@ DateFormat = Literal["ISO", "UTC", "unix"]
 
 
 class StorableInput(BaseModel):
-    """Request bodies whose text the database can store (no NUL, no unpaired surrogates)."""
+    """Request bodies whose text the database can store (no NUL, no unpaired surrogates).
+
+    The check walks the whole body once, so models nested inside a request derive from `BodyPart`,
+    which does not repeat it.
+    """
 
     @model_validator(mode="before")
     @classmethod
@@ -34,6 +38,10 @@ class StorableInput(BaseModel):
                 f"{'.'.join(path) or 'the body'} contains a NUL character or an unpaired surrogate"
             )
         return data
+
+
+class BodyPart(BaseModel):
+    """A model nested inside a `StorableInput` request body (already checked by it)."""
 
 
 class Strict(StorableInput):

@@ -25,6 +25,8 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
         UniqueConstraint("link_id", "provider_transaction_id"),
         Index("ix_transactions_link_id_change_seq", "link_id", "change_seq"),
         Index("ix_transactions_account_id_date", "account_id", "date"),
+        # Pages of one link's transactions, newest first (and their count): an index range scan.
+        Index("ix_transactions_link_id_date_change_seq", "link_id", "date", "change_seq"),
     )
 
     link_id: Mapped[uuid.UUID] = mapped_column(

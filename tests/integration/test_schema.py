@@ -160,3 +160,14 @@ class TestValuesSurviveExactly:
             Money().process_bind_param(0.1, None)  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="naive"):
             UTCDateTime().process_bind_param(dt.datetime(2026, 1, 1), None)  # type: ignore[arg-type]
+
+
+def test_revision_ids_fit_alembics_version_column() -> None:
+    """alembic_version.version_num is VARCHAR(32) on Postgres; a longer id fails only at upgrade time."""
+    from alembic.script import ScriptDirectory
+
+    from gateway.migrate import alembic_config
+
+    revisions = list(ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions())
+    assert revisions
+    assert all(len(revision.revision) <= 32 for revision in revisions)

@@ -14,7 +14,7 @@ from gateway.collections.moneykit.access import accessible_link
 from gateway.collections.moneykit.links import LINK_WRITER, CustomerUser, json_response, rendered_link
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
-from gateway.developers.schemas import StorableInput
+from gateway.developers.schemas import BodyPart, StorableInput
 from gateway.end_users.service import get_or_create_end_user
 from gateway.errors import InvalidRequest, PayloadTooLarge
 from gateway.links.imports import (
@@ -39,7 +39,7 @@ class ImportInvalid(InvalidRequest):
     code = "api_error.request.validation_failed"
 
 
-class ImportBalances(StorableInput):
+class ImportBalances(BodyPart):
     currency: str = Field(default="USD", min_length=3, max_length=3)
     available: Decimal | None = Field(default=None, max_digits=19, decimal_places=4)
     current: Decimal | None = Field(default=None, max_digits=19, decimal_places=4)
@@ -47,7 +47,7 @@ class ImportBalances(StorableInput):
     balance_date: dt.datetime | dt.date | None = None
 
 
-class ImportAccount(StorableInput):
+class ImportAccount(BodyPart):
     account_id: str = Field(min_length=1, max_length=255)
     name: str = Field(min_length=1, max_length=255)
     nickname: str | None = Field(default=None, max_length=255)
@@ -56,7 +56,7 @@ class ImportAccount(StorableInput):
     balances: ImportBalances
 
 
-class ImportTransaction(StorableInput):
+class ImportTransaction(BodyPart):
     account_id: str = Field(min_length=1, max_length=255)
     transaction_id: str | None = Field(default=None, min_length=1, max_length=255)
     amount: str = Field(pattern=AMOUNT_PATTERN, description="Signed: positive is a credit, negative a debit.")

@@ -27,7 +27,7 @@ from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, check_webhook_uri
-from gateway.developers.schemas import StorableInput
+from gateway.developers.schemas import BodyPart, StorableInput
 from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_end_user
 from gateway.errors import InvalidRequest
@@ -62,7 +62,7 @@ def json_response(body: dict[str, Any], status_code: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
-class CustomerUser(StorableInput):
+class CustomerUser(BodyPart):
     model_config = ConfigDict(extra="ignore")
     id: str = Field(min_length=1, max_length=255)
 
