@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.crypto import SecretBox
 from gateway.db import Database
 from gateway.links.connection_state import open_state
+from gateway.links.service import link_service
 from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
@@ -169,15 +170,10 @@ class RefreshService:
             )  # fmt: skip
 
     async def _needs_reconnect(self, session: AsyncSession, link: Link, error_code: str) -> None:
-        await session.execute(
-            update(Link)
-            .where(Link.app_id == link.app_id, Link.id == link.id)
-            .values(state="error", error_code=error_code)
-        )
-        record_event(
-            session, app_id=link.app_id, link_id=link.id, event_type="link.state_changed",
-            payload={"state": "error", "error": error_code},
-        )  # fmt: skip
+        stored = (
+            await session.execute(select(Link).where(Link.app_id == link.app_id, Link.id == link.id))
+        ).scalar_one()
+        link_service.force_reconnect(session, stored, error_code)
 
 
 refresh_service = RefreshService()

@@ -33,30 +33,81 @@ class LinkService:
         webhook: str | None = None,
         tags: Sequence[str] = (),
     ) -> Link:
-        link = Link(
-            id=uuid.uuid4(),
-            app_id=app_id,
-            end_user_id=end_user_id,
-            institution_id=institution.id,
-            provider=institution.provider,
-            provider_link_id=connection.provider_link_id,
-            state="connected",
-            products=list(products),
-            webhook_uri=webhook,
-            tags=list(tags),
+        """A link that is usable at once (no token exchange), refreshed right away."""
+        link = await self._new_link(
+            session, box, app_id, end_user_id, institution, connection, products, state="connected",
+            webhook=webhook, tags=tags,
+        )  # fmt: skip
+        self._state_changed(session, link)
+        await self.request_refresh(session, link, products, trigger="initial")
+        return link
+
+    async def create_awaiting_exchange(
+        self,
+        session: AsyncSession,
+        *,
+        box: SecretBox,
+        app_id: uuid.UUID,
+        end_user_id: uuid.UUID,
+        institution: Institution,
+        connection: Connected,
+        products: Sequence[str],
+    ) -> Link:
+        """A link whose end user finished linking; the app still has to exchange its token."""
+        return await self._new_link(
+            session,
+            box,
+            app_id,
+            end_user_id,
+            institution,
+            connection,
+            products,
+            state="awaiting_token_exchange",
         )
+
+    async def complete_exchange(self, session: AsyncSession, link: Link) -> None:
+        link.state = "connected"
+        self._state_changed(session, link)
+        await self.request_refresh(session, link, link.products, trigger="initial")
+
+    def delete(self, session: AsyncSession, link: Link) -> None:
+        """Disconnect: product routes stop serving it; the record stays readable."""
+        link.state, link.deleted_at = "deleted", utcnow()
+        self._state_changed(session, link)
+
+    def force_reconnect(self, session: AsyncSession, link: Link, error_code: str = "auth_expired") -> None:
+        link.state, link.error_code = "error", error_code
+        self._state_changed(session, link)
+
+    async def _new_link(
+        self,
+        session: AsyncSession,
+        box: SecretBox,
+        app_id: uuid.UUID,
+        end_user_id: uuid.UUID,
+        institution: Institution,
+        connection: Connected,
+        products: Sequence[str],
+        *,
+        state: str,
+        webhook: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> Link:
+        link = Link(
+            id=uuid.uuid4(), app_id=app_id, end_user_id=end_user_id, institution_id=institution.id,
+            provider=institution.provider, provider_link_id=connection.provider_link_id, state=state,
+            products=list(products), webhook_uri=webhook, tags=list(tags),
+        )  # fmt: skip
         link.credentials_encrypted = seal_state(box, link.id, connection.state)
         session.add(link)
         await session.flush()
-        record_event(
-            session,
-            app_id=app_id,
-            link_id=link.id,
-            event_type="link.state_changed",
-            payload={"state": "connected"},
-        )
-        await self.request_refresh(session, link, products, trigger="initial")
         return link
+
+    def _state_changed(self, session: AsyncSession, link: Link) -> None:
+        payload = {"state": link.state} | ({"error": link.error_code} if link.state == "error" else {})
+        record_event(
+            session, app_id=link.app_id, link_id=link.id, event_type="link.state_changed", payload=payload
+        )
 
     async def request_refresh(
         self, session: AsyncSession, link: Link, products: Sequence[str], *, trigger: str

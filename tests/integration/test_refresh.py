@@ -178,3 +178,34 @@ async def test_a_duplicate_task_changes_nothing(database, settings, sandbox_app,
         assert after is not None
         assert (after.transactions_seq, after.transactions_cursor) == (before, "r1")
     assert before == 25  # 24 posted history transactions and one pending
+
+
+async def test_a_provider_asking_for_reconnection_puts_the_link_in_error(
+    database, settings, sandbox_app, monkeypatch, redis_client
+) -> None:
+    from gateway.links.refresh import refresh_service
+    from gateway.links.refresh_jobs import REFRESH_JOBS
+    from providers.base import ReconnectRequired
+    from providers.registry import PROVIDERS
+    from workers.durable import Failed, claim
+
+    class ExpiredConsent(SandboxProvider):
+        async def accounts(self, connection):
+            raise ReconnectRequired("consent expired", error_code="auth_expired")
+
+    monkeypatch.setitem(PROVIDERS, "sandbox", ExpiredConsent())
+    link = await connect_link(database, settings, sandbox_app.app_id)
+    redis_client.flushdb()  # no worker here: this test runs the attempt itself
+    async with database.unit_of_work() as session:
+        job = (await session.execute(select(RefreshJob).where(RefreshJob.link_id == link.id))).scalar_one()
+        attempt = await claim(session, REFRESH_JOBS, job.id, lease_s=30)
+    assert attempt == 1
+    outcome = await refresh_service.attempt(database, settings, job.id, attempt)
+    assert isinstance(outcome, Failed)
+    async with database.unit_of_work() as session:
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        assert (stored.state, stored.error_code) == ("error", "auth_expired")
+    assert ("link.state_changed", {"state": "error", "error": "auth_expired"}) in await events(
+        database, link.id
+    )

@@ -32,15 +32,12 @@ from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_end_user
 from gateway.errors import InvalidRequest
 from gateway.institutions.catalog import get_institution
-from gateway.links.connection_state import seal_state
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.links.sessions import issue_exchangeable_token, link_awaiting_exchange, redeem_exchangeable_token
-from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.state import get_app_state
-from gateway.webhooks.events import record_event
 from providers.base import ChallengeRequired, ReconnectRequired
 from providers.moneykit import render
 from providers.registry import get_provider
@@ -107,16 +104,10 @@ async def create_sandbox_exchangeable_token(
         raise InvalidRequest("These credentials ask for MFA; answer it in Connect instead of the shortcut.")
     user = await get_or_create_end_user(session, principal.app_id, body.customer_user.id)
     products = list(dict.fromkeys(["accounts", *(body.products or render.PRODUCTS)]))
-    link = Link(
-        id=uuid.uuid4(), app_id=principal.app_id, end_user_id=user.id, institution_id=institution.id,
-        provider="sandbox", provider_link_id=result.provider_link_id, state="awaiting_token_exchange",
-        products=products,
+    link = await link_service.create_awaiting_exchange(
+        session, box=SecretBox(get_app_state(request).auth.master_key), app_id=principal.app_id,
+        end_user_id=user.id, institution=institution, connection=result, products=products,
     )  # fmt: skip
-    link.credentials_encrypted = seal_state(
-        SecretBox(get_app_state(request).auth.master_key), link.id, result.state
-    )
-    session.add(link)
-    await session.flush()
     token = await issue_exchangeable_token(session, link, products)
     return json_response({"exchangeable_token": token})
 
@@ -129,15 +120,7 @@ async def exchange_token(body: ExchangeTokenRequest, request: Request, session: 
     link = await link_awaiting_exchange(session, principal.app_id, link_id) if link_id else None
     if link is None:
         raise InvalidTokenExchange()
-    link.state = "connected"
-    record_event(
-        session,
-        app_id=link.app_id,
-        link_id=link.id,
-        event_type="link.state_changed",
-        payload={"state": "connected"},
-    )
-    await link_service.request_refresh(session, link, link.products, trigger="initial")
+    await link_service.complete_exchange(session, link)
     return json_response(
         {"link_id": str(link.id), "link": await rendered_link(session, link)}, status_code=201
     )
@@ -176,14 +159,7 @@ async def delete_link(link_id: str, request: Request, session: DbSession) -> Res
     """Disconnect: the link's data leaves every product route (410); the record stays readable."""
     principal = await LINK_WRITER(request)
     link = await accessible_link(session, principal, link_id)
-    link.state, link.deleted_at = "deleted", utcnow()
-    record_event(
-        session,
-        app_id=link.app_id,
-        link_id=link.id,
-        event_type="link.state_changed",
-        payload={"state": "deleted"},
-    )
+    link_service.delete(session, link)
     return Response(status_code=204)
 
 
@@ -251,9 +227,5 @@ async def reset_link(link_id: str, request: Request, session: DbSession) -> Resp
     link = await accessible_link(session, principal, link_id)
     if principal.app_mode != "sandbox" or link.provider != "sandbox":
         raise LinkForbiddenAction("Only sandbox links can be reset.")
-    link.state, link.error_code = "error", "auth_expired"
-    record_event(
-        session, app_id=link.app_id, link_id=link.id, event_type="link.state_changed",
-        payload={"state": "error", "error": "auth_expired"},
-    )  # fmt: skip
+    link_service.force_reconnect(session, link)
     return json_response(await rendered_link(session, link))
