@@ -9,6 +9,8 @@ from gateway.models.institution import Institution
 from providers.base import InstitutionInfo
 from providers.registry import PROVIDERS
 
+IMPORTED_PROVIDER = "import"
+
 
 def institution_id(provider: str, info: InstitutionInfo) -> str:
     """Sandbox institutions keep their MoneyKit ids; other providers' ids are prefixed to stay unique."""
@@ -42,3 +44,17 @@ async def sync_institutions(session: AsyncSession) -> int:
 
 async def get_institution(session: AsyncSession, institution_id: str) -> Institution | None:
     return await session.get(Institution, institution_id)
+
+
+async def list_institutions(
+    session: AsyncSession, *, name: str | None, featured: bool | None, after: str | None, limit: int
+) -> list[Institution]:
+    """Linkable institutions by id; import placeholders only anchor imported links and are left out."""
+    statement = select(Institution).where(Institution.provider != IMPORTED_PROVIDER).order_by(Institution.id)
+    if name:
+        statement = statement.where(Institution.name.ilike(f"%{name}%"))
+    if featured is not None:
+        statement = statement.where(Institution.is_featured.is_(featured))
+    if after:
+        statement = statement.where(Institution.id > after)
+    return list((await session.execute(statement.limit(limit))).scalars())

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.institutions.catalog import IMPORTED_PROVIDER
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link
@@ -23,7 +24,6 @@ from gateway.transactions.repository import ChangeCounts, transaction_repository
 from gateway.webhooks.events import record_event
 from providers.base import NormalizedAccount, NormalizedTransaction
 
-IMPORTED_PROVIDER = "import"
 IMPORT_PRODUCTS = ["accounts", "transactions"]
 
 

@@ -10,15 +10,13 @@ from fastapi.responses import Response
 
 from gateway.collections.moneykit.access import accessible_link, require_product
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
+from gateway.collections.moneykit.params import AccountIds, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
-from gateway.errors import InvalidRequest
 from gateway.products.repository import product_details, product_reader
 from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
-
-AccountIds = Annotated[list[str] | None, Query(max_length=100)]
 
 
 @router.get("/links/{link_id}/accounts/numbers", openapi_extra=LINK_READER.openapi)
@@ -88,10 +86,7 @@ async def get_investment_transactions(
     principal = await LINK_READER(request)
     link = await accessible_link(session, principal, link_id)
     require_product(link, "investments")
-    end = end_date or dt.date.today()
-    start = start_date or end - dt.timedelta(days=90)
-    if start > end:
-        raise InvalidRequest("start_date must not be after end_date.")
+    start, end = date_window(start_date, end_date)
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     rows, total = await product_details.investment_transactions(
         session, link.app_id, link.id, [a.id for a in accounts], start=start, end=end,

@@ -17,8 +17,8 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart, StorableInput
 from gateway.end_users.service import get_or_create_end_user
 from gateway.errors import InvalidRequest, PayloadTooLarge
+from gateway.institutions.catalog import IMPORTED_PROVIDER
 from gateway.links.imports import (
-    IMPORTED_PROVIDER,
     ImportedAccount,
     ImportedTransaction,
     import_institution,

@@ -23,6 +23,7 @@ from gateway.collections.moneykit.links import (
     json_response,
     rendered_link,
 )
+from gateway.collections.moneykit.params import AccountIds, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
@@ -38,7 +39,6 @@ from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 
-AccountIds = Annotated[list[str] | None, Query(max_length=100)]
 CURSOR_PREFIX = "lgs1:"
 
 
@@ -83,10 +83,7 @@ async def get_transactions(
     principal = await LINK_READER(request)
     link = await accessible_link(session, principal, link_id)
     require_product(link, "transactions")
-    end = end_date or dt.date.today()
-    start = start_date or end - dt.timedelta(days=90)
-    if start > end:
-        raise InvalidRequest("start_date must not be after end_date.")
+    start, end = date_window(start_date, end_date)
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     rows, total = await transaction_reader.page(
         session, link.app_id, [link.id], account_ids=[a.id for a in accounts] if account_ids else None,

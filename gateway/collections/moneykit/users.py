@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.auth.principal import AppPrincipal
 from gateway.auth.tokens import TokenKind
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
+from gateway.collections.moneykit.params import date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
-from gateway.errors import InvalidRequest
 from gateway.links.repository import links_of_user
 from gateway.models.link import Link
 from gateway.products.repository import product_reader
@@ -79,10 +79,7 @@ async def get_user_transactions(
 ) -> Response:
     """The user's transactions across every link granting transactions, newest first."""
     principal = await LINK_READER(request)
-    end = end_date or dt.date.today()
-    start = start_date or end - dt.timedelta(days=90)
-    if start > end:
-        raise InvalidRequest("start_date must not be after end_date.")
+    start, end = date_window(start_date, end_date)
     links = [
         link for link in await _user_links(session, principal, user_id) if "transactions" in link.products
     ]
