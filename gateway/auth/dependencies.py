@@ -31,6 +31,8 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
                       "description": "client_id:client_secret, or client_id:client_secret:user_guid."},
     "DashboardSession": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                          "description": "A session token from POST /v1/dashboard/login."},
+    "LinkSessionToken": {"type": "apiKey", "in": "header", "name": "Link-Session-Token",
+                         "description": "The link_session_token an app created for this Connect session."},
 }  # fmt: skip
 
 
@@ -103,6 +105,13 @@ class DeveloperAuthenticator:
 
 
 DASHBOARD = DeveloperAuthenticator()
+
+LINK_SESSION_OPENAPI: dict[str, Any] = {"security": [{"LinkSessionToken": []}]}
+
+
+def mark_authenticated(request: Request) -> None:
+    """For guards that authenticate with something other than the app's credentials (a link session)."""
+    request.scope[AUTHENTICATED_KEY] = True
 
 
 class SecuredRoute(APIRoute):

@@ -52,6 +52,35 @@ class Fetched:
     investments: Investments | None = None
 
 
+def _only_permitted(fetched: Fetched, permitted: Sequence[str]) -> Fetched:
+    """Keep only the accounts the end user granted (all of them when the link names none)."""
+    if not permitted:
+        return fetched
+    allowed = set(permitted)
+    delta = fetched.transactions
+    if delta is not None:
+        kept = tuple(t for t in delta.upserted if t.provider_account_id in allowed)
+        delta = TransactionsDelta(upserted=kept, removed=delta.removed, next_cursor=delta.next_cursor)
+    investments = fetched.investments
+    if investments is not None:
+        investments = Investments(
+            securities=investments.securities,
+            holdings=tuple(h for h in investments.holdings if h.provider_account_id in allowed),
+            transactions=tuple(t for t in investments.transactions if t.provider_account_id in allowed),
+        )
+    return Fetched(
+        accounts=[a for a in fetched.accounts if a.provider_account_id in allowed],
+        numbers=[n for n in fetched.numbers if n.provider_account_id in allowed]
+        if fetched.numbers is not None
+        else None,
+        owners=[o for o in fetched.owners if o.provider_account_id in allowed]
+        if fetched.owners is not None
+        else None,
+        transactions=delta,
+        investments=investments,
+    )
+
+
 class _Superseded(Exception):
     """Another attempt owns the job now; this one's results must not be applied."""
 
@@ -128,6 +157,7 @@ class RefreshService:
                 select(Link).where(Link.app_id == job.app_id, Link.id == job.link_id).with_for_update()
             )
         ).scalar_one()
+        fetched = _only_permitted(fetched, link.permitted_accounts)
         ids = await product_repository.upsert_accounts(session, link.app_id, link.id, fetched.accounts)
         if fetched.numbers is not None:
             await product_repository.replace_account_numbers(session, link.app_id, ids, fetched.numbers)

@@ -65,6 +65,30 @@ class LinkService:
             state="awaiting_token_exchange",
         )
 
+    async def start_connecting(
+        self,
+        session: AsyncSession,
+        *,
+        box: SecretBox,
+        app_id: uuid.UUID,
+        end_user_id: uuid.UUID,
+        institution: Institution,
+        connection: Connected,
+        products: Sequence[str],
+    ) -> Link:
+        """A link whose end user is still choosing accounts in Connect."""
+        return await self._new_link(
+            session, box, app_id, end_user_id, institution, connection, products, state="connecting"
+        )
+
+    def await_exchange(
+        self, link: Link, *, products: Sequence[str], permitted_accounts: Sequence[str]
+    ) -> None:
+        """Connect finished: the granted accounts and products are set; the app exchanges its token next."""
+        link.products = list(dict.fromkeys(["accounts", *products]))
+        link.permitted_accounts = list(permitted_accounts)
+        link.state, link.error_code = "awaiting_token_exchange", None
+
     async def complete_exchange(self, session: AsyncSession, link: Link) -> None:
         link.state = "connected"
         self._state_changed(session, link)

@@ -18,6 +18,7 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     `transactions_seq` is the link's change-log head: every write to its transactions takes the next value.
     `transactions_cursor` is the provider's own cursor, where the next refresh resumes.
     `product_status` holds, per product, `refreshed_at`, `last_attempted_at` and `error_code`.
+    `permitted_accounts` lists the provider account ids the end user granted (empty: all of them).
     """
 
     __tablename__ = "links"
@@ -39,6 +40,7 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     transactions_cursor: Mapped[str | None] = mapped_column(String(255))
     product_status: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
+    permitted_accounts: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -27,6 +27,7 @@ from moneykit.api import (
 from moneykit.exceptions import ApiException, NotFoundException, UnauthorizedException
 from moneykit.models import (
     AccountResponse,
+    CreateLinkSessionRequest,
     ExchangeTokenRequest,
     LinkCommon,
     RefreshProductsRequest,
@@ -411,3 +412,103 @@ def test_the_one_megabyte_edge(gateway: Gateway) -> None:
     assert over.status_code == 413
     assert over.json()["error_code"] == "api_error.request.payload_too_large"
     assert gateway.get(f"/users/{other}/links") == {"links": {}}
+
+
+class ConnectPage:
+    """Plays the hosted Connect pages: the JSON steps, with the link session token."""
+
+    def __init__(self, gateway: Gateway, token: str) -> None:
+        self.base, self.headers = f"{gateway.base_url}/connect/api/session", {"Link-Session-Token": token}
+
+    def step(self, path: str = "", body: dict[str, Any] | None = None, status: int = 200) -> dict[str, Any]:
+        method = "POST" if body is not None else "GET"
+        response = httpx.request(method, self.base + path, json=body, headers=self.headers)
+        assert response.status_code == status, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+def new_session(gateway: Gateway, customer: str, **extra: Any) -> str:
+    request = CreateLinkSessionRequest.from_dict(
+        {"customer_user": {"id": customer}, "redirect_uri": "https://app.example/linked",
+         "settings": {"products": {"transactions": {"prefetch": True}}}, **extra}
+    )  # fmt: skip
+    token: str = LinkSessionApi(gateway.api).create_link_session(request).link_session_token
+    return token
+
+
+def test_connect_flow_with_mfa_account_grants_and_relink(gateway: Gateway) -> None:
+    customer = f"conn-{uuid.uuid4().hex[:6]}"
+    page = ConnectPage(gateway, new_session(gateway, customer))
+    assert page.step()["state"] == "created"
+    assert (
+        page.step("/institution", {"institution_id": "credentials_bank"})["state"] == "institution_selected"
+    )
+    wrong_password = page.step(
+        "/credentials", {"credentials": {"username": "user_good", "password": "nope"}}, 400
+    )
+    assert wrong_password["error"]["code"] == "invalid_credentials"
+    challenged = page.step(
+        "/credentials", {"credentials": {"username": "user_good", "password": "mfa_device"}}
+    )
+    assert challenged["state"] == "mfa_required"
+    assert "1234" in challenged["challenge"]["prompts"][0]["text"]
+    assert "pending" not in json.dumps(challenged)  # the sealed provider state never leaves the server
+    assert page.step("/mfa", {"answers": {"code": "0000"}}, 400)["error"]["code"] == "user_input_incorrect"
+    choosing = page.step("/mfa", {"answers": {"code": "1234"}})
+    assert choosing["state"] == "choosing_accounts"
+    offered = {a["type"]: a["id"] for a in choosing["accounts"]}
+    assert page.step("/accounts", {"account_ids": ["not-offered"]}, 400)
+    done = page.step("/accounts", {"account_ids": [offered["depository.checking"]]})
+    assert done["state"] == "completed"
+    page.step("", status=401)  # single use
+
+    link = LinkSessionApi(gateway.api).exchange_token(
+        ExchangeTokenRequest(exchangeable_token=done["exchangeable_token"])
+    )
+    link_id = link.link.link_id
+    gateway.wait_refreshed(link_id)
+    accounts = AccountsApi(gateway.api).get_accounts(link_id).accounts
+    assert [a.account_type for a in accounts] == ["depository.checking"]  # only the granted account
+    transactions = TransactionsApi(gateway.api).get_transactions(link_id, size=1000).transactions
+    assert {t.account_id for t in transactions} == {accounts[0].account_id}
+
+    LinksApi(gateway.api).reset_link(link_id)
+    relink = ConnectPage(gateway, new_session(gateway, customer, existing_link_id=link_id))
+    assert relink.step()["state"] == "institution_selected"  # straight to the link's institution
+    chosen = relink.step("/credentials", {"credentials": {"username": "user_good", "password": "pass_good"}})
+    finished = relink.step("/accounts", {"account_ids": [a["id"] for a in chosen["accounts"]]})
+    again = LinkSessionApi(gateway.api).exchange_token(
+        ExchangeTokenRequest(exchangeable_token=finished["exchangeable_token"])
+    )
+    assert again.link.link_id == link_id
+    assert again.link.state.value == "connected"
+    assert again.link.error_code is None
+
+
+def test_link_session_bad_input(gateway: Gateway) -> None:
+    other_customer = f"other-{uuid.uuid4().hex[:6]}"
+    link_id = (
+        LinkSessionApi(gateway.api)
+        .exchange_token(ExchangeTokenRequest(exchangeable_token=gateway.sandbox_token()))
+        .link.link_id
+    )
+    headers = {"authorization": f"Bearer {gateway.token.access_token}"}
+    base = f"{gateway.base_url}/v1/moneykit/link-session"
+    foreign = httpx.post(base, json={"customer_user": {"id": other_customer}, "existing_link_id": link_id},
+                         headers=headers)  # fmt: skip
+    assert foreign.status_code == 403
+    assert foreign.json()["error_code"] == "link_session_error.forbidden_config"
+    unknown = httpx.post(
+        base, json={"customer_user": {"id": other_customer}, "institution_id": "nope"}, headers=headers
+    )
+    assert unknown.status_code == 404
+    missing_user = httpx.post(base, json={"redirect_uri": "https://app.example/x"}, headers=headers)
+    assert missing_user.status_code == 422
+    assert missing_user.json()["error_code"] == "api_error.request.validation_failed"
+    assert (
+        httpx.get(
+            f"{gateway.base_url}/connect/api/session", headers={"Link-Session-Token": "lst-nope"}
+        ).status_code
+        == 401
+    )

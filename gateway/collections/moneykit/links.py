@@ -31,7 +31,8 @@ from gateway.developers.schemas import BodyPart, StorableInput
 from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_end_user
 from gateway.errors import InvalidRequest
-from gateway.institutions.catalog import get_institution
+from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
+from gateway.links import connect
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.links.sessions import issue_exchangeable_token, link_awaiting_exchange, redeem_exchangeable_token
@@ -229,3 +230,57 @@ async def reset_link(link_id: str, request: Request, session: DbSession) -> Resp
         raise LinkForbiddenAction("Only sandbox links can be reset.")
     link_service.force_reconnect(session, link)
     return json_response(await rendered_link(session, link))
+
+
+class ProductSettings(BodyPart):
+    required: bool = False
+    require_permission: bool = False
+    prefetch: bool = False
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class LinkSessionSettings(BodyPart):
+    providers: list[str] | None = Field(default=None, max_length=10)
+    products: dict[MoneyKitProduct, ProductSettings] | None = None
+    countries: list[str] | None = Field(default=None, max_length=10)
+
+
+class CreateLinkSessionRequest(StorableInput):
+    customer_user: CustomerUser
+    redirect_uri: str | None = Field(default=None, max_length=2048)
+    settings: LinkSessionSettings | None = None
+    existing_link_id: str | None = Field(default=None, max_length=64)
+    institution_id: str | None = Field(default=None, max_length=64)
+    webhook: str | None = Field(default=None, min_length=1, max_length=2048)
+    link_tags: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+
+
+@router.post("/link-session", status_code=201, openapi_extra=LINK_WRITER.openapi)
+async def create_link_session(
+    body: CreateLinkSessionRequest, request: Request, session: DbSession
+) -> Response:
+    """Start Connect for one end user: a 30-minute, single-use `link_session_token`. With
+    `existing_link_id` the user reconnects that link (same institution, same `link_id`)."""
+    principal = await LINK_WRITER(request)
+    user = await get_or_create_end_user(session, principal.app_id, body.customer_user.id)
+    existing = None
+    if body.existing_link_id is not None:
+        existing = await accessible_link(session, principal, body.existing_link_id)
+        if existing.end_user_id != user.id:
+            raise ForbiddenConfig("existing_link_id belongs to another customer_user.")
+    requested = list((body.settings.products or {}) if body.settings else {})
+    products = list(dict.fromkeys(["accounts", *(requested or render.PRODUCTS)]))
+    if body.institution_id is not None and existing is None:
+        institution = await get_institution(session, body.institution_id)
+        if institution is None or institution.provider == IMPORTED_PROVIDER:
+            raise InstitutionNotFound()
+    webhook = None
+    if body.webhook is not None:
+        docs = get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS
+        webhook = await check_webhook_uri(body.webhook, app_mode=principal.app_mode, documentation_url=docs)
+    token = await connect.create_session(
+        session, app_id=principal.app_id, end_user_id=user.id, redirect_uri=body.redirect_uri,
+        products=products, institution_id=body.institution_id, existing_link=existing, webhook=webhook,
+        tags=body.link_tags or (),
+    )  # fmt: skip
+    return json_response({"link_session_token": token}, status_code=201)

@@ -1,0 +1,94 @@
+"""`/connect/api/session`: the JSON steps of Connect, authenticated by the link session token.
+
+The hosted pages call these; a developer's own UI could too. Each answer is the session's view.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import Field
+
+from gateway.auth.dependencies import LINK_SESSION_OPENAPI, SecuredRoute, mark_authenticated
+from gateway.crypto import SecretBox
+from gateway.dependencies import DbSession
+from gateway.developers.schemas import StorableInput
+from gateway.errors import Unauthenticated
+from gateway.links import connect
+from gateway.models.link import LinkSession
+from gateway.state import get_app_state
+
+router = APIRouter(prefix="/connect/api", tags=["connect"], route_class=SecuredRoute)
+
+Text = Annotated[str, Field(max_length=500)]
+
+
+class InstitutionChoice(StorableInput):
+    institution_id: str = Field(min_length=1, max_length=64)
+
+
+class Credentials(StorableInput):
+    credentials: dict[Annotated[str, Field(max_length=64)], Text] = Field(max_length=10)
+
+
+class Answers(StorableInput):
+    answers: dict[Annotated[str, Field(max_length=64)], Text] = Field(min_length=1, max_length=10)
+
+
+class AccountChoice(StorableInput):
+    account_ids: list[Annotated[str, Field(max_length=255)]] = Field(min_length=1, max_length=100)
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+async def _session(request: Request, session: DbSession) -> LinkSession:
+    token = request.headers.get("link-session-token", "")
+    if not token or len(token) > 100:
+        raise Unauthenticated("Send the link session token in the Link-Session-Token header.")
+    link_session = await connect.open_session(session, token)
+    mark_authenticated(request)
+    return link_session
+
+
+def _box(request: Request) -> SecretBox:
+    return SecretBox(get_app_state(request).auth.master_key)
+
+
+@router.get("/session", openapi_extra=LINK_SESSION_OPENAPI)
+async def current_session(request: Request, session: DbSession) -> Response:
+    return _json(connect.view(await _session(request, session)))
+
+
+@router.post("/session/institution", openapi_extra=LINK_SESSION_OPENAPI)
+async def choose_institution(body: InstitutionChoice, request: Request, session: DbSession) -> Response:
+    link_session = await _session(request, session)
+    await connect.choose_institution(session, link_session, body.institution_id)
+    return _json(connect.view(link_session))
+
+
+@router.post("/session/credentials", openapi_extra=LINK_SESSION_OPENAPI)
+async def submit_credentials(body: Credentials, request: Request, session: DbSession) -> Response:
+    """Log in at the institution: answers with the next step (a challenge, or the accounts to choose from)."""
+    link_session = await _session(request, session)
+    await connect.submit_credentials(session, link_session, _box(request), body.credentials)
+    return _json(connect.view(link_session))
+
+
+@router.post("/session/mfa", openapi_extra=LINK_SESSION_OPENAPI)
+async def answer_challenge(body: Answers, request: Request, session: DbSession) -> Response:
+    link_session = await _session(request, session)
+    await connect.answer_challenge(session, link_session, _box(request), body.answers)
+    return _json(connect.view(link_session))
+
+
+@router.post("/session/accounts", openapi_extra=LINK_SESSION_OPENAPI)
+async def choose_accounts(body: AccountChoice, request: Request, session: DbSession) -> Response:
+    """Grant the chosen accounts and finish; the exchangeable token goes on to the app."""
+    link_session = await _session(request, session)
+    token = await connect.choose_accounts(session, link_session, body.account_ids)
+    return _json(connect.view(link_session) | {"exchangeable_token": token})

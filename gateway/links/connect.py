@@ -1,0 +1,235 @@
+"""The Connect state machine behind a link session, as services the hosted pages (and tests) call.
+
+    created ─► institution_selected ─► (mfa_required ⇄) ─► choosing_accounts ─► completed ─► exchanged
+
+A wrong password or code leaves the session where it was (the user may try again). The provider's
+pending challenge is sealed at rest (for the sandbox it contains the expected answers); only the
+prompts are ever shown. A session lives 30 minutes and completes once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.crypto import SecretBox
+from gateway.errors import Conflict, InvalidRequest, Unauthenticated
+from gateway.institutions.catalog import get_institution
+from gateway.links.connection_state import seal_state
+from gateway.links.service import link_service
+from gateway.links.sessions import SESSION_LIFETIME, token_hash
+from gateway.models.base import utcnow
+from gateway.models.institution import Institution
+from gateway.models.link import Link, LinkSession
+from providers.base import ChallengeRequired, Connected, ConnectResult, ReconnectRequired
+from providers.registry import get_provider
+
+OPEN_STATES = ("created", "institution_selected", "mfa_required", "choosing_accounts")
+
+
+class SessionUnusable(Unauthenticated):
+    code = "link_session_invalid"
+    default_message = "This link session is unknown, expired or already used."
+
+
+class ConnectInputRejected(InvalidRequest):
+    """The end user can fix this (wrong password, wrong code); the session stays where it was."""
+
+    def __init__(self, message: str, *, error_code: str) -> None:
+        super().__init__(message)
+        self.code = error_code
+
+
+def _context(link_session: LinkSession) -> bytes:
+    return b"linkgate/connect-pending:" + str(link_session.id).encode()
+
+
+async def create_session(
+    session: AsyncSession,
+    *,
+    app_id: uuid.UUID,
+    end_user_id: uuid.UUID,
+    redirect_uri: str | None,
+    products: Sequence[str],
+    institution_id: str | None = None,
+    existing_link: Link | None = None,
+    webhook: str | None = None,
+    tags: Sequence[str] = (),
+) -> str:
+    token = "lst-" + secrets.token_urlsafe(32)
+    chosen = existing_link.institution_id if existing_link is not None else institution_id
+    settings: dict[str, Any] = {"webhook": webhook, "tags": list(tags), "institution_id": chosen}
+    session.add(
+        LinkSession(
+            app_id=app_id,
+            end_user_id=end_user_id,
+            token_hash=token_hash(token),
+            redirect_uri=redirect_uri,
+            link_id=existing_link.id if existing_link else None,
+            products=list(products),
+            settings=settings,
+            state="institution_selected" if chosen else "created",
+            expires_at=utcnow() + SESSION_LIFETIME,
+        )  # fmt: skip
+    )
+    await session.flush()
+    return token
+
+
+async def open_session(session: AsyncSession, token: str) -> LinkSession:
+    statement = select(LinkSession).where(LinkSession.token_hash == token_hash(token)).with_for_update()
+    link_session = (await session.execute(statement)).scalar_one_or_none()
+    if link_session is None or link_session.expires_at <= utcnow() or link_session.state not in OPEN_STATES:
+        raise SessionUnusable()
+    return link_session
+
+
+async def choose_institution(session: AsyncSession, link_session: LinkSession, institution_id: str) -> None:
+    _expect(link_session, "created", "institution_selected")
+    if link_session.link_id is not None:
+        raise Conflict("Reconnecting goes back to the link's own institution.")
+    institution = await get_institution(session, institution_id)
+    if institution is None or institution.provider == "import":
+        raise InvalidRequest("No such institution.")
+    link_session.settings = {**link_session.settings, "institution_id": institution.id}
+    link_session.state = "institution_selected"
+
+
+async def submit_credentials(
+    session: AsyncSession, link_session: LinkSession, box: SecretBox, credentials: Mapping[str, str]
+) -> None:
+    _expect(link_session, "institution_selected")
+    institution = await _institution(session, link_session)
+    outcome = await _ask(
+        get_provider(institution.provider).connect(institution.provider_institution_id, credentials)
+    )
+    await _advance(session, link_session, box, institution, outcome)
+
+
+async def answer_challenge(
+    session: AsyncSession, link_session: LinkSession, box: SecretBox, answers: Mapping[str, str]
+) -> None:
+    _expect(link_session, "mfa_required")
+    institution = await _institution(session, link_session)
+    pending = json.loads(
+        box.decrypt(link_session.settings["pending"], associated_data=_context(link_session))
+    )
+    outcome = await _ask(get_provider(institution.provider).answer(pending, answers))
+    await _advance(session, link_session, box, institution, outcome)
+
+
+async def choose_accounts(
+    session: AsyncSession, link_session: LinkSession, account_ids: Sequence[str]
+) -> str:
+    """Grant the chosen accounts; returns the exchangeable token the app trades for the link."""
+    _expect(link_session, "choosing_accounts")
+    offered = {account["id"] for account in link_session.settings.get("accounts", [])}
+    chosen = list(dict.fromkeys(account_ids))
+    if not chosen or not set(chosen) <= offered:
+        raise InvalidRequest("Choose at least one of the offered accounts.")
+    link = (
+        await session.execute(
+            select(Link).where(Link.app_id == link_session.app_id, Link.id == link_session.link_id)
+        )
+    ).scalar_one()
+    link_service.await_exchange(link, products=link_session.products, permitted_accounts=chosen)
+    token = "ext-" + secrets.token_urlsafe(32)
+    link_session.exchangeable_token_hash = token_hash(token)
+    link_session.state, link_session.used_at = "completed", utcnow()
+    return token
+
+
+def view(link_session: LinkSession) -> dict[str, Any]:
+    """What the pages show: never the sealed challenge, never another session's data."""
+    settings = link_session.settings
+    return {
+        "state": link_session.state,
+        "institution_id": settings.get("institution_id"),
+        "products": link_session.products,
+        "challenge": settings.get("challenge"),
+        "accounts": settings.get("accounts"),
+        "expires_at": link_session.expires_at.isoformat(),
+        "redirect_uri": link_session.redirect_uri,
+    }
+
+
+def _expect(link_session: LinkSession, *states: str) -> None:
+    if link_session.state not in states:
+        raise Conflict(f"The session is {link_session.state}; this step needs {' or '.join(states)}.")
+
+
+async def _institution(session: AsyncSession, link_session: LinkSession) -> Institution:
+    institution = await get_institution(session, str(link_session.settings.get("institution_id")))
+    assert institution is not None
+    return institution
+
+
+async def _ask(call: Any) -> ConnectResult:
+    try:
+        result: ConnectResult = await call
+    except ReconnectRequired as exc:
+        raise ConnectInputRejected(str(exc), error_code=exc.error_code) from exc
+    return result
+
+
+async def _advance(
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    institution: Institution,
+    outcome: ConnectResult,
+) -> None:
+    if isinstance(outcome, ChallengeRequired):
+        prompts = [
+            {"id": p.id, "text": p.text, "options": list(p.options)} for p in outcome.challenge.prompts
+        ]
+        sealed = box.encrypt(
+            json.dumps(dict(outcome.pending)).encode(), associated_data=_context(link_session)
+        )
+        challenge = {"kind": outcome.challenge.kind, "prompts": prompts}
+        link_session.settings = {**link_session.settings, "pending": sealed, "challenge": challenge}
+        link_session.state = "mfa_required"
+        return
+    await _connected(session, link_session, box, institution, outcome)
+
+
+async def _connected(
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    institution: Institution,
+    connection: Connected,
+) -> None:
+    if link_session.link_id is not None:  # reconnecting: the same link, new credentials
+        link = (
+            await session.execute(
+                select(Link).where(Link.app_id == link_session.app_id, Link.id == link_session.link_id)
+            )
+        ).scalar_one()
+        link.provider_link_id = connection.provider_link_id
+        link.credentials_encrypted = seal_state(box, link.id, connection.state)
+        link.state = "connecting"
+    else:
+        link = await link_service.start_connecting(
+            session, box=box, app_id=link_session.app_id, end_user_id=link_session.end_user_id,
+            institution=institution, connection=connection, products=link_session.products,
+        )  # fmt: skip
+        link_session.link_id = link.id
+    if link_session.settings.get("webhook"):
+        link.webhook_uri = link_session.settings["webhook"]
+    if link_session.settings.get("tags"):
+        link.tags = list(link_session.settings["tags"])
+    accounts = await get_provider(institution.provider).accounts(connection.state)
+    offered = [{"id": a.provider_account_id, "name": a.name, "type": f"{a.type}.{a.subtype}", "mask": a.mask}
+               for a in accounts]  # fmt: skip
+    settings = {
+        key: value for key, value in link_session.settings.items() if key not in ("pending", "challenge")
+    }
+    link_session.settings = {**settings, "accounts": offered}
+    link_session.state = "choosing_accounts"
