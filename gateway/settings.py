@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     scheduler_lock_ttl_s: float = Field(default=30.0, gt=0)
 
     sandbox_refreshes_per_day: int = Field(default=20, ge=1)
+    scheduled_refresh_interval_s: float = Field(default=86_400.0, gt=0)
+    scheduled_refresh_check_s: float = Field(default=300.0, gt=0)
 
     readiness_timeout_s: float = Field(default=2.0, gt=0)
     embedded_worker_threads: int = Field(default=2, ge=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from gateway.settings import Settings, get_settings
-from workers.names import SWEEP_DUE_WORK
+from workers.names import SCHEDULE_REFRESHES, SWEEP_DUE_WORK
 
 TASK_MODULES = ["workers.tasks.webhooks", "workers.tasks.refresh", "workers.tasks.sweeper"]
 QUEUE = "linkgate"
@@ -35,6 +35,10 @@ def create_celery(settings: Settings) -> Celery:
         beat_max_loop_interval=BEAT_MAX_LOOP_INTERVAL_S,
         beat_schedule={
             "sweep-due-work": {"task": SWEEP_DUE_WORK, "schedule": settings.sweeper_interval_s},
+            "schedule-refreshes": {
+                "task": SCHEDULE_REFRESHES,
+                "schedule": settings.scheduled_refresh_check_s,
+            },
         },
     )
     return app

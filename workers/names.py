@@ -3,3 +3,4 @@
 DELIVER_WEBHOOK = "linkgate.webhooks.deliver"
 SWEEP_DUE_WORK = "linkgate.sweeper.sweep"
 REFRESH_LINK = "linkgate.links.refresh"
+SCHEDULE_REFRESHES = "linkgate.links.schedule_refreshes"

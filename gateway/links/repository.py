@@ -88,3 +88,24 @@ async def links_of_user(session: AsyncSession, app_id: uuid.UUID, end_user_id: u
         .order_by(Link.created_at, Link.id)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def links_due_for_refresh(
+    session: AsyncSession, last_synced_before: datetime, limit: int
+) -> list[Link]:
+    """Connected links (every app's: this is the scheduler's view) not refreshed since `last_synced_before`
+    and with no refresh already waiting or running."""
+    waiting = select(RefreshJob.id).where(
+        RefreshJob.link_id == Link.id, RefreshJob.status.in_(("pending", "running"))
+    )
+    statement = (
+        select(Link)
+        .where(
+            Link.state == "connected",
+            or_(Link.last_synced_at.is_(None), Link.last_synced_at < last_synced_before),
+            ~waiting.exists(),
+        )
+        .order_by(Link.last_synced_at.nulls_first())
+        .limit(limit)
+    )
+    return list((await session.execute(statement)).scalars())

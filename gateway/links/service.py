@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +12,7 @@ from gateway.crypto import SecretBox
 from gateway.db import enqueue_after_commit
 from gateway.links.connection_state import seal_state
 from gateway.links.refresh_jobs import REFRESH_JOBS
+from gateway.links.repository import links_due_for_refresh
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link
@@ -146,6 +148,15 @@ class LinkService:
         await session.flush()
         enqueue_after_commit(session, REFRESH_JOBS.task_for(job.id))
         return job
+
+    async def schedule_due_refreshes(
+        self, session: AsyncSession, *, interval_s: float, limit: int = 500
+    ) -> int:
+        """Queue a refresh for every connected link not refreshed within `interval_s`."""
+        due = await links_due_for_refresh(session, utcnow() - timedelta(seconds=interval_s), limit)
+        for link in due:
+            await self.request_refresh(session, link, link.products, trigger="scheduled")
+        return len(due)
 
 
 link_service = LinkService()

@@ -209,3 +209,41 @@ async def test_a_provider_asking_for_reconnection_puts_the_link_in_error(
     assert ("link.state_changed", {"state": "error", "error": "auth_expired"}) in await events(
         database, link.id
     )
+
+
+async def test_scheduled_refreshes_pick_only_stale_links_once(
+    database, settings, sandbox_app, redis_client
+) -> None:
+    import datetime as dt
+
+    stale = await connect_link(database, settings, sandbox_app.app_id)
+    fresh = await connect_link(database, settings, sandbox_app.app_id, username="user_good")
+    redis_client.flushdb()  # no worker: the jobs are only looked at
+    five_years = 5 * 365 * 86400.0
+    async with database.unit_of_work() as session:
+        # While the initial refresh waits, nothing more is queued, however stale the link.
+        stored = await session.get(Link, stale.id)
+        assert stored is not None
+        stored.last_synced_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=3650)
+        recent = await session.get(Link, fresh.id)
+        assert recent is not None
+        recent.last_synced_at = dt.datetime.now(dt.UTC)
+    mine = [stale.id, fresh.id]
+
+    async def scheduled_for_mine() -> list[uuid.UUID]:
+        async with database.unit_of_work() as session:
+            statement = select(RefreshJob.link_id).where(
+                RefreshJob.trigger == "scheduled", RefreshJob.link_id.in_(mine)
+            )
+            return list((await session.execute(statement)).scalars())
+
+    async with database.unit_of_work() as session:
+        await link_service.schedule_due_refreshes(session, interval_s=five_years)
+    assert await scheduled_for_mine() == []  # the initial refresh is still waiting
+    async with database.unit_of_work() as session:
+        for job in (await session.execute(select(RefreshJob).where(RefreshJob.link_id.in_(mine)))).scalars():
+            job.status = "succeeded"
+    for _ in range(2):  # the second pass finds the first one's job waiting and adds nothing
+        async with database.unit_of_work() as session:
+            await link_service.schedule_due_refreshes(session, interval_s=five_years)
+    assert await scheduled_for_mine() == [stale.id]

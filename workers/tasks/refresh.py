@@ -6,9 +6,10 @@ import uuid
 
 from gateway.links.refresh import refresh_service
 from gateway.links.refresh_jobs import REFRESH_JOBS
+from gateway.links.service import link_service
 from workers.celery_app import celery_app
 from workers.durable import Outcome, run_durable
-from workers.names import REFRESH_LINK
+from workers.names import REFRESH_LINK, SCHEDULE_REFRESHES
 from workers.runtime import WorkerRuntime, current_runtime
 
 
@@ -22,3 +23,15 @@ async def _refresh(runtime: WorkerRuntime, job_id: uuid.UUID) -> Outcome | None:
         return await refresh_service.attempt(runtime.database, runtime.settings, row_id, attempt)
 
     return await run_durable(runtime.database, REFRESH_JOBS, job_id, runtime.settings, perform)
+
+
+@celery_app.task(name=SCHEDULE_REFRESHES)
+def schedule_refreshes() -> int:
+    return current_runtime().run(_schedule)
+
+
+async def _schedule(runtime: WorkerRuntime) -> int:
+    async with runtime.database.unit_of_work() as session:
+        return await link_service.schedule_due_refreshes(
+            session, interval_s=runtime.settings.scheduled_refresh_interval_s
+        )
