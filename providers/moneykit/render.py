@@ -7,8 +7,10 @@ rather than sent as null; enums are closed.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from gateway.models.account import Account, AccountNumber, AccountOwner
 from gateway.models.institution import Institution
@@ -117,7 +119,23 @@ def account(row: Account) -> dict[str, Any]:
     )
 
 
-def transaction(row: Transaction) -> dict[str, Any]:
+class TransactionView(Protocol):
+    """What rendering a transaction reads: an ORM object or a Core row of the same columns."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    amount: Decimal
+    direction: str
+    currency: str
+    date: dt.date
+    datetime: dt.datetime | None
+    description: str
+    original_description: str | None
+    pending: bool
+    categories: list[str]
+
+
+def transaction(row: TransactionView | Transaction) -> dict[str, Any]:
     return _compact(
         {
             "transaction_id": str(row.id),
