@@ -15,15 +15,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.errors import Conflict, InvalidRequest, Unauthenticated
 from gateway.institutions.catalog import get_institution
 from gateway.links.connection_state import seal_state
+from gateway.links.repository import link_reader
 from gateway.links.service import link_service
-from gateway.links.sessions import SESSION_LIFETIME, token_hash
+from gateway.links.sessions import SESSION_LIFETIME, session_by_token, token_hash
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
@@ -83,8 +83,7 @@ async def create_session(
 
 
 async def open_session(session: AsyncSession, token: str) -> LinkSession:
-    statement = select(LinkSession).where(LinkSession.token_hash == token_hash(token)).with_for_update()
-    link_session = (await session.execute(statement)).scalar_one_or_none()
+    link_session = await session_by_token(session, token)
     if link_session is None or link_session.expires_at <= utcnow() or link_session.state not in OPEN_STATES:
         raise SessionUnusable()
     return link_session
@@ -133,11 +132,8 @@ async def choose_accounts(
     chosen = list(dict.fromkeys(account_ids))
     if not chosen or not set(chosen) <= offered:
         raise InvalidRequest("Choose at least one of the offered accounts.")
-    link = (
-        await session.execute(
-            select(Link).where(Link.app_id == link_session.app_id, Link.id == link_session.link_id)
-        )
-    ).scalar_one()
+    assert link_session.link_id is not None
+    link = await link_reader.require(session, link_session.app_id, link_session.link_id)
     link_service.await_exchange(link, products=link_session.products, permitted_accounts=chosen)
     token = "ext-" + secrets.token_urlsafe(32)
     link_session.exchangeable_token_hash = token_hash(token)
@@ -207,18 +203,15 @@ async def _connected(
     connection: Connected,
 ) -> None:
     if link_session.link_id is not None:  # reconnecting: the same link, new credentials
-        link = (
-            await session.execute(
-                select(Link).where(Link.app_id == link_session.app_id, Link.id == link_session.link_id)
-            )
-        ).scalar_one()
+        link = await link_reader.require(session, link_session.app_id, link_session.link_id)
         link.provider_link_id = connection.provider_link_id
         link.credentials_encrypted = seal_state(box, link.id, connection.state)
         link.state = "connecting"
     else:
-        link = await link_service.start_connecting(
+        link = await link_service.create(
             session, box=box, app_id=link_session.app_id, end_user_id=link_session.end_user_id,
             institution=institution, connection=connection, products=link_session.products,
+            state="connecting",
         )  # fmt: skip
         link_session.link_id = link.id
     if link_session.settings.get("webhook"):

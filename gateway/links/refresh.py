@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.db import Database
 from gateway.links.connection_state import open_state
+from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.models.base import utcnow
 from gateway.models.link import Link
@@ -134,9 +135,7 @@ class RefreshService:
         job = await session.get(RefreshJob, job_id)
         if job is None:
             return None
-        link = (
-            await session.execute(select(Link).where(Link.app_id == job.app_id, Link.id == job.link_id))
-        ).scalar_one_or_none()
+        link = await link_reader.get(session, job.app_id, job.link_id)
         if link is None or link.state == "deleted":
             return None
         return job, link
@@ -152,11 +151,7 @@ class RefreshService:
         )
         if done.first() is None:
             raise _Superseded
-        link = (
-            await session.execute(
-                select(Link).where(Link.app_id == job.app_id, Link.id == job.link_id).with_for_update()
-            )
-        ).scalar_one()
+        link = await link_reader.require(session, job.app_id, job.link_id, for_update=True)
         fetched = _only_permitted(fetched, link.permitted_accounts)
         ids = await product_repository.upsert_accounts(session, link.app_id, link.id, fetched.accounts)
         if fetched.numbers is not None:
@@ -200,9 +195,7 @@ class RefreshService:
             )  # fmt: skip
 
     async def _needs_reconnect(self, session: AsyncSession, link: Link, error_code: str) -> None:
-        stored = (
-            await session.execute(select(Link).where(Link.app_id == link.app_id, Link.id == link.id))
-        ).scalar_one()
+        stored = await link_reader.require(session, link.app_id, link.id)
         link_service.force_reconnect(session, stored, error_code)
 
 

@@ -40,9 +40,22 @@ link_repository = LinkRepository()
 class LinkReader:
     """Links as a principal may see them: its app's, narrowed to its user or item when it has one."""
 
-    async def get(self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> Link | None:
+    async def get(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, for_update: bool = False
+    ) -> Link | None:
         statement = select(Link).where(Link.app_id == app_id, Link.id == link_id)
+        if for_update:
+            statement = statement.with_for_update()
         return (await session.execute(statement)).scalar_one_or_none()
+
+    async def require(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, for_update: bool = False
+    ) -> Link:
+        """A link the caller already knows exists (it holds a job or session that names it)."""
+        link = await self.get(session, app_id, link_id, for_update=for_update)
+        if link is None:
+            raise LookupError(f"link {link_id} of app {app_id} is gone")
+        return link
 
     async def page(
         self,

@@ -32,19 +32,17 @@ class LinkService:
         institution: Institution,
         connection: Connected,
         products: Sequence[str],
-        webhook: str | None = None,
-        tags: Sequence[str] = (),
     ) -> Link:
         """A link that is usable at once (no token exchange), refreshed right away."""
-        link = await self._new_link(
-            session, box, app_id, end_user_id, institution, connection, products, state="connected",
-            webhook=webhook, tags=tags,
+        link = await self.create(
+            session, box=box, app_id=app_id, end_user_id=end_user_id, institution=institution,
+            connection=connection, products=products, state="connected",
         )  # fmt: skip
         self._state_changed(session, link)
         await self.request_refresh(session, link, products, trigger="initial")
         return link
 
-    async def create_awaiting_exchange(
+    async def create(
         self,
         session: AsyncSession,
         *,
@@ -54,34 +52,19 @@ class LinkService:
         institution: Institution,
         connection: Connected,
         products: Sequence[str],
+        state: str,
     ) -> Link:
-        """A link whose end user finished linking; the app still has to exchange its token."""
-        return await self._new_link(
-            session,
-            box,
-            app_id,
-            end_user_id,
-            institution,
-            connection,
-            products,
-            state="awaiting_token_exchange",
-        )
-
-    async def start_connecting(
-        self,
-        session: AsyncSession,
-        *,
-        box: SecretBox,
-        app_id: uuid.UUID,
-        end_user_id: uuid.UUID,
-        institution: Institution,
-        connection: Connected,
-        products: Sequence[str],
-    ) -> Link:
-        """A link whose end user is still choosing accounts in Connect."""
-        return await self._new_link(
-            session, box, app_id, end_user_id, institution, connection, products, state="connecting"
-        )
+        """A new link with its provider state sealed: `connecting` while the user is still in Connect,
+        `awaiting_token_exchange` once the app only has to exchange its token."""
+        link = Link(
+            id=uuid.uuid4(), app_id=app_id, end_user_id=end_user_id, institution_id=institution.id,
+            provider=institution.provider, provider_link_id=connection.provider_link_id, state=state,
+            products=list(products),
+        )  # fmt: skip
+        link.credentials_encrypted = seal_state(box, link.id, connection.state)
+        session.add(link)
+        await session.flush()
+        return link
 
     def await_exchange(
         self, link: Link, *, products: Sequence[str], permitted_accounts: Sequence[str]
@@ -104,30 +87,6 @@ class LinkService:
     def force_reconnect(self, session: AsyncSession, link: Link, error_code: str = "auth_expired") -> None:
         link.state, link.error_code = "error", error_code
         self._state_changed(session, link)
-
-    async def _new_link(
-        self,
-        session: AsyncSession,
-        box: SecretBox,
-        app_id: uuid.UUID,
-        end_user_id: uuid.UUID,
-        institution: Institution,
-        connection: Connected,
-        products: Sequence[str],
-        *,
-        state: str,
-        webhook: str | None = None,
-        tags: Sequence[str] = (),
-    ) -> Link:
-        link = Link(
-            id=uuid.uuid4(), app_id=app_id, end_user_id=end_user_id, institution_id=institution.id,
-            provider=institution.provider, provider_link_id=connection.provider_link_id, state=state,
-            products=list(products), webhook_uri=webhook, tags=list(tags),
-        )  # fmt: skip
-        link.credentials_encrypted = seal_state(box, link.id, connection.state)
-        session.add(link)
-        await session.flush()
-        return link
 
     def _state_changed(self, session: AsyncSession, link: Link) -> None:
         payload = {"state": link.state} | ({"error": link.error_code} if link.state == "error" else {})

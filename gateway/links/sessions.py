@@ -59,10 +59,7 @@ async def redeem_exchangeable_token(session: AsyncSession, app_id: uuid.UUID, to
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def link_awaiting_exchange(session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> Link | None:
-    statement = (
-        select(Link)
-        .where(Link.app_id == app_id, Link.id == link_id, Link.state == "awaiting_token_exchange")
-        .with_for_update()
-    )
+async def session_by_token(session: AsyncSession, token: str) -> LinkSession | None:
+    """The session a Connect token opens, locked for this step."""
+    statement = select(LinkSession).where(LinkSession.token_hash == token_hash(token)).with_for_update()
     return (await session.execute(statement)).scalar_one_or_none()

@@ -35,7 +35,7 @@ from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
 from gateway.links import connect
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
-from gateway.links.sessions import issue_exchangeable_token, link_awaiting_exchange, redeem_exchangeable_token
+from gateway.links.sessions import issue_exchangeable_token, redeem_exchangeable_token
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.state import get_app_state
@@ -105,9 +105,10 @@ async def create_sandbox_exchangeable_token(
         raise InvalidRequest("These credentials ask for MFA; answer it in Connect instead of the shortcut.")
     user = await get_or_create_end_user(session, principal.app_id, body.customer_user.id)
     products = list(dict.fromkeys(["accounts", *(body.products or render.PRODUCTS)]))
-    link = await link_service.create_awaiting_exchange(
+    link = await link_service.create(
         session, box=SecretBox(get_app_state(request).auth.master_key), app_id=principal.app_id,
         end_user_id=user.id, institution=institution, connection=result, products=products,
+        state="awaiting_token_exchange",
     )  # fmt: skip
     token = await issue_exchangeable_token(session, link, products)
     return json_response({"exchangeable_token": token})
@@ -118,8 +119,8 @@ async def exchange_token(body: ExchangeTokenRequest, request: Request, session: 
     """Trade the single-use exchangeable token for the link; the first refresh starts at once."""
     principal = await LINK_WRITER(request)
     link_id = await redeem_exchangeable_token(session, principal.app_id, body.exchangeable_token)
-    link = await link_awaiting_exchange(session, principal.app_id, link_id) if link_id else None
-    if link is None:
+    link = await link_reader.get(session, principal.app_id, link_id, for_update=True) if link_id else None
+    if link is None or link.state != "awaiting_token_exchange":
         raise InvalidTokenExchange()
     await link_service.complete_exchange(session, link)
     return json_response(
