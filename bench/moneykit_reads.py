@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--keep-database", action="store_true", help="leave the database for EXPLAIN")
     args = parser.parse_args()
     name = f"linkgate_bench_{secrets.token_hex(4)}"
     database_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
@@ -257,7 +258,10 @@ def main() -> None:
         }
         result = run(args, database_url, env)
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if args.keep_database:
+            print(f"kept database {database_url}")
+        else:
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     text = report(result, args)
     print(text)
     if args.write:

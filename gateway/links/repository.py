@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from gateway.models.developer import DEFAULT_ORGANIZATION_KEY, Organization
 from gateway.models.link import Link
@@ -43,9 +44,13 @@ class LinkReader:
     async def get(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, for_update: bool = False
     ) -> Link | None:
-        statement = select(Link).where(Link.app_id == app_id, Link.id == link_id)
+        statement = (
+            select(Link)
+            .where(Link.app_id == app_id, Link.id == link_id)
+            .options(joinedload(Link.institution, innerjoin=True))
+        )
         if for_update:
-            statement = statement.with_for_update()
+            statement = statement.with_for_update(of=Link)
         return (await session.execute(statement)).scalar_one_or_none()
 
     async def require(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.models.base import Base, IdMixin, JSONType, TenantMixin, TimestampMixin, UTCDateTime
+
+if TYPE_CHECKING:
+    from gateway.models.institution import Institution
 
 
 class Link(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -43,6 +46,9 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     permitted_accounts: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Loaded with the link by `LinkReader.get` (one query for both); never lazily.
+    institution: Mapped[Institution] = relationship(lazy="raise_on_sql", viewonly=True)
 
 
 class LinkSession(IdMixin, TenantMixin, TimestampMixin, Base):
