@@ -53,6 +53,7 @@ class Authenticator:
         self.ring = KeyRing()
         self._ring_loaded_at = 0.0
         self._ring_lock = asyncio.Lock()
+        self._unknown_kid_reload_at = -UNKNOWN_KID_RELOAD_S
         self._tokens: TtlCache[str, TokenClaims] = TtlCache(TOKEN_CACHE_ENTRIES)
         # Whole principals per token: the hot path is one lookup. Bounded by the same TTL as clients,
         # so a revoked key's tokens stop within LINKGATE_AUTH_CACHE_TTL_S here too.
@@ -213,8 +214,10 @@ class Authenticator:
                     kind=kind,
                 )
             except UnknownKeyError:
-                if time.monotonic() - self._ring_loaded_at < UNKNOWN_KID_RELOAD_S:
-                    raise
+                now = time.monotonic()
+                if now - self._unknown_kid_reload_at < UNKNOWN_KID_RELOAD_S:
+                    raise  # made-up kids cannot make us reload more than once a second
+                self._unknown_kid_reload_at = now
                 await self.reload_ring()  # a key rotated in another process
                 return verify(
                     self.ring, token, issuer=settings.base_url, audience=settings.token_audience, kind=kind

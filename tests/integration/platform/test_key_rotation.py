@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import jwt
 
 from gateway.app import create_app
@@ -45,3 +47,30 @@ async def test_rotation_keeps_old_tokens_valid(
     for token in (old_token, new_token):
         response = await client.get("/v1/developer/token", headers={"authorization": f"Bearer {token}"})
         assert response.status_code == 200
+
+
+async def test_made_up_kids_reload_the_key_ring_at_most_once_a_second(app, client, tenant: Tenant) -> None:
+    token = await tenant.token()
+    header, payload, signature = token.split(".")
+    forged_header = jwt.utils.base64url_encode(
+        json.dumps(jwt.get_unverified_header(token) | {"kid": "made-up"}).encode()
+    ).decode()
+    forged = f"{forged_header}.{payload}.{signature}"
+    auth = app.state.linkgate.auth
+    reloads = 0
+    original = auth.reload_ring
+
+    async def counting_reload() -> None:
+        nonlocal reloads
+        reloads += 1
+        await original()
+
+    auth.reload_ring = counting_reload
+    for _ in range(5):
+        response = await client.get("/v1/developer/token", headers={"authorization": f"Bearer {forged}"})
+        assert response.status_code == 401
+    assert reloads == 1
+    # The genuine token still works without another reload.
+    response = await client.get("/v1/developer/token", headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert reloads == 1
