@@ -33,6 +33,7 @@ from gateway.end_users.service import get_or_create_end_user
 from gateway.errors import InvalidRequest
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
 from gateway.links import connect
+from gateway.links.redirects import RedirectUri
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.links.sessions import issue_exchangeable_token, redeem_exchangeable_token
@@ -248,7 +249,7 @@ class LinkSessionSettings(BodyPart):
 
 class CreateLinkSessionRequest(StorableInput):
     customer_user: CustomerUser
-    redirect_uri: str | None = Field(default=None, max_length=2048)
+    redirect_uri: RedirectUri | None = Field(default=None, max_length=2048)
     settings: LinkSessionSettings | None = None
     existing_link_id: str | None = Field(default=None, max_length=64)
     institution_id: str | None = Field(default=None, max_length=64)

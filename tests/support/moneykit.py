@@ -1,0 +1,92 @@
+"""A running gateway with a real worker and two tenants, for contract tests of the MoneyKit collection."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import moneykit
+from moneykit.api import AccessTokenApi, LinksApi
+
+from tests.conftest import TEST_ENVIRONMENT
+from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http, wait_until
+
+
+class Gateway:
+    def __init__(self, base_url: str, credentials: dict[str, str]) -> None:
+        self.base_url = base_url
+        self.client_id, self.client_secret = credentials["client_id"], credentials["client_secret"]
+        self.api = moneykit.ApiClient(moneykit.Configuration(host=f"{base_url}/v1/moneykit"))
+        token = AccessTokenApi(self.api).create_access_token(
+            grant_type="client_credentials", client_id=self.client_id, client_secret=self.client_secret
+        )
+        self.api.configuration.access_token = token.access_token
+        self.token = token
+        self.other_tenant: Gateway | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token.access_token}"}
+
+    def sandbox_token(self, username: str = "user_1", customer: str | None = None) -> str:
+        response = httpx.post(
+            f"{self.base_url}/v1/moneykit/sandbox/exchangeable-token",
+            json={"institution_id": "credentials_bank", "customer_user": {"id": customer or uuid.uuid4().hex},
+                  "username": username, "password": "pass_good"},
+            headers={"authorization": f"Bearer {self.token.access_token}"},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        token: str = response.json()["exchangeable_token"]
+        return token
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(
+            f"{self.base_url}/v1/moneykit{path}",
+            headers={"authorization": f"Bearer {self.token.access_token}"},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_refreshed(self, link_id: str, after: str | None = None) -> Any:
+        def refreshed() -> bool:
+            transactions = LinksApi(self.api).get_link(link_id).products.transactions
+            return transactions is not None and transactions.refreshed_at is not None and (
+                after is None or transactions.refreshed_at.isoformat() > after
+            )  # fmt: skip
+
+        wait_until(refreshed, timeout_s=30, what=f"link {link_id} to refresh")
+        return LinksApi(self.api).get_link(link_id)
+
+
+def bootstrap(env: dict[str, str], logs: Path) -> dict[str, str]:
+    email = f"mk-{uuid.uuid4().hex[:6]}@example.com"
+    boot = LinkgateProcess(
+        ["bootstrap", "--json", "--email", email], env, PROJECT_ROOT, logs / f"{email}.log"
+    )
+    assert boot.process.wait(timeout=60) == 0, boot.output()
+    credentials: dict[str, str] = json.loads(boot.output().strip().splitlines()[-1])
+    return credentials
+
+
+def running_gateway(logs: Path) -> Iterator[Gateway]:
+    """Serve and work until the caller is done; the sandbox allows 3 refreshes a day per link."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
+    env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1"}
+    credentials, other = bootstrap(env, logs), bootstrap(env, logs)
+    port = free_port()
+    server = LinkgateProcess(["serve", "--port", str(port)], env, PROJECT_ROOT, logs / "serve.log")
+    worker = LinkgateProcess(["worker", "--concurrency", "2"], env, PROJECT_ROOT, logs / "worker.log")
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/readyz", process=server)
+        wait_until(lambda: " ready." in worker.output(), timeout_s=30, what="the worker")
+        first = Gateway(f"http://127.0.0.1:{port}", credentials)
+        first.other_tenant = Gateway(f"http://127.0.0.1:{port}", other)
+        yield first
+    finally:
+        server.stop()
+        worker.stop()
