@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     scheduler_lock_ttl_s: float = Field(default=30.0, gt=0)
 
     sandbox_refreshes_per_day: int = Field(default=20, ge=1)
+    live_refreshes_per_day: int = Field(default=48, ge=1)
     scheduled_refresh_interval_s: float = Field(default=86_400.0, gt=0)
     scheduled_refresh_check_s: float = Field(default=300.0, gt=0)
 
@@ -106,6 +107,10 @@ class Settings(BaseSettings):
     def is_embedded(self) -> bool:
         """Embedded mode: no Redis configured, so the worker and scheduler run inside `serve`."""
         return self.redis_url is None
+
+    def refreshes_per_day(self, app_mode: str) -> int:
+        """On-demand refreshes of one product a link may ask for in 24 hours."""
+        return self.sandbox_refreshes_per_day if app_mode == "sandbox" else self.live_refreshes_per_day
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -87,15 +87,16 @@ class LinkReader:
 link_reader = LinkReader()
 
 
-async def recent_refresh_requests(
+async def manual_refreshes_since(
     session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, since: datetime
-) -> int:
-    """On-demand refreshes a link asked for since `since` (the initial refresh does not count)."""
-    statement = select(func.count()).where(
+) -> list[tuple[datetime, list[str]]]:
+    """When the link asked for on-demand refreshes since `since`, and of which products (the initial
+    and scheduled refreshes do not count)."""
+    statement = select(RefreshJob.created_at, RefreshJob.products).where(
         RefreshJob.app_id == app_id, RefreshJob.link_id == link_id, RefreshJob.trigger == "manual",
         RefreshJob.created_at >= since,
     )  # fmt: skip
-    return int((await session.execute(statement)).scalar_one())
+    return [(created, list(products)) for created, products in (await session.execute(statement)).all()]
 
 
 async def links_of_user(session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID) -> list[Link]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -10,15 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.db import enqueue_after_commit
+from gateway.errors import RateLimited
 from gateway.links.connection_state import seal_state
 from gateway.links.refresh_jobs import REFRESH_JOBS
-from gateway.links.repository import links_due_for_refresh
+from gateway.links.repository import links_due_for_refresh, manual_refreshes_since
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.webhooks.events import record_event
 from providers.base import Connected
+
+DAY = timedelta(days=1)
 
 
 class LinkService:
@@ -107,6 +111,23 @@ class LinkService:
         await session.flush()
         enqueue_after_commit(session, REFRESH_JOBS.task_for(job.id))
         return job
+
+    async def request_manual_refresh(
+        self, session: AsyncSession, link: Link, products: Sequence[str], *, per_day: int
+    ) -> RefreshJob:
+        """An on-demand refresh, unless one of `products` was already asked for `per_day` times in the
+        last 24 hours on this link: then `RateLimited` with the seconds until that product is free."""
+        now = utcnow()
+        recent = await manual_refreshes_since(session, link.app_id, link.id, now - DAY)
+        for product in products:
+            asked = sorted(created for created, wanted in recent if product in wanted)
+            if len(asked) >= per_day:
+                free_at = asked[len(asked) - per_day] + DAY
+                raise RateLimited(
+                    f"{product} may be refreshed {per_day} times a day on this link.",
+                    headers={"Retry-After": str(max(1, math.ceil((free_at - now).total_seconds())))},
+                )
+        return await self.request_refresh(session, link, products, trigger="manual")
 
     async def schedule_due_refreshes(
         self, session: AsyncSession, *, interval_s: float, limit: int = 500

@@ -139,12 +139,25 @@ def test_refresh_limit_and_errors(gateway: Gateway) -> None:
         .link.link_id
     )
     gateway.wait_refreshed(link_id)
-    for _ in range(3):
-        ProductsApi(gateway.api).refresh_products(link_id, RefreshProductsRequest(products=["accounts"]))
+    products = ProductsApi(gateway.api)
+    products.refresh_products(link_id, RefreshProductsRequest(products=["accounts", "transactions"]))
+    for _ in range(2):
+        products.refresh_products(link_id, RefreshProductsRequest(products=["accounts"]))
     with pytest.raises(ApiException) as limited:
-        ProductsApi(gateway.api).refresh_products(link_id, RefreshProductsRequest(products=["accounts"]))
+        products.refresh_products(link_id, RefreshProductsRequest(products=["accounts"]))
     assert limited.value.status == 429
     assert json.loads(limited.value.body)["error_code"] == "api_error.rate_limit_exceeded"
+    assert "accounts" in json.loads(limited.value.body)["error_message"]
+    assert 86_000 < int(limited.value.headers["Retry-After"]) <= 86_400  # the first of the three expires
+    # The limit is per product: transactions were asked for once, so two more are allowed, and a request
+    # naming an exhausted product is refused whole.
+    with pytest.raises(ApiException) as mixed:
+        products.refresh_products(link_id, RefreshProductsRequest(products=["transactions", "accounts"]))
+    assert mixed.value.status == 429
+    for _ in range(2):
+        products.refresh_products(link_id, RefreshProductsRequest(products=["transactions"]))
+    with pytest.raises(ApiException):
+        products.refresh_products(link_id, RefreshProductsRequest(products=["transactions"]))
 
     with pytest.raises(NotFoundException):
         LinksApi(gateway.api).get_link(str(uuid.uuid4()))

@@ -27,10 +27,8 @@ from gateway.collections.moneykit.params import AccountIds, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
-from gateway.errors import InvalidRequest, RateLimited
-from gateway.links.repository import recent_refresh_requests
+from gateway.errors import InvalidRequest
 from gateway.links.service import link_service
-from gateway.models.base import utcnow
 from gateway.models.transaction import Transaction
 from gateway.products.repository import product_reader
 from gateway.state import get_app_state
@@ -183,12 +181,13 @@ async def refresh_products(
         raise LinkBadState(
             f"The link is {link.state}; reconnect it first.", link_error_code=link.error_code or link.state
         )
-    if principal.app_mode == "sandbox":
-        limit = get_app_state(request).settings.sandbox_refreshes_per_day
-        since = utcnow() - dt.timedelta(days=1)
-        if await recent_refresh_requests(session, link.app_id, link.id, since) >= limit:
-            raise RateLimited(
-                f"Sandbox links may refresh {limit} times a day.", headers={"Retry-After": "3600"}
-            )
-    await link_service.request_refresh(session, link, list(dict.fromkeys(body.products)), trigger="manual")
+    settings = get_app_state(request).settings
+    per_day = (
+        settings.sandbox_refreshes_per_day
+        if principal.app_mode == "sandbox"
+        else settings.live_refreshes_per_day
+    )
+    await link_service.request_manual_refresh(
+        session, link, list(dict.fromkeys(body.products)), per_day=per_day
+    )
     return json_response(await rendered_link(session, link), status_code=202)
