@@ -67,6 +67,7 @@ class Settings(BaseSettings):
 
     sandbox_refreshes_per_day: int = Field(default=20, ge=1)
     live_refreshes_per_day: int = Field(default=48, ge=1)
+    deleted_link_retention_days: int = Field(default=90, ge=1)
     scheduled_refresh_interval_s: float = Field(default=86_400.0, gt=0)
     scheduled_refresh_check_s: float = Field(default=300.0, gt=0)
 

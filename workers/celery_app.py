@@ -5,13 +5,16 @@ from __future__ import annotations
 from celery import Celery
 
 from gateway.settings import Settings, get_settings
-from workers.names import SCHEDULE_REFRESHES, SWEEP_DUE_WORK
+from workers.names import PURGE_DELETED_LINKS, SCHEDULE_REFRESHES, SWEEP_DUE_WORK
 
-TASK_MODULES = ["workers.tasks.webhooks", "workers.tasks.refresh", "workers.tasks.sweeper"]
+TASK_MODULES = [
+    "workers.tasks.webhooks", "workers.tasks.refresh", "workers.tasks.sweeper", "workers.tasks.retention"
+]  # fmt: skip
 QUEUE = "linkgate"
 # Countdowns (webhook retries) stay far below this, so Redis never redelivers a scheduled task early.
 VISIBILITY_TIMEOUT_S = 3600
 BEAT_MAX_LOOP_INTERVAL_S = 5.0
+RETENTION_CHECK_S = 3600.0
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -39,6 +42,7 @@ def create_celery(settings: Settings) -> Celery:
                 "task": SCHEDULE_REFRESHES,
                 "schedule": settings.scheduled_refresh_check_s,
             },
+            "purge-deleted-links": {"task": PURGE_DELETED_LINKS, "schedule": RETENTION_CHECK_S},
         },
     )
     return app

@@ -86,6 +86,10 @@ class _Superseded(Exception):
     """Another attempt owns the job now; this one's results must not be applied."""
 
 
+class _LinkDeleted(Exception):
+    """The link was deleted between fetching and storing: its data must not come back."""
+
+
 async def fetch(
     provider: ProviderAdapter, state: ProviderState, products: Sequence[str], cursor: str | None
 ) -> Fetched:
@@ -129,6 +133,8 @@ class RefreshService:
                 await self._apply(session, job, attempt, fetched, products)
         except _Superseded:
             return Failed("superseded by a later attempt")
+        except _LinkDeleted:
+            return Failed("the link was deleted while it refreshed")
         return Succeeded()
 
     async def _load(self, session: AsyncSession, job_id: uuid.UUID) -> tuple[RefreshJob, Link] | None:
@@ -152,6 +158,8 @@ class RefreshService:
         if done.first() is None:
             raise _Superseded
         link = await link_reader.require(session, job.app_id, job.link_id, for_update=True)
+        if link.state == "deleted":
+            raise _LinkDeleted
         fetched = _only_permitted(fetched, link.permitted_accounts)
         ids = await product_repository.upsert_accounts(session, link.app_id, link.id, fetched.accounts)
         if fetched.numbers is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -33,6 +33,11 @@ class LinkRepository:
             return None
         link, key = row
         return link, key or DEFAULT_ORGANIZATION_KEY
+
+    async def purge_deleted_before(self, session: AsyncSession, cutoff: datetime) -> int:
+        """Remove links deleted before `cutoff`; their sessions and refresh jobs go with them (cascade)."""
+        statement = delete(Link).where(Link.state == "deleted", Link.deleted_at < cutoff).returning(Link.id)
+        return len((await session.execute(statement)).all())
 
 
 link_repository = LinkRepository()

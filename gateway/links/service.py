@@ -14,11 +14,12 @@ from gateway.db import enqueue_after_commit
 from gateway.errors import RateLimited
 from gateway.links.connection_state import seal_state
 from gateway.links.refresh_jobs import REFRESH_JOBS
-from gateway.links.repository import links_due_for_refresh, manual_refreshes_since
+from gateway.links.repository import link_repository, links_due_for_refresh, manual_refreshes_since
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
+from gateway.products.repository import product_repository
 from gateway.webhooks.events import record_event
 from providers.base import Connected
 
@@ -83,10 +84,19 @@ class LinkService:
         self._state_changed(session, link)
         await self.request_refresh(session, link, link.products, trigger="initial")
 
-    def delete(self, session: AsyncSession, link: Link) -> None:
-        """Disconnect: product routes stop serving it; the record stays readable."""
+    async def delete(self, session: AsyncSession, link: Link) -> None:
+        """Disconnect: the credentials and every account, number, owner, holding and transaction go now;
+        the link record stays readable for `deleted_link_retention_days` (see `purge_deleted`)."""
         link.state, link.deleted_at = "deleted", utcnow()
+        link.credentials_encrypted = None
         self._state_changed(session, link)
+        # Take the link row lock first: a refresh storing its data waits for us, then sees the deletion.
+        await session.flush()
+        await product_repository.erase_link_data(session, link.app_id, link.id)
+
+    async def purge_deleted(self, session: AsyncSession, *, retention_days: int) -> int:
+        """Remove links deleted more than `retention_days` ago, with their sessions and jobs."""
+        return await link_repository.purge_deleted_before(session, utcnow() - timedelta(days=retention_days))
 
     def force_reconnect(self, session: AsyncSession, link: Link, error_code: str = "auth_expired") -> None:
         link.state, link.error_code = "error", error_code

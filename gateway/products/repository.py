@@ -7,16 +7,25 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.account import Account, AccountNumber, AccountOwner
+from gateway.models.base import utcnow
 from gateway.models.investment import Holding, InvestmentTransaction, Security
+from gateway.models.transaction import Transaction
 from providers.base import Investments, NormalizedAccount, NormalizedAccountNumbers, NormalizedOwner
 
 AccountIds = Mapping[str, uuid.UUID]
 
 
 class ProductRepository:
+    async def erase_link_data(self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> None:
+        """Every account of the link and what hangs off them: numbers, owners, holdings, transactions."""
+        for model in (Transaction, InvestmentTransaction, Holding, Account):
+            await session.execute(delete(model).where(model.app_id == app_id, model.link_id == link_id))
+
     async def account_ids(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID
     ) -> dict[str, uuid.UUID]:
@@ -152,25 +161,29 @@ class ProductRepository:
     async def _upsert_securities(
         self, session: AsyncSession, app_id: uuid.UUID, data: Investments
     ) -> dict[str, uuid.UUID]:
-        ids = [security.provider_security_id for security in data.securities]
-        statement = select(Security).where(Security.app_id == app_id, Security.provider_security_id.in_(ids))
-        existing = {row.provider_security_id: row for row in (await session.execute(statement)).scalars()}
-        for security in data.securities:
-            row = existing.get(security.provider_security_id)
-            if row is None:
-                row = Security(app_id=app_id, provider_security_id=security.provider_security_id)
-                session.add(row)
-                existing[security.provider_security_id] = row
-            row.name, row.type, row.currency, row.ticker_symbol = (
-                security.name,
-                security.type,
-                security.currency,
-                security.ticker_symbol,
-            )
-            row.cusip, row.isin = security.cusip, security.isin
-            row.close_price, row.close_price_as_of = security.close_price, security.close_price_as_of
-        await session.flush()
-        return {provider_id: row.id for provider_id, row in existing.items()}
+        """Securities are shared by the app's links, so two links refreshing at once may both write one:
+        a real upsert on (app, provider security id), never a read-then-insert."""
+        if not data.securities:
+            return {}
+        now = utcnow()
+        rows = [
+            {"id": uuid.uuid4(), "app_id": app_id, "provider_security_id": s.provider_security_id,
+             "name": s.name, "type": s.type, "currency": s.currency, "ticker_symbol": s.ticker_symbol,
+             "cusip": s.cusip, "isin": s.isin, "close_price": s.close_price,
+             "close_price_as_of": s.close_price_as_of, "created_at": now, "updated_at": now}
+            for s in data.securities
+        ]  # fmt: skip
+        dialect = (await session.connection()).dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        values = insert(Security).values(rows)
+        changing = ("name", "type", "currency", "ticker_symbol", "cusip", "isin", "close_price",
+                    "close_price_as_of", "updated_at")  # fmt: skip
+        upsert = values.on_conflict_do_update(
+            index_elements=["app_id", "provider_security_id"],
+            set_={column: values.excluded[column] for column in changing},
+        ).returning(Security.provider_security_id, Security.id)
+        result = await session.execute(upsert, execution_options={"synchronize_session": False})
+        return {provider_id: row_id for provider_id, row_id in result.all()}
 
 
 product_repository = ProductRepository()

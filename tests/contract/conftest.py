@@ -1,4 +1,7 @@
-"""Contract-test fixtures: one gateway and worker for the whole session's MoneyKit tests."""
+"""Contract-test fixtures: one gateway and worker for this package.
+
+Package-scoped, so they stop before other packages run: the worker would take their tasks.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,6 @@ import pytest
 from tests.support.moneykit import Gateway, running_gateway
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     yield from running_gateway(Path(tmp_path_factory.mktemp("moneykit")))

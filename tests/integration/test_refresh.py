@@ -247,3 +247,81 @@ async def test_scheduled_refreshes_pick_only_stale_links_once(
         async with database.unit_of_work() as session:
             await link_service.schedule_due_refreshes(session, interval_s=five_years)
     assert await scheduled_for_mine() == [stale.id]
+
+
+async def link_data_counts(database, link_id: uuid.UUID) -> list[int]:
+    return [
+        await count(database, Account, Account.link_id == link_id),
+        await count(database, AccountNumber, AccountNumber.account_id.in_(
+            select(Account.id).where(Account.link_id == link_id))),
+        await count(database, Transaction, Transaction.link_id == link_id),
+        await count(database, Holding, Holding.link_id == link_id),
+        await count(database, InvestmentTransaction, InvestmentTransaction.link_id == link_id),
+    ]  # fmt: skip
+
+
+async def test_deleting_a_link_erases_its_data_now_and_its_record_after_retention(
+    database, settings, sandbox_app, worker
+) -> None:
+    import datetime as dt
+
+    link = await connect_link(database, settings, sandbox_app.app_id)
+    kept = await connect_link(database, settings, sandbox_app.app_id)
+    await wait_for_jobs(database, link.id, 1)
+    await wait_for_jobs(database, kept.id, 1)
+    assert all(await link_data_counts(database, link.id))
+
+    async with database.unit_of_work() as session:
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        await link_service.delete(session, stored)
+    assert await link_data_counts(database, link.id) == [0, 0, 0, 0, 0]
+    assert all(await link_data_counts(database, kept.id))  # another link of the same app keeps its data
+    async with database.unit_of_work() as session:
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        assert (stored.state, stored.credentials_encrypted) == ("deleted", None)
+        # 89 days on, the record is still there; after 91 it is purged, and only deleted links are.
+        stored.deleted_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=89)
+    async with database.unit_of_work() as session:
+        assert await link_service.purge_deleted(session, retention_days=90) == 0
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        stored.deleted_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=91)
+    async with database.unit_of_work() as session:
+        assert await link_service.purge_deleted(session, retention_days=90) == 1
+    async with database.unit_of_work() as session:
+        assert await session.get(Link, link.id) is None
+        assert await session.get(Link, kept.id) is not None
+        jobs = select(func.count()).where(RefreshJob.link_id == link.id)
+        assert (await session.execute(jobs)).scalar_one() == 0
+
+
+async def test_a_refresh_that_finishes_after_deletion_stores_nothing(
+    database, settings, sandbox_app, monkeypatch, redis_client
+) -> None:
+    from gateway.links import refresh
+    from gateway.links.refresh_jobs import REFRESH_JOBS
+    from workers.durable import Failed, claim
+
+    link = await connect_link(database, settings, sandbox_app.app_id)
+    redis_client.flushdb()  # no worker here: this test runs the attempt itself
+    original_fetch = refresh.fetch
+
+    async def fetch_then_user_deletes(*args: Any) -> Any:
+        fetched = await original_fetch(*args)
+        async with database.unit_of_work() as session:
+            stored = await session.get(Link, link.id)
+            assert stored is not None
+            await link_service.delete(session, stored)
+        return fetched
+
+    monkeypatch.setattr(refresh, "fetch", fetch_then_user_deletes)
+    async with database.unit_of_work() as session:
+        job = (await session.execute(select(RefreshJob).where(RefreshJob.link_id == link.id))).scalar_one()
+        attempt = await claim(session, REFRESH_JOBS, job.id, lease_s=30)
+    assert attempt is not None
+    outcome = await refresh.refresh_service.attempt(database, settings, job.id, attempt)
+    assert isinstance(outcome, Failed)
+    assert "deleted" in outcome.error
+    assert await link_data_counts(database, link.id) == [0, 0, 0, 0, 0]

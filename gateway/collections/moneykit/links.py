@@ -159,10 +159,11 @@ async def get_link(link_id: str, request: Request, session: DbSession) -> Respon
 
 @router.delete("/links/{link_id}", status_code=204, openapi_extra=LINK_WRITER.openapi)
 async def delete_link(link_id: str, request: Request, session: DbSession) -> Response:
-    """Disconnect: the link's data leaves every product route (410); the record stays readable."""
+    """Disconnect: the link's data is erased and product routes answer 410; the record stays readable
+    for 90 days."""
     principal = await LINK_WRITER(request)
     link = await accessible_link(session, principal, link_id)
-    link_service.delete(session, link)
+    await link_service.delete(session, link)
     return Response(status_code=204)
 
 
