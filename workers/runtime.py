@@ -16,6 +16,8 @@ import httpx
 
 from gateway.db import Database
 from gateway.settings import Settings, get_settings
+from gateway.webhooks.key_ring import RingCache
+from gateway.webhooks.transport import webhook_client
 from workers.enqueue import send_task_request
 
 T = TypeVar("T")
@@ -27,6 +29,7 @@ class WorkerRuntime:
         self._runner = asyncio.Runner()
         self._database: Database | None = None
         self._http: httpx.AsyncClient | None = None
+        self.rings = RingCache()
 
     @property
     def database(self) -> Database:
@@ -37,11 +40,9 @@ class WorkerRuntime:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(
-                follow_redirects=False,
-                timeout=httpx.Timeout(self.settings.webhook_timeout_s),
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-                headers={"user-agent": "Linkgate-Webhooks/1"},
+            self._http = webhook_client(
+                timeout_s=self.settings.webhook_timeout_s,
+                allow_private_networks=bool(self.settings.webhook_allow_private_networks),
             )
         return self._http
 

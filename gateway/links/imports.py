@@ -21,7 +21,7 @@ from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.products.repository import product_repository
 from gateway.transactions.repository import ChangeCounts, transaction_repository
-from gateway.webhooks.events import record_event
+from gateway.webhooks.events import publish_event
 from providers.base import NormalizedAccount, NormalizedTransaction
 
 IMPORT_PRODUCTS = ["accounts", "transactions"]
@@ -129,8 +129,8 @@ async def import_link(
     await session.flush()
     await product_repository.upsert_accounts(session, app_id, link.id, _normalized_accounts(accounts))
     await import_transactions(session, link, transactions)
-    record_event(
-        session, app_id=app_id, link_id=link.id, event_type="link.state_changed",
+    await publish_event(
+        session, app_id=app_id, link=link, event_type="link.state_changed",
         payload={"state": "error", "error": "auth_expired"},
     )  # fmt: skip
     return link
@@ -145,8 +145,8 @@ async def import_transactions(
         upserted=_normalized_transactions(transactions),
     )  # fmt: skip
     if counts.total:
-        record_event(
-            session, app_id=link.app_id, link_id=link.id, event_type="transactions.updates_available",
+        await publish_event(
+            session, app_id=link.app_id, link=link, event_type="transactions.updates_available",
             payload={"created": counts.created, "updated": counts.updated, "removed": counts.removed},
         )  # fmt: skip
     return counts

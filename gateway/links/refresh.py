@@ -26,7 +26,7 @@ from gateway.models.refresh import RefreshJob
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
 from gateway.transactions.repository import ChangeCounts, transaction_repository
-from gateway.webhooks.events import record_event
+from gateway.webhooks.events import publish_event
 from providers.base import (
     Investments,
     NormalizedAccount,
@@ -177,9 +177,9 @@ class RefreshService:
                 upserted=fetched.transactions.upserted, removed=fetched.transactions.removed,
             )  # fmt: skip
             link.transactions_cursor = fetched.transactions.next_cursor
-        self._record_success(session, link, products, counts)
+        await self._record_success(session, link, products, counts)
 
-    def _record_success(
+    async def _record_success(
         self, session: AsyncSession, link: Link, products: Sequence[str], counts: ChangeCounts
     ) -> None:
         now = utcnow()
@@ -190,21 +190,21 @@ class RefreshService:
                 "last_attempted_at": now.isoformat(),
                 "error_code": None,
             }
-            record_event(
-                session, app_id=link.app_id, link_id=link.id, event_type="link.product_refresh",
+            await publish_event(
+                session, app_id=link.app_id, link=link, event_type="link.product_refresh",
                 payload={"product": product, "refreshed_at": now.isoformat()},
             )  # fmt: skip
         link.product_status = status
         link.last_synced_at = now
         if counts.total:
-            record_event(
-                session, app_id=link.app_id, link_id=link.id, event_type="transactions.updates_available",
+            await publish_event(
+                session, app_id=link.app_id, link=link, event_type="transactions.updates_available",
                 payload={"created": counts.created, "updated": counts.updated, "removed": counts.removed},
             )  # fmt: skip
 
     async def _needs_reconnect(self, session: AsyncSession, link: Link, error_code: str) -> None:
         stored = await link_reader.require(session, link.app_id, link.id)
-        link_service.force_reconnect(session, stored, error_code)
+        await link_service.force_reconnect(session, stored, error_code)
 
 
 refresh_service = RefreshService()

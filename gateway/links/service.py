@@ -20,7 +20,7 @@ from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.products.repository import product_repository
-from gateway.webhooks.events import record_event
+from gateway.webhooks.events import publish_event
 from providers.base import Connected
 
 DAY = timedelta(days=1)
@@ -43,7 +43,7 @@ class LinkService:
             session, box=box, app_id=app_id, end_user_id=end_user_id, institution=institution,
             connection=connection, products=products, state="connected",
         )  # fmt: skip
-        self._state_changed(session, link)
+        await self._state_changed(session, link)
         await self.request_refresh(session, link, products, trigger="initial")
         return link
 
@@ -81,7 +81,7 @@ class LinkService:
 
     async def complete_exchange(self, session: AsyncSession, link: Link) -> None:
         link.state = "connected"
-        self._state_changed(session, link)
+        await self._state_changed(session, link)
         await self.request_refresh(session, link, link.products, trigger="initial")
 
     async def delete(self, session: AsyncSession, link: Link) -> None:
@@ -89,7 +89,7 @@ class LinkService:
         the link record stays readable for `deleted_link_retention_days` (see `purge_deleted`)."""
         link.state, link.deleted_at = "deleted", utcnow()
         link.credentials_encrypted = None
-        self._state_changed(session, link)
+        await self._state_changed(session, link)
         # Take the link row lock first: a refresh storing its data waits for us, then sees the deletion.
         await session.flush()
         await product_repository.erase_link_data(session, link.app_id, link.id)
@@ -98,14 +98,16 @@ class LinkService:
         """Remove links deleted more than `retention_days` ago, with their sessions and jobs."""
         return await link_repository.purge_deleted_before(session, utcnow() - timedelta(days=retention_days))
 
-    def force_reconnect(self, session: AsyncSession, link: Link, error_code: str = "auth_expired") -> None:
+    async def force_reconnect(
+        self, session: AsyncSession, link: Link, error_code: str = "auth_expired"
+    ) -> None:
         link.state, link.error_code = "error", error_code
-        self._state_changed(session, link)
+        await self._state_changed(session, link)
 
-    def _state_changed(self, session: AsyncSession, link: Link) -> None:
+    async def _state_changed(self, session: AsyncSession, link: Link) -> None:
         payload = {"state": link.state} | ({"error": link.error_code} if link.state == "error" else {})
-        record_event(
-            session, app_id=link.app_id, link_id=link.id, event_type="link.state_changed", payload=payload
+        await publish_event(
+            session, app_id=link.app_id, link=link, event_type="link.state_changed", payload=payload
         )
 
     async def request_refresh(

@@ -38,6 +38,8 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     error_message: Mapped[str | None] = mapped_column(String(1000))
     products: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     webhook_uri: Mapped[str | None] = mapped_column(String(2048))
+    # The wire format of the collection that set `webhook_uri` (a Plaid webhook gets Plaid bodies).
+    webhook_format: Mapped[str | None] = mapped_column(String(16))
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
     transactions_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     transactions_cursor: Mapped[str | None] = mapped_column(String(255))

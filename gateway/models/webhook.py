@@ -24,6 +24,7 @@ class WebhookEvent(IdMixin, TenantMixin, TimestampMixin, Base):
     """Something a developer is told about, in the unified vocabulary, before any format is chosen."""
 
     __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_created_at", "created_at"),)
 
     link_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("links.id", ondelete="SET NULL"))
     event_type: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -31,17 +32,23 @@ class WebhookEvent(IdMixin, TenantMixin, TimestampMixin, Base):
 
 
 class WebhookDelivery(IdMixin, TenantMixin, DurableWorkMixin, TimestampMixin, Base):
-    """One event to one URL; the rendered body is stored so every retry sends the same bytes."""
+    """One event to one URL; the rendered body is stored so every retry sends the same bytes, and
+    `webhook_id` is the same on every attempt (receivers deduplicate on it)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("webhook_id"),
         Index("ix_webhook_deliveries_due", "status", "next_run_at"),
+        Index("ix_webhook_deliveries_app_id_created_at", "app_id", "created_at"),
     )
 
     event_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
     )
+    link_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("links.id", ondelete="SET NULL"))
+    event_type: Mapped[str | None] = mapped_column(String(64))
+    # What created it: an event, a developer's manual retry of an event, or a sandbox test trigger.
+    trigger: Mapped[str] = mapped_column(String(16), default="event", nullable=False)
     webhook_id: Mapped[str] = mapped_column(String(64), nullable=False)
     url: Mapped[str] = mapped_column(String(2048), nullable=False)
     format: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -20,6 +20,7 @@ class DeliveryToSend:
     webhook_id: str
     url: str
     body: str
+    format: str
 
 
 class WebhookDeliveryRepository:
@@ -37,6 +38,7 @@ class WebhookDeliveryRepository:
                     WebhookDelivery.webhook_id,
                     WebhookDelivery.url,
                     WebhookDelivery.body,
+                    WebhookDelivery.format,
                 ).where(WebhookDelivery.id == delivery_id)
             )
         ).one_or_none()

@@ -9,6 +9,7 @@ from datetime import datetime
 import httpx
 
 from gateway.models.base import utcnow
+from gateway.webhooks.transport import AddressRefused
 
 DELIVERED_STATUSES = frozenset({200, 201, 202, 203, 204})
 RESPONSE_EXCERPT_CHARS = 2048
@@ -21,6 +22,7 @@ class AttemptResult:
     status_code: int | None
     error: str | None
     response_excerpt: str | None
+    refused: bool = False  # the SSRF guard refused the address: retrying cannot help
 
     @property
     def succeeded(self) -> bool:
@@ -28,12 +30,15 @@ class AttemptResult:
 
 
 async def post_webhook(
-    client: httpx.AsyncClient, url: str, body: str, headers: dict[str, str]
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]
 ) -> AttemptResult:
     """POST once. Only 200-204 count as delivered; redirects, other statuses, errors and timeouts fail."""
     started_at, clock = utcnow(), time.perf_counter()
     try:
-        response = await client.post(url, content=body.encode(), headers=headers)
+        response = await client.post(url, content=body, headers=headers)
+    except AddressRefused as exc:
+        reason = f"refused: {exc}"[:1000]
+        return AttemptResult(started_at, _elapsed_ms(clock), None, reason, None, refused=True)
     except httpx.TimeoutException:
         return AttemptResult(started_at, _elapsed_ms(clock), None, "timed out", None)
     except httpx.HTTPError as exc:

@@ -231,7 +231,7 @@ async def reset_link(link_id: str, request: Request, session: DbSession) -> Resp
     link = await accessible_link(session, principal, link_id)
     if principal.app_mode != "sandbox" or link.provider != "sandbox":
         raise LinkForbiddenAction("Only sandbox links can be reset.")
-    link_service.force_reconnect(session, link)
+    await link_service.force_reconnect(session, link)
     return json_response(await rendered_link(session, link))
 
 

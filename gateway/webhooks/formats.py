@@ -1,0 +1,68 @@
+"""Webhook wire formats: how a unified event is rendered, and which headers a format adds when sent.
+
+Each collection registers its format here (MoneyKit now; Plaid, MX and Yodlee with their collections).
+A format may have no rendering for an event; then nothing is sent for it in that format.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from gateway.auth.signing_keys import KeyRing
+
+
+@dataclass(frozen=True)
+class EventView:
+    """What a renderer may read of an event and of its link."""
+
+    event_id: uuid.UUID | None
+    event_type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    link_id: uuid.UUID | None
+    link_tags: list[str]
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """What a format may sign when one attempt is sent."""
+
+    webhook_id: str
+    attempt: int
+    body: bytes
+    ring: KeyRing
+    issuer: str
+
+
+class WebhookFormat(Protocol):
+    name: str
+
+    def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
+        """The body for `event`, or None when this format has no such webhook."""
+        ...
+
+    def headers(self, context: SendContext) -> dict[str, str]:
+        """Format-specific headers for one attempt (signatures, delivery tokens)."""
+        ...
+
+
+_FORMATS: dict[str, WebhookFormat] = {}
+
+
+def register_format(webhook_format: WebhookFormat) -> None:
+    _FORMATS[webhook_format.name] = webhook_format
+
+
+def get_format(name: str) -> WebhookFormat | None:
+    _load_builtin_formats()
+    return _FORMATS.get(name)
+
+
+def _load_builtin_formats() -> None:
+    if not _FORMATS:
+        from providers.moneykit.webhooks import MONEYKIT_WEBHOOKS
+
+        register_format(MONEYKIT_WEBHOOKS)

@@ -1,0 +1,84 @@
+"""The HTTP client webhooks are sent with: the SSRF guard runs on the address actually dialled.
+
+A URL is checked when it is configured, but a name can resolve elsewhere by the time a webhook is sent
+(DNS rebinding). So the connection itself resolves the host, refuses it if any address it resolves to
+is not public, and connects to a checked address; TLS still verifies the certificate for the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+from gateway.webhooks.addresses import is_public_address, resolve
+
+
+class AddressRefused(Exception):
+    """The webhook's host is, or resolves to, a private, loopback, link-local or metadata address."""
+
+
+class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, *, allow_private_networks: bool) -> None:
+        self.allow_private_networks = allow_private_networks
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            addresses = await resolve(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} resolves to no address")
+        if not self.allow_private_networks:
+            refused = [str(a) for a in addresses if not is_public_address(a)]
+            if refused:
+                raise AddressRefused(f"{host} resolves to a non-public address ({', '.join(refused)})")
+        return await self._inner.connect_tcp(
+            str(addresses[0]), port, timeout=timeout, local_address=local_address,
+            socket_options=socket_options,
+        )  # fmt: skip
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise AddressRefused("webhooks are never sent to unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with the guarded backend; proxies from the environment are ignored."""
+
+    def __init__(self, *, allow_private_networks: bool, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedNetworkBackend(allow_private_networks=allow_private_networks),
+        )
+
+
+def webhook_client(*, timeout_s: float, allow_private_networks: bool) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    return httpx.AsyncClient(
+        transport=GuardedTransport(allow_private_networks=allow_private_networks, limits=limits),
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout_s),
+        headers={"user-agent": "Linkgate-Webhooks/1"},
+    )
