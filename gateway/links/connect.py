@@ -60,11 +60,13 @@ async def create_session(
     institution_id: str | None = None,
     existing_link: Link | None = None,
     webhook: str | None = None,
+    webhook_format: str = "moneykit",
     tags: Sequence[str] = (),
 ) -> str:
     token = "lst-" + secrets.token_urlsafe(32)
     chosen = existing_link.institution_id if existing_link is not None else institution_id
-    settings: dict[str, Any] = {"webhook": webhook, "tags": list(tags), "institution_id": chosen}
+    settings: dict[str, Any] = {"webhook": webhook, "webhook_format": webhook_format, "tags": list(tags),
+                                "institution_id": chosen}  # fmt: skip
     session.add(
         LinkSession(
             app_id=app_id,
@@ -216,6 +218,7 @@ async def _connected(
         link_session.link_id = link.id
     if link_session.settings.get("webhook"):
         link.webhook_uri = link_session.settings["webhook"]
+        link.webhook_format = link_session.settings.get("webhook_format", "moneykit")
     if link_session.settings.get("tags"):
         link.tags = list(link_session.settings["tags"])
     accounts = await get_provider(institution.provider).accounts(connection.state)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.models.webhook import WebhookAttempt, WebhookDelivery
+from gateway.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,54 @@ class WebhookDeliveryRepository:
                 .values(delivered_at=attempt.started_at)
             )
         await session.flush()
+
+    async def page(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        *,
+        status: str | None,
+        link_id: uuid.UUID | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[WebhookDelivery], int]:
+        """The app's deliveries, newest first, and how many match."""
+        conditions = [WebhookDelivery.app_id == app_id]
+        if status is not None:
+            conditions.append(WebhookDelivery.status == status)
+        if link_id is not None:
+            conditions.append(WebhookDelivery.link_id == link_id)
+        total = (await session.execute(select(func.count()).where(*conditions))).scalar_one()
+        rows = await session.execute(
+            select(WebhookDelivery)
+            .where(*conditions)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def get(
+        self, session: AsyncSession, app_id: uuid.UUID, delivery_id: uuid.UUID
+    ) -> WebhookDelivery | None:
+        statement = select(WebhookDelivery).where(
+            WebhookDelivery.app_id == app_id, WebhookDelivery.id == delivery_id
+        )
+        return (await session.execute(statement)).scalar_one_or_none()
+
+    async def attempts(self, session: AsyncSession, delivery: WebhookDelivery) -> list[WebhookAttempt]:
+        statement = (
+            select(WebhookAttempt)
+            .where(WebhookAttempt.app_id == delivery.app_id, WebhookAttempt.delivery_id == delivery.id)
+            .order_by(WebhookAttempt.attempt_number)
+        )
+        return list((await session.execute(statement)).scalars())
+
+    async def event(
+        self, session: AsyncSession, app_id: uuid.UUID, event_id: uuid.UUID
+    ) -> WebhookEvent | None:
+        statement = select(WebhookEvent).where(WebhookEvent.app_id == app_id, WebhookEvent.id == event_id)
+        return (await session.execute(statement)).scalar_one_or_none()
 
 
 webhook_delivery_repository = WebhookDeliveryRepository()

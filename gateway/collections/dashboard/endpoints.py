@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request, Response
 
 from gateway.auth.client_address import client_address
@@ -27,9 +29,12 @@ from gateway.developers.schemas import (
     SignupResponse,
 )
 from gateway.developers.service import developer_service
+from gateway.models.base import utcnow
 from gateway.models.developer import ApiKey, App, Organization
 from gateway.pagination import Page
 from gateway.state import get_app_state
+from gateway.webhooks.schemas import RotateWebhookSecret, WebhookSecretOut
+from gateway.webhooks.secrets import SigningSecrets, webhook_secrets
 
 router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
 
@@ -181,3 +186,33 @@ async def delete_organization(
     developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     await organization_service.delete(session, app_id=app.id, key=parse_key(organization_id, "organization"))
+
+
+@router.get("/apps/{app_id}/webhook-secret", response_model=WebhookSecretOut, openapi_extra=DASHBOARD.openapi)
+async def get_webhook_secret(app_id: str, request: Request, session: DbSession) -> WebhookSecretOut:
+    """The secret this app's webhooks are signed with (Standard Webhooks `webhook-signature`, `v1`)."""
+    developer = await DASHBOARD(request)
+    app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
+    box = get_app_state(request).auth.box
+    return _secret_out(await webhook_secrets.get(session, box, app.id))
+
+
+@router.post(
+    "/apps/{app_id}/webhook-secret/rotate", response_model=WebhookSecretOut, openapi_extra=DASHBOARD.openapi
+)
+async def rotate_webhook_secret(
+    app_id: str, request: Request, session: DbSession, body: RotateWebhookSecret | None = None
+) -> WebhookSecretOut:
+    """A new signing secret. The old one keeps signing alongside it for `grace_period_s` (default a day),
+    so receivers can switch without missing a webhook."""
+    developer = await DASHBOARD(request)
+    app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
+    box = get_app_state(request).auth.box
+    grace = timedelta(seconds=(body or RotateWebhookSecret()).grace_period_s)
+    return _secret_out(await webhook_secrets.rotate(session, box, app.id, grace))
+
+
+def _secret_out(secrets: SigningSecrets) -> WebhookSecretOut:
+    expires = secrets.previous_expires_at
+    live = expires if expires is not None and expires > utcnow() else None
+    return WebhookSecretOut(secret=secrets.current, previous_secret_expires_at=live)

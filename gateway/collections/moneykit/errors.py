@@ -64,6 +64,11 @@ class InvalidTokenExchange(InvalidRequest):
     default_message = "Invalid token for link."
 
 
+class LinkBadConfig(InvalidRequest):
+    code = "link_error.bad_config"
+    default_message = "The link is not configured for this."
+
+
 class ForbiddenConfig(Forbidden):
     code = "link_session_error.forbidden_config"
     default_message = "Forbidden use of a MoneyKit feature."

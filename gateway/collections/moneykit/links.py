@@ -217,6 +217,7 @@ async def update_link(
             if webhook is not None
             else None
         )
+        link.webhook_format = "moneykit" if webhook is not None else None
     tags = fields.get("tags", fields.get("link_tags"))
     if tags is not None:
         link.tags = list(dict.fromkeys(tags))
