@@ -23,7 +23,10 @@ class MoneyKitWebhooks:
             "webhook_minor_version": 0,
             "webhook_idempotency_key": idempotency_key,
             "webhook_timestamp": event.occurred_at.isoformat(),
-            "webhook_event": event.event_type,
+            # The test trigger's `product.state_changed` has no body model of its own in MoneyKit's client.
+            "webhook_event": "link.product_refresh"
+            if event.event_type == "product.state_changed"
+            else event.event_type,
             "link_id": str(event.link_id),
             "link_tags": event.link_tags,
             **specific,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ class Gateway:
     def __init__(self, base_url: str, credentials: dict[str, str]) -> None:
         self.base_url = base_url
         self.client_id, self.client_secret = credentials["client_id"], credentials["client_secret"]
+        self.app_id = credentials["app_id"]
+        self.dashboard = {"authorization": f"Bearer {credentials['session']}"}
         self.api = moneykit.ApiClient(moneykit.Configuration(host=f"{base_url}/v1/moneykit"))
         token = AccessTokenApi(self.api).create_access_token(
             grant_type="client_credentials", client_id=self.client_id, client_secret=self.client_secret
@@ -63,29 +64,37 @@ class Gateway:
         return LinksApi(self.api).get_link(link_id)
 
 
-def bootstrap(env: dict[str, str], logs: Path) -> dict[str, str]:
-    email = f"mk-{uuid.uuid4().hex[:6]}@example.com"
-    boot = LinkgateProcess(
-        ["bootstrap", "--json", "--email", email], env, PROJECT_ROOT, logs / f"{email}.log"
-    )
-    assert boot.process.wait(timeout=60) == 0, boot.output()
-    credentials: dict[str, str] = json.loads(boot.output().strip().splitlines()[-1])
-    return credentials
+def sign_up_tenant(base_url: str) -> dict[str, str]:
+    """A developer signed up through the dashboard API, with a sandbox app and one API key."""
+    email, password = f"mk-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery staple"
+    with httpx.Client(base_url=f"{base_url}/v1/dashboard") as http:
+        assert (
+            http.post("/signup", json={"email": email, "password": password, "name": "Dev"}).status_code
+            == 201
+        )
+        session = http.post("/login", json={"email": email, "password": password}).json()["token"]
+        headers = {"authorization": f"Bearer {session}"}
+        app = http.post("/apps", json={"name": "App", "mode": "sandbox"}, headers=headers)
+        assert app.status_code == 201, app.text
+        app_id = app.json()["app_id"]
+        key = http.post(f"/apps/{app_id}/keys", json={"name": "server"}, headers=headers)
+        assert key.status_code == 201, key.text
+    return {"session": session, "app_id": app_id} | {k: key.json()[k] for k in ("client_id", "client_secret")}
 
 
 def running_gateway(logs: Path) -> Iterator[Gateway]:
     """Serve and work until the caller is done; the sandbox allows 3 refreshes a day per link."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
     env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1"}
-    credentials, other = bootstrap(env, logs), bootstrap(env, logs)
     port = free_port()
     server = LinkgateProcess(["serve", "--port", str(port)], env, PROJECT_ROOT, logs / "serve.log")
     worker = LinkgateProcess(["worker", "--concurrency", "2"], env, PROJECT_ROOT, logs / "worker.log")
     try:
         wait_for_http(f"http://127.0.0.1:{port}/readyz", process=server)
         wait_until(lambda: " ready." in worker.output(), timeout_s=30, what="the worker")
-        first = Gateway(f"http://127.0.0.1:{port}", credentials)
-        first.other_tenant = Gateway(f"http://127.0.0.1:{port}", other)
+        base_url = f"http://127.0.0.1:{port}"
+        first = Gateway(base_url, sign_up_tenant(base_url))
+        first.other_tenant = Gateway(base_url, sign_up_tenant(base_url))
         yield first
     finally:
         server.stop()
