@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gateway.auth.signing_keys import KeyRing, load_key_ring
+from gateway.auth.signing_keys import KeyRing, ensure_signing_key, load_key_ring
 from gateway.crypto import SecretBox
 from gateway.db import Database
 
@@ -19,6 +19,7 @@ class RingCache:
     async def current(self, database: Database, box: SecretBox) -> KeyRing:
         if self._ring is None or time.monotonic() - self._loaded_at > RELOAD_S:
             async with database.unit_of_work() as session:
+                await ensure_signing_key(session, box)  # a worker may start before any API process
                 self._ring = await load_key_ring(session, box)
             self._loaded_at = time.monotonic()
         return self._ring

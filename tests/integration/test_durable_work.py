@@ -35,9 +35,11 @@ async def clean_slate(database, redis_client) -> None:
 def start(process_env: dict[str, str], logs_dir: Path) -> Iterator[StartProcess]:
     started: list[LinkgateProcess] = []
 
-    def start_process(*args: str, ready_marker: str | None = None) -> LinkgateProcess:
+    def start_process(
+        *args: str, ready_marker: str | None = None, env: dict[str, str] | None = None
+    ) -> LinkgateProcess:
         log = logs_dir / f"{args[0]}-{len(started)}.log"
-        process = LinkgateProcess(list(args), process_env, PROJECT_ROOT, log)
+        process = LinkgateProcess(list(args), process_env | (env or {}), PROJECT_ROOT, log)
         started.append(process)
         if ready_marker is not None:
             wait_until(lambda: ready_marker in process.output(), timeout_s=30, what=f"{args[0]} to be ready")
@@ -146,12 +148,54 @@ class TestDelivery:
         assert row.finished_at is not None
 
     async def test_status_outside_200_to_204_is_a_failure(self, database, sandbox_app, start) -> None:
-        with WebhookReceiver(lambda n: Reply(status=206 if n == 0 else 200)) as receiver:
+        statuses = [205, 206, 201]
+        with WebhookReceiver(lambda n: Reply(status=statuses[min(n, 2)])) as receiver:
             start_worker(start)
             (delivery,) = await create_deliveries(database, sandbox_app.app_id, receiver.url)
             await wait_for_status(database, delivery.id, "succeeded", timeout_s=15)
             _, attempts = await reload(database, delivery.id)
-        assert [a.status_code for a in attempts] == [206, 200]
+        assert [(a.status_code, a.succeeded) for a in attempts] == [(205, False), (206, False), (201, True)]
+
+    async def test_a_refused_address_fails_at_once_with_the_reason(
+        self, database, sandbox_app, start
+    ) -> None:
+        with WebhookReceiver() as receiver:
+            start("worker", "--concurrency", "2", ready_marker=" ready.",
+                  env={"LINKGATE_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "false"})  # fmt: skip
+            (delivery,) = await create_deliveries(database, sandbox_app.app_id, receiver.url)
+            row = await wait_for_status(database, delivery.id, "failed", timeout_s=15)
+            _, attempts = await reload(database, delivery.id)
+        assert receiver.requests == []
+        assert row.attempts == 1
+        assert row.last_error is not None
+        assert row.last_error.startswith("refused: 127.0.0.1 resolves to a non-public address")
+        assert [(a.status_code, a.succeeded) for a in attempts] == [(None, False)]
+
+    async def test_a_thousand_deliveries_arrive_each_exactly_as_sent(
+        self, database, sandbox_app, start
+    ) -> None:
+        import asyncio
+        import time
+
+        from sqlalchemy import func
+
+        with WebhookReceiver() as receiver:
+            deliveries = await create_deliveries(database, sandbox_app.app_id, receiver.url, count=1000)
+            start("worker", "--concurrency", "8", ready_marker=" ready.")
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                async with database.unit_of_work() as session:
+                    done = (
+                        await session.execute(
+                            select(func.count()).where(WebhookDelivery.status == "succeeded")
+                        )
+                    ).scalar_one()
+                if done == 1000:
+                    break
+                await asyncio.sleep(0.5)
+        assert done == 1000
+        sent = {d.webhook_id: d.body.encode() for d in deliveries}
+        assert {r.headers["webhook-id"]: r.body for r in receiver.requests} == sent
 
     async def test_redirects_fail_and_are_never_followed(self, database, sandbox_app, start) -> None:
         with WebhookReceiver() as elsewhere:
