@@ -92,7 +92,9 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--concurrency", default=8, show_default=True, type=click.IntRange(min=1), help="Worker threads."
+)
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(concurrency: int, loglevel: str) -> None:
     """Run a Celery worker (distributed mode)."""
@@ -108,6 +110,8 @@ def worker(concurrency: int, loglevel: str) -> None:
             "worker",
             f"--loglevel={loglevel}",
             f"--concurrency={concurrency}",
+            # Threads: the work waits on HTTP and the database, and each thread keeps its own event loop.
+            "--pool=threads",
             "--without-gossip",
             "--without-mingle",
         ]

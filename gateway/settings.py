@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     webhook_max_retries: int = Field(default=3, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_allow_private_networks: bool | None = None
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1)
+    webhook_event_retention_days: int = Field(default=30, ge=10)
 
     job_lease_s: float = Field(default=60.0, gt=0)
     sweeper_interval_s: float = Field(default=15.0, gt=0)

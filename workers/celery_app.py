@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from gateway.settings import Settings, get_settings
-from workers.names import PURGE_DELETED_LINKS, SCHEDULE_REFRESHES, SWEEP_DUE_WORK
+from workers.names import PURGE_EXPIRED, SCHEDULE_REFRESHES, SWEEP_DUE_WORK
 
 TASK_MODULES = [
     "workers.tasks.webhooks", "workers.tasks.refresh", "workers.tasks.sweeper", "workers.tasks.retention"
@@ -42,7 +42,7 @@ def create_celery(settings: Settings) -> Celery:
                 "task": SCHEDULE_REFRESHES,
                 "schedule": settings.scheduled_refresh_check_s,
             },
-            "purge-deleted-links": {"task": PURGE_DELETED_LINKS, "schedule": RETENTION_CHECK_S},
+            "purge-expired": {"task": PURGE_EXPIRED, "schedule": RETENTION_CHECK_S},
         },
     )
     return app

@@ -41,7 +41,16 @@ class Failed:
     error: str
 
 
-Outcome = Succeeded | RetryLater | Failed
+@dataclass(frozen=True)
+class Deferred:
+    """Not attempted (for example its endpoint is busy): run again after `delay_s`, and this claim does
+    not count as an attempt."""
+
+    delay_s: float
+    reason: str
+
+
+Outcome = Succeeded | RetryLater | Failed | Deferred
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,11 @@ async def finish(
         case RetryLater(delay_s=delay, error=error) if attempt < kind.max_attempts(settings):
             run_at = now + timedelta(seconds=delay)
             values = {"status": "pending", "next_run_at": run_at, "enqueued_for": run_at, "last_error": error}
+            retry_task = kind.task_for(row_id, countdown=delay)
+        case Deferred(delay_s=delay, reason=reason):
+            run_at = now + timedelta(seconds=delay)
+            values = {"status": "pending", "next_run_at": run_at, "enqueued_for": run_at,
+                      "last_error": reason, "attempts": model.attempts - 1}  # fmt: skip
             retry_task = kind.task_for(row_id, countdown=delay)
         case RetryLater(error=error) | Failed(error=error):
             values = {"status": "failed", "finished_at": now, "last_error": error}

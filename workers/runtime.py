@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
+import redis.asyncio as redis
 
 from gateway.db import Database
 from gateway.settings import Settings, get_settings
+from gateway.webhooks.endpoint_slots import EndpointSlots, RedisEndpointSlots, local_endpoint_slots
 from gateway.webhooks.key_ring import RingCache
 from gateway.webhooks.transport import webhook_client
 from workers.enqueue import send_task_request
@@ -30,6 +32,8 @@ class WorkerRuntime:
         self._database: Database | None = None
         self._http: httpx.AsyncClient | None = None
         self.rings = RingCache()
+        self._slots: EndpointSlots | None = None
+        self._redis: redis.Redis | None = None
 
     @property
     def database(self) -> Database:
@@ -46,6 +50,18 @@ class WorkerRuntime:
             )
         return self._http
 
+    @property
+    def endpoint_slots(self) -> EndpointSlots:
+        if self._slots is None:
+            limit = self.settings.webhook_endpoint_concurrency
+            if self.settings.redis_url is None:
+                self._slots = local_endpoint_slots(limit)
+            else:
+                client = redis.Redis.from_url(self.settings.redis_url)
+                self._redis = client
+                self._slots = RedisEndpointSlots(client, limit=limit, lease_s=self.settings.job_lease_s)
+        return self._slots
+
     def run(self, work: Callable[[WorkerRuntime], Awaitable[T]]) -> T:
         return self._runner.run(_call(work, self))
 
@@ -53,6 +69,8 @@ class WorkerRuntime:
         async def release() -> None:
             if self._http is not None:
                 await self._http.aclose()
+            if self._redis is not None:
+                await self._redis.aclose()
             if self._database is not None:
                 await self._database.dispose()
 

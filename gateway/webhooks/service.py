@@ -22,13 +22,14 @@ from gateway.models.developer import AppConfiguration
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
 from gateway.settings import Settings
+from gateway.webhooks.endpoint_slots import EndpointSlots, endpoint_of
 from gateway.webhooks.formats import EventView, SendContext, get_format
 from gateway.webhooks.key_ring import RingCache
 from gateway.webhooks.repository import webhook_delivery_repository
 from gateway.webhooks.secrets import webhook_secrets
 from gateway.webhooks.sender import post_webhook
 from gateway.webhooks.signing import standard_webhook_signature
-from workers.durable import DurableKind, Failed, Outcome, RetryLater, Succeeded
+from workers.durable import Deferred, DurableKind, Failed, Outcome, RetryLater, Succeeded
 from workers.names import DELIVER_WEBHOOK
 
 WEBHOOK_DELIVERIES = DurableKind(
@@ -38,6 +39,8 @@ WEBHOOK_DELIVERIES = DurableKind(
     max_attempts=lambda settings: 1 + settings.webhook_max_retries,
 )
 DEFAULT_LINK_WEBHOOK_FORMAT = "moneykit"
+# How soon a delivery whose endpoint has no free slot looks again.
+ENDPOINT_BUSY_DELAY_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ class WebhookService:
         http: httpx.AsyncClient,
         settings: Settings,
         rings: RingCache,
+        slots: EndpointSlots,
         delivery_id: uuid.UUID,
         attempt_number: int,
     ) -> Outcome:
@@ -165,7 +169,10 @@ class WebhookService:
                 delivery.webhook_id, attempt_number, body, ring, settings.base_url.rstrip("/")
             )
             headers |= webhook_format.headers(context)
-        result = await post_webhook(http, delivery.url, body, headers)
+        async with slots.hold(endpoint_of(delivery.url)) as held:
+            if not held:
+                return Deferred(ENDPOINT_BUSY_DELAY_S, "waiting for a free slot at the endpoint")
+            result = await post_webhook(http, delivery.url, body, headers)
         async with database.unit_of_work() as session:
             await webhook_delivery_repository.record_attempt(
                 session,

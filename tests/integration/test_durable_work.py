@@ -171,6 +171,23 @@ class TestDelivery:
         assert row.last_error.startswith("refused: 127.0.0.1 resolves to a non-public address")
         assert [(a.status_code, a.succeeded) for a in attempts] == [(None, False)]
 
+    async def test_a_slow_endpoint_gets_only_its_share_of_the_workers(
+        self, database, sandbox_app, start
+    ) -> None:
+        with WebhookReceiver(lambda n: Reply(delay_s=1.2)) as slow, WebhookReceiver() as fast:
+            start("worker", "--concurrency", "4", ready_marker=" ready.",
+                  env={"LINKGATE_WEBHOOK_ENDPOINT_CONCURRENCY": "2"})  # fmt: skip
+            stuck = await create_deliveries(database, sandbox_app.app_id, slow.url, count=6)
+            assert slow.arrived.wait(timeout=10)
+            (other,) = await create_deliveries(database, sandbox_app.app_id, fast.url)
+            # Two worker threads are free although six deliveries wait for the slow endpoint.
+            await wait_for_status(database, other.id, "succeeded", timeout_s=1.0)
+            for delivery in stuck:
+                row = await wait_for_status(database, delivery.id, "succeeded", timeout_s=20)
+                assert row.attempts == 1  # waiting for a slot is not an attempt
+        assert slow.max_in_flight == 2
+        assert len(slow.requests) == 6
+
     async def test_a_thousand_deliveries_arrive_each_exactly_as_sent(
         self, database, sandbox_app, start
     ) -> None:

@@ -30,6 +30,7 @@ class WebhookReceiver:
         self.script = script or (lambda _n: Reply())
         self.requests: list[Received] = []
         self.arrived = threading.Event()
+        self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
         receiver = self
 
@@ -41,9 +42,13 @@ class WebhookReceiver:
                     receiver.requests.append(
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
+                    receiver.in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
                 receiver.arrived.set()
                 reply = receiver.script(number)
                 time.sleep(reply.delay_s)
+                with receiver._lock:
+                    receiver.in_flight -= 1
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():

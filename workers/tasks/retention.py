@@ -1,20 +1,26 @@
-"""Celery task: remove what has outlived its retention period."""
+"""Celery task: remove what has outlived its retention period (deleted links, old webhook events)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from gateway.links.service import link_service
+from gateway.models.base import utcnow
+from gateway.webhooks.repository import webhook_delivery_repository
 from workers.celery_app import celery_app
-from workers.names import PURGE_DELETED_LINKS
+from workers.names import PURGE_EXPIRED
 from workers.runtime import WorkerRuntime, current_runtime
 
 
-@celery_app.task(name=PURGE_DELETED_LINKS)
-def purge_deleted_links() -> int:
+@celery_app.task(name=PURGE_EXPIRED)
+def purge_expired() -> int:
     return current_runtime().run(_purge)
 
 
 async def _purge(runtime: WorkerRuntime) -> int:
+    settings = runtime.settings
     async with runtime.database.unit_of_work() as session:
-        return await link_service.purge_deleted(
-            session, retention_days=runtime.settings.deleted_link_retention_days
-        )
+        links = await link_service.purge_deleted(session, retention_days=settings.deleted_link_retention_days)
+        cutoff = utcnow() - timedelta(days=settings.webhook_event_retention_days)
+        events = await webhook_delivery_repository.purge_events_before(session, cutoff)
+    return links + events

@@ -19,7 +19,13 @@ def deliver_webhook(delivery_id: str) -> None:
 async def _deliver(runtime: WorkerRuntime, delivery_id: uuid.UUID) -> Outcome | None:
     async def perform(row_id: uuid.UUID, attempt: int) -> Outcome:
         return await webhook_service.attempt(
-            runtime.database, runtime.http, runtime.settings, runtime.rings, row_id, attempt
+            runtime.database,
+            runtime.http,
+            runtime.settings,
+            runtime.rings,
+            runtime.endpoint_slots,
+            row_id,
+            attempt,
         )
 
     return await run_durable(runtime.database, WEBHOOK_DELIVERIES, delivery_id, runtime.settings, perform)
