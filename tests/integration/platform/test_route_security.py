@@ -72,7 +72,8 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
             continue
         missing_link = "00000000-0000-0000-0000-000000000000"
         ids = {"app_id": tenant.app_id, "client_id": "0" * 24, "organization_id": "default",
-               "account_id": "x", "link_id": missing_link, "institution_id": "x", "user_id": "u"}  # fmt: skip
+               "account_id": "x", "link_id": missing_link, "institution_id": "x", "user_id": "u",
+               "delivery_id": missing_link, "event_id": missing_link}  # fmt: skip
         url = path.format(**ids)
         response = await client.request(method, url, json={} if method in {"POST", "PUT", "PATCH"} else None)
         # Body validation may answer first for an empty body; it never lets the call through.
