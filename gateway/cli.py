@@ -24,6 +24,8 @@ def _settings() -> Settings:
         raise click.ClickException(f"refusing to start: {exc}") from exc
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # httpx logs a line per webhook sent at INFO; every attempt is in the database already.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return settings
 
 

@@ -14,7 +14,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+import orjson
+from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -69,6 +70,8 @@ class TaskRequest:
     name: str
     args: tuple[Any, ...] = ()
     countdown: float | None = None
+    # Immediate requests for the same task may be merged into one carrying up to this many args.
+    batch_limit: int = 1
 
 
 TaskSender = Callable[[TaskRequest], None]
@@ -107,10 +110,27 @@ class Database:
         if not requests or self.task_sender is None:
             return
         sender = self.task_sender
-        await asyncio.to_thread(_send_all, sender, requests)
+        await asyncio.to_thread(_send_all, sender, coalesce(requests))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def coalesce(requests: list[TaskRequest]) -> list[TaskRequest]:
+    """Merge immediate requests of a batchable task into as few as its `batch_limit` allows."""
+    merged: list[TaskRequest] = []
+    open_batches: dict[str, int] = {}  # task name -> index in `merged` of the batch still filling
+    for request in requests:
+        index = open_batches.get(request.name)
+        if request.batch_limit > 1 and request.countdown is None and index is not None:
+            batch = merged[index]
+            if len(batch.args) + len(request.args) <= request.batch_limit:
+                merged[index] = TaskRequest(batch.name, batch.args + request.args, None, batch.batch_limit)
+                continue
+        if request.batch_limit > 1 and request.countdown is None:
+            open_batches[request.name] = len(merged)
+        merged.append(request)
+    return merged
 
 
 def _send_all(sender: TaskSender, requests: list[TaskRequest]) -> None:
@@ -127,3 +147,28 @@ def _send_all(sender: TaskSender, requests: list[TaskRequest]) -> None:
 def enqueue_after_commit(session: AsyncSession, request: TaskRequest) -> None:
     """Ask for `request` to be sent when this session's transaction commits (dropped on rollback)."""
     session.info.setdefault(PENDING_TASKS_KEY, []).append(request)
+
+
+async def bulk_insert(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, copy_threshold: int = 1
+) -> None:
+    """Insert many rows inside the session's transaction: COPY on Postgres from `copy_threshold` rows
+    (SQLAlchemy's executemany costs about 0.7 ms a row here, COPY a small fraction), Core executemany
+    otherwise. COPY skips SQLAlchemy's type processing, so values must already be what the driver takes."""
+    if not rows:
+        return
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql" or len(rows) < copy_threshold:
+        await session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    raw = await connection.get_raw_connection()
+    records = [tuple(_copy_value(row[column]) for column in columns) for row in rows]
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, records=records, columns=columns
+    )
+
+
+def _copy_value(value: Any) -> Any:
+    # JSON columns go as text; everything else as is.
+    return orjson.dumps(value).decode() if isinstance(value, list | dict) else value

@@ -30,7 +30,7 @@ def create_celery(settings: Settings) -> Celery:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         # polling_interval matters only to the embedded in-memory broker (its default is 1 s per poll).
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S, "polling_interval": 0.1},
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S, "polling_interval": 0.01},
         worker_hijack_root_logger=False,
         worker_soft_shutdown_timeout=10.0,
         enable_utc=True,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, cast
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import Database, TaskRequest, enqueue_after_commit
@@ -61,9 +61,11 @@ class DurableKind:
     model: type[Any]
     task_name: str
     max_attempts: Callable[[Settings], int]
+    # Rows one task may carry (its arguments are row ids); immediate sends of one commit are merged.
+    batch_limit: int = 1
 
     def task_for(self, row_id: uuid.UUID, countdown: float | None = None) -> TaskRequest:
-        return TaskRequest(self.task_name, (str(row_id),), countdown=countdown)
+        return TaskRequest(self.task_name, (str(row_id),), countdown=countdown, batch_limit=self.batch_limit)
 
 
 async def claim(session: AsyncSession, kind: DurableKind, row_id: uuid.UUID, lease_s: float) -> int | None:
@@ -88,6 +90,58 @@ async def claim(session: AsyncSession, kind: DurableKind, row_id: uuid.UUID, lea
     return attempt
 
 
+async def claim_many(
+    session: AsyncSession, kind: DurableKind, row_ids: Sequence[uuid.UUID], lease_s: float
+) -> dict[uuid.UUID, int]:
+    """`claim` for several rows in one statement: the attempt number of each row taken."""
+    model, now = kind.model, utcnow()
+    statement = (
+        update(model)
+        .where(
+            model.id.in_(row_ids),
+            model.next_run_at <= now + CLOCK_SLACK,
+            or_(model.status == "pending", and_(model.status == "running", model.lease_expires_at < now)),
+        )
+        .values(
+            status="running",
+            attempts=model.attempts + 1,
+            lease_expires_at=now + timedelta(seconds=lease_s),
+            enqueued_for=None,
+        )
+        .returning(model.id, model.attempts)
+    )
+    return {row_id: attempt for row_id, attempt in (await session.execute(statement)).all()}
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How one outcome leaves a row: the column values, and the delay of the task to send, if any."""
+
+    values: dict[str, Any]
+    retry_after_s: float | None
+
+    def key(self) -> tuple[Any, ...]:
+        return tuple(sorted((k, repr(v)) for k, v in self.values.items())) + (self.retry_after_s,)
+
+
+def _ending(kind: DurableKind, attempt: int, outcome: Outcome, settings: Settings, now: datetime) -> _Ending:
+    model = kind.model
+    match outcome:
+        case Succeeded():
+            return _Ending({"status": "succeeded", "finished_at": now, "last_error": None}, None)
+        case RetryLater(delay_s=delay, error=error) if attempt < kind.max_attempts(settings):
+            run_at = now + timedelta(seconds=delay)
+            return _Ending({"status": "pending", "next_run_at": run_at, "enqueued_for": run_at,
+                            "last_error": error}, delay)  # fmt: skip
+        case Deferred(delay_s=delay, reason=reason):
+            run_at = now + timedelta(seconds=delay)
+            return _Ending({"status": "pending", "next_run_at": run_at, "enqueued_for": run_at,
+                            "last_error": reason, "attempts": model.attempts - 1}, delay)  # fmt: skip
+        case RetryLater(error=error) | Failed(error=error):
+            return _Ending({"status": "failed", "finished_at": now, "last_error": error}, None)
+    raise AssertionError(outcome)
+
+
 async def finish(
     session: AsyncSession,
     kind: DurableKind,
@@ -97,32 +151,34 @@ async def finish(
     settings: Settings,
 ) -> bool:
     """Record the outcome of `attempt`; False when a newer attempt owns the row now."""
+    return row_id in await finish_many(session, kind, [(row_id, attempt, outcome)], settings)
+
+
+async def finish_many(
+    session: AsyncSession,
+    kind: DurableKind,
+    finished: Sequence[tuple[uuid.UUID, int, Outcome]],
+    settings: Settings,
+) -> set[uuid.UUID]:
+    """`finish` for several rows, one statement per distinct ending; the rows still ours."""
     model, now = kind.model, utcnow()
-    values: dict[str, Any]
-    retry_task: TaskRequest | None = None
-    match outcome:
-        case Succeeded():
-            values = {"status": "succeeded", "finished_at": now, "last_error": None}
-        case RetryLater(delay_s=delay, error=error) if attempt < kind.max_attempts(settings):
-            run_at = now + timedelta(seconds=delay)
-            values = {"status": "pending", "next_run_at": run_at, "enqueued_for": run_at, "last_error": error}
-            retry_task = kind.task_for(row_id, countdown=delay)
-        case Deferred(delay_s=delay, reason=reason):
-            run_at = now + timedelta(seconds=delay)
-            values = {"status": "pending", "next_run_at": run_at, "enqueued_for": run_at,
-                      "last_error": reason, "attempts": model.attempts - 1}  # fmt: skip
-            retry_task = kind.task_for(row_id, countdown=delay)
-        case RetryLater(error=error) | Failed(error=error):
-            values = {"status": "failed", "finished_at": now, "last_error": error}
-    statement = (
-        update(model)
-        .where(model.id == row_id, model.status == "running", model.attempts == attempt)
-        .values(lease_expires_at=None, **values)
-    )
-    result = cast(CursorResult[Any], await session.execute(statement))  # DML results are cursor results
-    matched = result.rowcount == 1
-    if matched and retry_task is not None:
-        enqueue_after_commit(session, retry_task)
+    groups: dict[tuple[Any, ...], tuple[_Ending, list[tuple[uuid.UUID, int]]]] = {}
+    for row_id, attempt, outcome in finished:
+        ending = _ending(kind, attempt, outcome, settings, now)
+        groups.setdefault(ending.key(), (ending, []))[1].append((row_id, attempt))
+    matched: set[uuid.UUID] = set()
+    for ending, rows in groups.values():
+        statement = (
+            update(model)
+            .where(tuple_(model.id, model.attempts).in_(rows), model.status == "running")
+            .values(lease_expires_at=None, **ending.values)
+            .returning(model.id)
+        )
+        ours = set((await session.execute(statement)).scalars())
+        matched |= ours
+        if ending.retry_after_s is not None:
+            for row_id in ours:
+                enqueue_after_commit(session, kind.task_for(row_id, countdown=ending.retry_after_s))
     return matched
 
 

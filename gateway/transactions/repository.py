@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-import orjson
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db import bulk_insert
 from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.transaction import Transaction
@@ -62,27 +62,8 @@ def _values(transaction: NormalizedTransaction, account_id: uuid.UUID) -> dict[s
     }
 
 
+# About half of executemany's cost for an import of 4000 (bench/RESULTS.md).
 COPY_THRESHOLD = 200
-
-
-async def _bulk_insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert new transactions: COPY on Postgres for large batches (about half of executemany's cost
-    for an import of 4000), Core executemany otherwise. Both run inside the session's transaction."""
-    connection = await session.connection()
-    if connection.dialect.name != "postgresql" or len(rows) < COPY_THRESHOLD:
-        await session.execute(insert(cast(Table, Transaction.__table__)), rows)
-        return
-    columns = list(rows[0])
-    raw = await connection.get_raw_connection()
-    records = [tuple(_copy_value(row[column]) for column in columns) for row in rows]
-    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-        Transaction.__tablename__, records=records, columns=columns
-    )
-
-
-def _copy_value(value: Any) -> Any:
-    # COPY skips SQLAlchemy's type processing: JSON columns go as text, everything else as is.
-    return orjson.dumps(value).decode() if isinstance(value, list | dict) else value
 
 
 class TransactionRepository:
@@ -164,7 +145,9 @@ class TransactionRepository:
         for sequence, row in enumerate(removals, start=first + len(changes)):
             row.change_seq, row.change_kind, row.removed_at = sequence, "removed", now
         if inserts:
-            await _bulk_insert(session, inserts)
+            await bulk_insert(
+                session, cast(Table, Transaction.__table__), inserts, copy_threshold=COPY_THRESHOLD
+            )
         await session.flush()
         return counts
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db import bulk_insert
 from gateway.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
+from gateway.webhooks.sender import AttemptResult
 
 
 @dataclass(frozen=True)
@@ -30,30 +33,34 @@ class WebhookDeliveryRepository:
         await session.flush()
         return delivery
 
-    async def get_to_send(self, session: AsyncSession, delivery_id: uuid.UUID) -> DeliveryToSend | None:
-        row = (
-            await session.execute(
-                select(
-                    WebhookDelivery.id,
-                    WebhookDelivery.app_id,
-                    WebhookDelivery.webhook_id,
-                    WebhookDelivery.url,
-                    WebhookDelivery.body,
-                    WebhookDelivery.format,
-                ).where(WebhookDelivery.id == delivery_id)
-            )
-        ).one_or_none()
-        return DeliveryToSend(*row) if row is not None else None
+    async def to_send(self, session: AsyncSession, delivery_ids: list[uuid.UUID]) -> list[DeliveryToSend]:
+        statement = select(
+            WebhookDelivery.id, WebhookDelivery.app_id, WebhookDelivery.webhook_id, WebhookDelivery.url,
+            WebhookDelivery.body, WebhookDelivery.format,
+        ).where(WebhookDelivery.id.in_(delivery_ids))  # fmt: skip
+        return [DeliveryToSend(*row) for row in (await session.execute(statement)).all()]
 
-    async def record_attempt(self, session: AsyncSession, attempt: WebhookAttempt) -> None:
-        session.add(attempt)
-        if attempt.succeeded:
+    async def record_attempts(
+        self, session: AsyncSession, attempts: list[tuple[DeliveryToSend, int, AttemptResult]]
+    ) -> None:
+        """One row per attempt, and `delivered_at` on the deliveries that succeeded."""
+        if not attempts:
+            return
+        rows = [
+            {"id": uuid.uuid4(), "app_id": row.app_id, "delivery_id": row.id, "attempt_number": number,
+             "started_at": result.started_at, "duration_ms": result.duration_ms,
+             "status_code": result.status_code, "succeeded": result.succeeded, "error": result.error,
+             "response_excerpt": result.response_excerpt}
+            for row, number, result in attempts
+        ]  # fmt: skip
+        await bulk_insert(session, cast(Table, WebhookAttempt.__table__), rows)
+        delivered = {row.id: result.started_at for row, _, result in attempts if result.succeeded}
+        if delivered:
             await session.execute(
                 update(WebhookDelivery)
-                .where(WebhookDelivery.id == attempt.delivery_id)
-                .values(delivered_at=attempt.started_at)
+                .where(WebhookDelivery.id.in_(list(delivered)))
+                .values(delivered_at=case(delivered, value=WebhookDelivery.id))
             )
-        await session.flush()
 
     async def page(
         self,
