@@ -36,7 +36,7 @@ ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@12
 REDIS_URL = "redis://127.0.0.1:6379/8"
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 8  # requests in flight: the bare loop's, and the worker's endpoint slots
-WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "8"))
+WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "2"))
 BODY = '{"webhook_event": "transactions.updates_available", "link_id": "%s", "link_tags": [], "n": %d}'
 
 
