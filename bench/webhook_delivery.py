@@ -1,8 +1,9 @@
 """Webhook delivery on Postgres and Redis: throughput of one worker process, and latency to a first attempt.
 
-1. Throughput: N deliveries committed at once, delivered by one `linkgate worker` process (its default
-   8 threads) to a local receiver; against a bare httpx async loop posting the same bodies to the same
-   receiver with the same concurrency, in the same run. Goal: at least 0.5 of it.
+1. Throughput: N deliveries committed at once, delivered by one `linkgate worker` process to a local
+   receiver, from the first attempt's start to the last one's end; against a bare httpx async loop
+   posting the same bodies to the same receiver with as many requests in flight, in the same run.
+   Goal: at least 0.5 of it.
 2. Latency: single deliveries committed one after another; the time from the commit returning to the
    first attempt starting (`webhook_attempts.started_at`, same clock). Goal: median under 100 ms.
 
@@ -36,7 +37,7 @@ ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@12
 REDIS_URL = "redis://127.0.0.1:6379/8"
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 8  # requests in flight: the bare loop's, and the worker's endpoint slots
-WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "2"))
+WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "1"))
 BODY = '{"webhook_event": "transactions.updates_available", "link_id": "%s", "link_tags": [], "n": %d}'
 
 
@@ -135,10 +136,17 @@ async def measure(args: argparse.Namespace, database_url: str, env: dict[str, st
 
         bodies = [BODY % (link, n) for n in range(args.deliveries)]
         baseline = await bare_loop(url, bodies)
-        clock = time.perf_counter()
         ids = await create(database, app_id, url, bodies)
         await all_succeeded(connection, ids)
-        worker_rate = len(ids) / (time.perf_counter() - clock)
+        # From the first attempt's start to the last one's end, as recorded by the worker: the time spent
+        # creating the deliveries belongs to whoever produced the events.
+        first, last = await connection.fetchrow(
+            "SELECT extract(epoch FROM min(started_at)), "
+            "extract(epoch FROM max(started_at + duration_ms * interval '1 millisecond')) "
+            "FROM webhook_attempts WHERE delivery_id = ANY($1::uuid[])",
+            ids,
+        )
+        worker_rate = len(ids) / float(last - first)
 
         latencies = []
         for n in range(args.samples):

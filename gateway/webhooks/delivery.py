@@ -37,6 +37,9 @@ ENDPOINT_BUSY_DELAY_S = 1.0
 LEASE_MARGIN_S = 0.25
 # Concurrent requests one batch may make to one endpoint, within the endpoint's slots.
 LANES = 4
+# A batch whose endpoint has no free slot waits this long for one before putting its deliveries back.
+SLOT_WAIT_S = 2.0
+SLOT_POLL_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -108,16 +111,18 @@ class WebhookDeliverer:
             else:
                 waiting.append(item)
         async with AsyncExitStack() as slots:
-            lanes = 0
-            while lanes < min(len(waiting), LANES) and await slots.enter_async_context(
-                self.slots.hold(endpoint)
-            ):
-                lanes += 1
+            lanes, wanted = 0, min(len(waiting), LANES)
+            wait_until = min(time.monotonic() + SLOT_WAIT_S, deadline)
+            while waiting:
+                while lanes < wanted and await slots.enter_async_context(self.slots.hold(endpoint)):
+                    lanes += 1
+                if lanes or time.monotonic() >= wait_until:
+                    break
+                await asyncio.sleep(SLOT_POLL_S)  # the endpoint is busy with other batches: wait a little
             await asyncio.gather(*(self._lane(waiting, deadline, sent) for _ in range(lanes)))
-        for item in waiting:  # no slot was free for these
-            sent[item.row.id] = Sent(
-                Deferred(ENDPOINT_BUSY_DELAY_S, "waiting for a free slot at the endpoint")
-            )
+        busy = Deferred(ENDPOINT_BUSY_DELAY_S, "waiting for a free slot at the endpoint")
+        for item in waiting:  # no slot came free for these
+            sent[item.row.id] = Sent(busy)
 
     async def _lane(self, waiting: deque[Claimed], deadline: float, sent: dict[uuid.UUID, Sent]) -> None:
         while waiting:

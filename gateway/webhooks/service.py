@@ -28,7 +28,7 @@ WEBHOOK_DELIVERIES = DurableKind(
     model=WebhookDelivery,
     task_name=DELIVER_WEBHOOK,
     max_attempts=lambda settings: 1 + settings.webhook_max_retries,
-    batch_limit=20,
+    batch_limit=100,
 )
 DEFAULT_LINK_WEBHOOK_FORMAT = "moneykit"
 
