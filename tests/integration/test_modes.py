@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from gateway.settings import Settings
 from gateway.webhooks.service import webhook_service
 from tests.conftest import DATABASE_URL, POSTGRES_HOST, POSTGRES_PORT, create_database, drop_database
 from tests.support.processes import LinkgateProcess, free_port, wait_for_http, wait_until
-from tests.support.receiver import WebhookReceiver
+from tests.support.receiver import Reply, WebhookReceiver
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -214,18 +215,63 @@ class TestDistributedMode:
             api.stop()
 
 
-async def _create_delivery_in(database_url: str, app_id: uuid.UUID, url: str) -> None:
+async def _create_delivery_in(database_url: str, app_id: uuid.UUID, url: str) -> tuple[uuid.UUID, str]:
     from workers.enqueue import send_task_request
 
     settings = Settings(database_url=database_url)
     database = Database.from_settings(settings, task_sender=send_task_request)
     try:
         async with database.unit_of_work() as session:
-            await webhook_service.create_delivery(
+            delivery = await webhook_service.create_delivery(
                 session, app_id=app_id, url=url, body="{}", format="moneykit"
             )
+        return delivery.id, delivery.webhook_id
     finally:
         await database.dispose()
+
+
+async def _status_in(database_url: str, delivery_id: uuid.UUID) -> str | None:
+    database = Database.from_settings(Settings(database_url=database_url))
+    try:
+        async with database.unit_of_work() as session:
+            row = await session.get(WebhookDelivery, delivery_id)
+            return row.status if row is not None else None
+    except OSError:
+        return None  # the database is still down
+    finally:
+        await database.dispose()
+
+
+def test_a_database_restart_during_a_delivery_loses_nothing(
+    proxied_database: tuple[TcpProxy, dict[str, str]], logs_dir: Path, tmp_path: Path
+) -> None:
+    proxy, env = proxied_database
+    for command in (["migrate"], ["bootstrap", "--json"]):
+        done = LinkgateProcess(command, env, tmp_path, logs_dir / f"{command[0]}.log")
+        assert done.process.wait(timeout=60) == 0, done.output()
+    app_id = json.loads(done.output().strip().splitlines()[-1])["app_id"]
+    worker = LinkgateProcess(["worker", "--concurrency", "2"], env, tmp_path, logs_dir / "worker.log")
+    scheduler = LinkgateProcess(["scheduler"], env, tmp_path, logs_dir / "scheduler.log")
+    try:
+        wait_until(lambda: " ready." in worker.output(), timeout_s=30, what="the worker")
+        # The first answer is held while the database goes away under the worker and comes back.
+        with WebhookReceiver(lambda n: Reply(delay_s=1.0 if n == 0 else 0)) as receiver:
+            delivery_id, webhook_id = asyncio.run(
+                _create_delivery_in(env["LINKGATE_DATABASE_URL"], uuid.UUID(app_id), receiver.url)
+            )
+            assert receiver.arrived.wait(timeout=15)
+            proxy.stop()
+            time.sleep(1.5)
+            proxy.start()
+            wait_until(
+                lambda: asyncio.run(_status_in(env["LINKGATE_DATABASE_URL"], delivery_id)) == "succeeded",
+                timeout_s=30,
+                what="the delivery to succeed after the restart",
+            )
+        assert set(receiver.webhook_ids()) == {webhook_id}  # retried, never a new id
+    finally:
+        worker.stop()
+        scheduler.stop()
 
 
 def test_bootstrap_is_idempotent_by_email_and_stores_only_an_hmac(
