@@ -17,16 +17,13 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import platform
-import secrets
 import statistics
 import subprocess
 import sys
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -35,10 +32,9 @@ import httpx
 from bench.asgi import write_section
 from bench.auth_overhead import free_port
 from bench.http_load import Request, generator_name, throughput
+from bench.postgres import ROOT, gateway_env, results_table, scratch_database, start
 
 TITLE = "MoneyKit imports and transaction pages (Postgres)"
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-ROOT = Path(__file__).resolve().parents[1]
 PAGE_LINK_SIZE = 50_000
 BATCH = 4000
 
@@ -161,10 +157,6 @@ async def measure_pages(
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
-def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def run(args: argparse.Namespace, database_url: str, env: dict[str, str]) -> dict[str, Any]:
     subprocess.run(
         [sys.executable, "-m", "gateway.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
@@ -229,9 +221,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
             f"`{command}` on {platform.machine()} Python {platform.python_version()}, PostgreSQL on this "
             f"machine, one uvicorn process per server, load from {generator_name()} with 8 connections.",
             "",
-            "| measure | result | goal |",
-            "| --- | --- | --- |",
-            *(f"| {measure} | {value} | {goal} |" for measure, value, goal in rows),
+            *results_table(rows),
             "",
         ]
     )
@@ -245,35 +235,12 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--keep-database", action="store_true", help="leave the database for EXPLAIN")
     args = parser.parse_args()
-    name = f"linkgate_bench_{secrets.token_hex(4)}"
-    database_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")}
-        env |= {
-            "LINKGATE_DATABASE_URL": database_url,
-            "LINKGATE_SECRET_KEY": "b" * 48,
-            "LINKGATE_REDIS_URL": "redis://127.0.0.1:6379/8",
-            "LINKGATE_LOG_LEVEL": "WARNING",
-        }
-        result = run(args, database_url, env)
-    finally:
-        if args.keep_database:
-            print(f"kept database {database_url}")
-        else:
-            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(keep=args.keep_database) as database_url:
+        result = run(args, database_url, gateway_env(database_url))
     text = report(result, args)
     print(text)
     if args.write:
         write_section(TITLE, text)
-
-
-async def admin(statement: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 if __name__ == "__main__":

@@ -16,13 +16,11 @@ import argparse
 import asyncio
 import os
 import platform
-import secrets
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -31,26 +29,13 @@ import redis
 
 from bench.asgi import write_section
 from bench.auth_overhead import free_port
+from bench.postgres import ROOT, gateway_env, results_table, scratch_database, start
 
 TITLE = "Webhook delivery (Postgres, Redis, one worker process)"
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = "redis://127.0.0.1:6379/8"
-ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 8  # requests in flight: the bare loop's, and the worker's endpoint slots
 WORKER_THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "1"))
 BODY = '{"webhook_event": "transactions.updates_available", "link_id": "%s", "link_tags": [], "n": %d}'
-
-
-async def admin(statement: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def wait_http(url: str) -> None:
@@ -192,9 +177,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
             f"`{command}` on {platform.machine()} Python {platform.python_version()}, PostgreSQL and Redis "
             "on this machine, receiver: one uvicorn process answering 200.",
             "",
-            "| measure | result | goal |",
-            "| --- | --- | --- |",
-            *(f"| {measure} | {value} | {goal} |" for measure, value, goal in rows),
+            *results_table(rows),
             "",
         ]
     )
@@ -206,21 +189,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    name = f"linkgate_bench_{secrets.token_hex(4)}"
-    database_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     redis.Redis.from_url(REDIS_URL).flushdb()
-    try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")}
-        env |= {"LINKGATE_DATABASE_URL": database_url, "LINKGATE_SECRET_KEY": "b" * 48,
-                "LINKGATE_REDIS_URL": REDIS_URL, "LINKGATE_LOG_LEVEL": "WARNING",
-                "LINKGATE_WEBHOOK_ENDPOINT_CONCURRENCY": str(CONCURRENCY)}  # fmt: skip
+    with scratch_database() as database_url:
+        env = gateway_env(database_url, LINKGATE_WEBHOOK_ENDPOINT_CONCURRENCY=str(CONCURRENCY))
         for command in (["migrate"], ["bootstrap", "--json"]):
             subprocess.run([sys.executable, "-m", "gateway.cli", *command], env=env, cwd=ROOT, check=True,
                            capture_output=True)  # fmt: skip
         result = asyncio.run(measure(args, database_url, env))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     text = report(result, args)
     print(text)
     if args.write:

@@ -70,24 +70,7 @@ class DurableKind:
 
 async def claim(session: AsyncSession, kind: DurableKind, row_id: uuid.UUID, lease_s: float) -> int | None:
     """Take the row if it is due and nobody holds a live lease; returns this attempt's number."""
-    model, now = kind.model, utcnow()
-    statement = (
-        update(model)
-        .where(
-            model.id == row_id,
-            model.next_run_at <= now + CLOCK_SLACK,
-            or_(model.status == "pending", and_(model.status == "running", model.lease_expires_at < now)),
-        )
-        .values(
-            status="running",
-            attempts=model.attempts + 1,
-            lease_expires_at=now + timedelta(seconds=lease_s),
-            enqueued_for=None,
-        )
-        .returning(model.attempts)
-    )
-    attempt: int | None = (await session.execute(statement)).scalar_one_or_none()
-    return attempt
+    return (await claim_many(session, kind, [row_id], lease_s)).get(row_id)
 
 
 async def claim_many(

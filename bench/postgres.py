@@ -1,0 +1,63 @@
+"""Benchmarks on this machine's PostgreSQL: a scratch database per run, and the servers they start."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def admin(statement: str) -> None:
+    connection = await asyncpg.connect(ADMIN_URL)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def scratch_database(*, keep: bool = False) -> Iterator[str]:
+    """The URL of a new, empty database, dropped afterwards unless `keep`."""
+    name = f"linkgate_bench_{secrets.token_hex(4)}"
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url
+    finally:
+        if keep:
+            print(f"kept database {url}")
+        else:
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def gateway_env(database_url: str, **extra: str) -> dict[str, str]:
+    """This process's environment without LINKGATE_ settings, plus the benchmark's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")}
+    ours = {
+        "LINKGATE_DATABASE_URL": database_url,
+        "LINKGATE_SECRET_KEY": "b" * 48,
+        "LINKGATE_REDIS_URL": "redis://127.0.0.1:6379/8",
+        "LINKGATE_LOG_LEVEL": "WARNING",
+    }
+    return env | ours | extra
+
+
+def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def results_table(rows: list[tuple[str, str, str]]) -> list[str]:
+    return [
+        "| measure | result | goal |",
+        "| --- | --- | --- |",
+        *(f"| {m} | {v} | {g} |" for m, v, g in rows),
+    ]
