@@ -1,8 +1,8 @@
 """Sending claimed deliveries: signed, at most a few at a time per endpoint, every attempt recorded.
 
 A worker task carries up to `WEBHOOK_DELIVERIES.batch_limit` deliveries (those committed together):
-they are claimed in one statement, sent concurrently across endpoints and one after another within
-an endpoint's slot, and recorded and finished in one transaction.
+they are claimed in one statement, sent concurrently across endpoints and over up to `LANES` of each
+endpoint's slots, and recorded and finished in one transaction.
 """
 
 from __future__ import annotations
@@ -64,13 +64,11 @@ class WebhookDeliverer:
         rings: RingCache,
         slots: EndpointSlots,
     ) -> None:
-        self.database, self.http, self.settings, self.rings, self.slots = (
-            database,
-            http,
-            settings,
-            rings,
-            slots,
-        )
+        self.database = database
+        self.http = http
+        self.settings = settings
+        self.rings = rings
+        self.slots = slots
         self.box = SecretBox(settings.master_key())
 
     async def deliver(self, delivery_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Outcome]:
