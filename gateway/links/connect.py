@@ -154,6 +154,7 @@ def view(link_session: LinkSession) -> dict[str, Any]:
         "accounts": settings.get("accounts"),
         "expires_at": link_session.expires_at.isoformat(),
         "redirect_uri": link_session.redirect_uri,
+        "client_state": link_session.client_state,
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
@@ -17,6 +17,7 @@ from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
 from gateway.errors import Unauthenticated
+from gateway.institutions.catalog import list_institutions
 from gateway.links import connect
 from gateway.models.link import LinkSession
 from gateway.state import get_app_state
@@ -62,6 +63,21 @@ def _box(request: Request) -> SecretBox:
 @router.get("/session", openapi_extra=LINK_SESSION_OPENAPI)
 async def current_session(request: Request, session: DbSession) -> Response:
     return _json(connect.view(await _session(request, session)))
+
+
+@router.get("/institutions", openapi_extra=LINK_SESSION_OPENAPI)
+async def institutions(
+    request: Request, session: DbSession, query: Annotated[str | None, Query(max_length=100)] = None
+) -> Response:
+    """Institutions to pick from (featured ones first), with the fields their login form asks for."""
+    await _session(request, session)
+    rows = await list_institutions(session, name=query, featured=None, after=None, limit=50)
+    rows.sort(key=lambda row: (not row.is_featured, row.name))
+    return _json({"institutions": [
+        {"institution_id": row.id, "name": row.name, "color": row.color, "is_featured": row.is_featured,
+         "is_oauth": row.is_oauth, "credential_fields": row.credential_fields}
+        for row in rows
+    ]})  # fmt: skip
 
 
 @router.post("/session/institution", openapi_extra=LINK_SESSION_OPENAPI)
