@@ -143,6 +143,17 @@ async def choose_accounts(
     return token
 
 
+async def cancel(session: AsyncSession, link_session: LinkSession) -> None:
+    """The end user left: the session ends, and a link it had begun connecting is in `error`/`user_error`."""
+    _expect(link_session, *OPEN_STATES)
+    link_session.state, link_session.used_at = "cancelled", utcnow()
+    if link_session.link_id is None:
+        return
+    link = await link_reader.require(session, link_session.app_id, link_session.link_id, for_update=True)
+    if link.state in ("connecting", "awaiting_token_exchange"):
+        await link_service.force_reconnect(session, link, "user_error")
+
+
 def view(link_session: LinkSession) -> dict[str, Any]:
     """What the pages show: never the sealed challenge, never another session's data."""
     settings = link_session.settings

@@ -86,3 +86,66 @@ def test_the_page_is_locked_down(gateway: Gateway, page: Page) -> None:
     assert "unsafe-inline" not in policy
     page.goto(f"{gateway.base_url}/connect?link_session_token=lst-expired")
     expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
+
+
+def test_security_questions(gateway: Gateway, page: Page, screenshots: Path) -> None:
+    open_connect(gateway, page, institution_id="credentials_bank")
+    log_in(page, "user_good", "mfa_question")
+    expect(page.get_by_role("heading", name="Answer your security questions")).to_be_visible()
+    page.screenshot(path=screenshots / "questions.png")
+    boxes = page.get_by_role("textbox")
+    assert boxes.count() == 2
+    for index in range(2):  # each question states its answer: "… (answer: Hello)"
+        question = page.locator("label").nth(index).inner_text()
+        boxes.nth(index).fill(re.findall(r"\b(Hello|World)\b", question)[-1])
+    page.get_by_role("button", name="Verify").click()
+    finish_and_exchange(gateway, page, screenshots)
+
+
+def test_a_single_choice(gateway: Gateway, page: Page, screenshots: Path) -> None:
+    open_connect(gateway, page, institution_id="credentials_bank")
+    log_in(page, "user_good", "mfa_selections")
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    page.screenshot(path=screenshots / "selection.png")
+    page.get_by_role("radio", name="Blue").check()
+    page.get_by_role("button", name="Verify").click()
+    finish_and_exchange(gateway, page, screenshots)
+
+
+def test_oauth_bank_consent(gateway: Gateway, page: Page, screenshots: Path) -> None:
+    open_connect(gateway, page)
+    page.locator("[data-institution=oauth_bank]").click()
+    expect(page.get_by_role("heading", name="OAuth Bank asks for your permission")).to_be_visible()
+    page.screenshot(path=screenshots / "consent.png")
+    page.get_by_role("button", name="Allow").click()
+    finish_and_exchange(gateway, page, screenshots)
+
+
+def test_cancel_leaves_the_link_in_user_error_and_tells_the_opener(gateway: Gateway, page: Page) -> None:
+    customer = uuid.uuid4().hex
+    body = {"customer_user": {"id": customer}, "institution_id": "credentials_bank"}
+    created = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session", headers=gateway.headers, json=body)
+    token = created.json()["link_session_token"]
+    # The app's page opens Connect in a popup and listens for its events.
+    page.goto(f"{gateway.base_url}/healthz")
+    page.evaluate(
+        """url => { window.events = []; addEventListener("message", e => window.events.push(e.data));
+                    window.popup = window.open(url, "connect"); }""",
+        f"{gateway.base_url}/connect?link_session_token={token}",
+    )
+    popup = page.context.wait_for_event("page")
+    popup.get_by_label("Username").fill("user_good")
+    popup.get_by_label("Password").fill("pass_good")
+    popup.get_by_role("button", name="Continue").click()
+    expect(popup.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    popup.get_by_role("button", name="Cancel").click()
+    expect(popup.get_by_role("heading", name="Linking cancelled")).to_be_visible()
+    events = page.evaluate("window.events.map(e => e.event)")
+    assert events[0] == "open"
+    assert "credentials_submitted" in events
+    assert events[-1] == "exit"
+    links = gateway.get(f"/users/{customer}/links")["links"]
+    assert [(link["state"], link["error_code"]) for link in links.values()] == [("error", "user_error")]
+    # The session is over: reopening it says so.
+    popup.goto(f"{gateway.base_url}/connect?link_session_token={token}")
+    expect(popup.get_by_role("heading", name="This link has expired")).to_be_visible()

@@ -108,3 +108,11 @@ async def choose_accounts(body: AccountChoice, request: Request, session: DbSess
     link_session = await _session(request, session)
     token = await connect.choose_accounts(session, link_session, body.account_ids)
     return _json(connect.view(link_session) | {"exchangeable_token": token})
+
+
+@router.post("/session/cancel", openapi_extra=LINK_SESSION_OPENAPI)
+async def cancel(request: Request, session: DbSession) -> Response:
+    """The end user closed Connect: the session ends; a link it had begun is left in `error`/`user_error`."""
+    link_session = await _session(request, session)
+    await connect.cancel(session, link_session)
+    return _json(connect.view(link_session))

@@ -189,8 +189,10 @@
     }
   }
 
-  function exit() {
-    emit("exit", { state: state.session ? state.session.state : "unknown" });
+  async function exit() {
+    const from = state.session ? state.session.state : "unknown";
+    try { await api("POST", "/session/cancel"); } catch (e) { /* already ended: nothing to undo */ }
+    emit("exit", { state: from });
     show(...header("Linking cancelled", "Nothing was shared. You can close this window."));
   }
 
