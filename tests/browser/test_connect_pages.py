@@ -13,10 +13,10 @@ from playwright.sync_api import Page, expect
 from tests.support.moneykit import Gateway
 
 
-def open_connect(gateway: Gateway, page: Page, **settings: object) -> str:
-    """A link session for a new customer, opened in the page; the redirect is the gateway's /healthz."""
+def open_connect(gateway: Gateway, page: Page, customer: str | None = None, **settings: object) -> str:
+    """A link session (for a new customer by default), opened in the page; the redirect is /healthz."""
     redirect = f"{gateway.base_url}/healthz"
-    body = {"customer_user": {"id": uuid.uuid4().hex}, "redirect_uri": redirect, **settings}
+    body = {"customer_user": {"id": customer or uuid.uuid4().hex}, "redirect_uri": redirect, **settings}
     created = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session", headers=gateway.headers, json=body)
     assert created.status_code == 201, created.text
     token: str = created.json()["link_session_token"]
@@ -149,3 +149,22 @@ def test_cancel_leaves_the_link_in_user_error_and_tells_the_opener(gateway: Gate
     # The session is over: reopening it says so.
     popup.goto(f"{gateway.base_url}/connect?link_session_token={token}")
     expect(popup.get_by_role("heading", name="This link has expired")).to_be_visible()
+
+
+def test_relinking_returns_the_same_link_connected(gateway: Gateway, page: Page, screenshots: Path) -> None:
+    customer = uuid.uuid4().hex
+    open_connect(gateway, page, customer, institution_id="credentials_bank")
+    log_in(page, "user_good")
+    first = finish_and_exchange(gateway, page, screenshots)
+    link_id = first["link_id"]
+    reset = httpx.post(f"{gateway.base_url}/v1/moneykit/links/{link_id}/reset", headers=gateway.headers)
+    assert reset.status_code == 200, reset.text
+    assert gateway.get(f"/links/{link_id}")["state"] == "error"
+
+    open_connect(gateway, page, customer, existing_link_id=link_id)
+    # Straight to the link's institution.
+    expect(page.get_by_role("heading", name="Log in to Credentials Bank")).to_be_visible()
+    log_in(page, "user_good")
+    again = finish_and_exchange(gateway, page, screenshots)
+    assert again["link_id"] == link_id
+    assert gateway.get(f"/links/{link_id}")["state"] == "connected"
