@@ -23,7 +23,7 @@ from gateway.institutions.catalog import get_institution
 from gateway.links.connection_state import seal_state
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
-from gateway.links.sessions import SESSION_LIFETIME, session_by_token, token_hash
+from gateway.links.sessions import SESSION_LIFETIME, abandoned_sessions, session_by_token, token_hash
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
@@ -146,7 +146,19 @@ async def choose_accounts(
 async def cancel(session: AsyncSession, link_session: LinkSession) -> None:
     """The end user left: the session ends, and a link it had begun connecting is in `error`/`user_error`."""
     _expect(link_session, *OPEN_STATES)
-    link_session.state, link_session.used_at = "cancelled", utcnow()
+    await _end(session, link_session, "cancelled")
+
+
+async def expire_abandoned(session: AsyncSession, limit: int = 200) -> int:
+    """Sessions whose 30 minutes ran out mid-flow end like a cancel; returns how many."""
+    sessions = await abandoned_sessions(session, OPEN_STATES, limit)
+    for link_session in sessions:
+        await _end(session, link_session, "expired")
+    return len(sessions)
+
+
+async def _end(session: AsyncSession, link_session: LinkSession, state: str) -> None:
+    link_session.state, link_session.used_at = state, utcnow()
     if link_session.link_id is None:
         return
     link = await link_reader.require(session, link_session.app_id, link_session.link_id, for_update=True)

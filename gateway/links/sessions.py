@@ -63,3 +63,17 @@ async def session_by_token(session: AsyncSession, token: str) -> LinkSession | N
     """The session a Connect token opens, locked for this step."""
     statement = select(LinkSession).where(LinkSession.token_hash == token_hash(token)).with_for_update()
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def abandoned_sessions(
+    session: AsyncSession, open_states: tuple[str, ...], limit: int
+) -> list[LinkSession]:
+    """Sessions that expired before the end user finished, locked; others may take the rest."""
+    statement = (
+        select(LinkSession)
+        .where(LinkSession.state.in_(open_states), LinkSession.expires_at <= utcnow())
+        .order_by(LinkSession.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(statement)).scalars())

@@ -325,3 +325,54 @@ async def test_a_refresh_that_finishes_after_deletion_stores_nothing(
     assert isinstance(outcome, Failed)
     assert "deleted" in outcome.error
     assert await link_data_counts(database, link.id) == [0, 0, 0, 0, 0]
+
+
+async def test_an_abandoned_connect_session_leaves_its_link_in_user_error(
+    database, settings, sandbox_app, redis_client
+) -> None:
+    import datetime as dt
+
+    from gateway.links import connect
+    from gateway.models import LinkSession
+
+    box = SecretBox(settings.master_key())
+    async with database.unit_of_work() as session:
+        await sync_institutions(session)
+        user = await get_or_create_end_user(session, sandbox_app.app_id, f"customer-{uuid.uuid4().hex[:6]}")
+        token = await connect.create_session(
+            session, app_id=sandbox_app.app_id, end_user_id=user.id, redirect_uri=None,
+            products=ALL_PRODUCTS, institution_id="credentials_bank",
+        )  # fmt: skip
+        untouched = await connect.create_session(
+            session, app_id=sandbox_app.app_id, end_user_id=user.id, redirect_uri=None, products=ALL_PRODUCTS
+        )
+    async with database.unit_of_work() as session:
+        link_session = await connect.open_session(session, token)
+        await connect.submit_credentials(
+            session, link_session, box, {"username": "user_good", "password": "pass_good"}
+        )
+        link_id = link_session.link_id
+        assert link_id is not None
+        link_session.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    redis_client.flushdb()  # no worker: only the rows matter
+    async with database.unit_of_work() as session:
+        assert await connect.expire_abandoned(session) >= 1
+    async with database.unit_of_work() as session:
+        link = await session.get(Link, link_id)
+        assert link is not None
+        assert (link.state, link.error_code) == ("error", "user_error")
+        states = {
+            row.token_hash: row.state
+            for row in (
+                await session.execute(select(LinkSession).where(LinkSession.end_user_id == user.id))
+            ).scalars()
+        }
+    from gateway.links.sessions import token_hash
+
+    assert states == {
+        token_hash(token): "expired",
+        token_hash(untouched): "created",
+    }  # the other has time left
+    assert ("link.state_changed", {"state": "error", "error": "user_error"}) in await events(
+        database, link_id
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from gateway.links import connect
 from gateway.links.refresh import refresh_service
 from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.service import link_service
@@ -32,6 +33,7 @@ def schedule_refreshes() -> int:
 
 async def _schedule(runtime: WorkerRuntime) -> int:
     async with runtime.database.unit_of_work() as session:
+        await connect.expire_abandoned(session)  # their links go to error/user_error
         return await link_service.schedule_due_refreshes(
             session, interval_s=runtime.settings.scheduled_refresh_interval_s
         )
