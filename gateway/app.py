@@ -18,6 +18,7 @@ from gateway.collections.connect.api import router as connect_api_router
 from gateway.collections.connect.pages import router as connect_pages_router
 from gateway.collections.dashboard.endpoints import router as dashboard_router
 from gateway.collections.developer.endpoints import router as developer_router
+from gateway.collections.gateway.authenticate import router as gateway_router
 from gateway.collections.moneykit.errors import render_moneykit_error
 from gateway.collections.moneykit.router import PREFIX as MONEYKIT_PREFIX
 from gateway.collections.moneykit.router import router as moneykit_router
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     renderers.register(MONEYKIT_PREFIX, render_moneykit_error)
     routers = (
         health_router, oauth_router, dashboard_router, developer_router, webhooks_router, moneykit_router,
-        connect_api_router, connect_pages_router,
+        connect_api_router, connect_pages_router, gateway_router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)

@@ -18,3 +18,17 @@ async def get_or_create_end_user(session: AsyncSession, app_id: uuid.UUID, exter
         session.add(user)
         await session.flush()
     return user
+
+
+async def get_or_create_token_user(
+    session: AsyncSession, app_id: uuid.UUID, field: str, value: str
+) -> EndUser:
+    """The end user a user token names by the app's configured id field (`guid`, `uid` or `id`),
+    created if new: Link Money mints user tokens for users that do not exist yet."""
+    user = await end_user_repository.find(session, app_id, field=field, value=value)
+    if user is None:
+        ids = {"guid": {"guid": value}, "uid": {"uid": value}, "id": {"external_id": value}}[field]
+        user = EndUser(app_id=app_id, **({"guid": f"USR-{uuid.uuid4()}"} | ids))
+        session.add(user)
+        await session.flush()
+    return user

@@ -13,6 +13,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ from gateway.links.sessions import SESSION_LIFETIME, abandoned_sessions, session
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
-from providers.base import ChallengeRequired, Connected, ConnectResult, ReconnectRequired
+from providers.base import ChallengeRequired, Connected, ConnectResult, NormalizedAccount, ReconnectRequired
 from providers.registry import get_provider
 
 OPEN_STATES = ("created", "institution_selected", "mfa_required", "choosing_accounts")
@@ -62,11 +63,14 @@ async def create_session(
     webhook: str | None = None,
     webhook_format: str = "moneykit",
     tags: Sequence[str] = (),
+    gateway_user: str | None = None,
 ) -> str:
+    """A session token. With `gateway_user` (Link Money's gateway entry) the link is connected when the
+    user finishes, and the app learns of it from the events on its redirect, not from a token exchange."""
     token = "lst-" + secrets.token_urlsafe(32)
     chosen = existing_link.institution_id if existing_link is not None else institution_id
     settings: dict[str, Any] = {"webhook": webhook, "webhook_format": webhook_format, "tags": list(tags),
-                                "institution_id": chosen}  # fmt: skip
+                                "institution_id": chosen, "gateway_user": gateway_user}  # fmt: skip
     session.add(
         LinkSession(
             app_id=app_id,
@@ -141,6 +145,33 @@ async def choose_accounts(
     link_session.exchangeable_token_hash = token_hash(token)
     link_session.state, link_session.used_at = "completed", utcnow()
     return token
+
+
+async def connect_for_gateway(session: AsyncSession, link_session: LinkSession) -> list[dict[str, Any]]:
+    """Link Money's gateway entry: the finished session's link is connected now (no exchange), and the
+    events for the app's redirect describe it."""
+    assert link_session.link_id is not None
+    link = await link_reader.require(session, link_session.app_id, link_session.link_id, for_update=True)
+    await link_service.complete_exchange(session, link)
+    link_session.exchanged_at = utcnow()
+    institution = await _institution(session, link_session)
+    offered = {account["id"]: account for account in link_session.settings.get("accounts", [])}
+    accounts = [
+        {"account_id": offered[i]["id"], "name": offered[i]["name"], "mask": offered[i]["mask"],
+         "type": offered[i]["type"], "balances": offered[i]["balances"]}
+        for i in link.permitted_accounts if i in offered
+    ]  # fmt: skip
+    place = {"name": institution.name, "institution_id": institution.id}
+    user = link_session.settings["gateway_user"]
+    return [{"user_id": user, "item_id": str(link.id), "institution": place, "accounts": accounts}]
+
+
+def _balances(account: NormalizedAccount) -> dict[str, Any]:
+    def number(value: Decimal | None) -> float | None:
+        return float(value) if value is not None else None
+
+    return {"current": number(account.balance_current), "available": number(account.balance_available),
+            "limit": number(account.balance_limit), "iso_currency_code": account.currency}  # fmt: skip
 
 
 async def cancel(session: AsyncSession, link_session: LinkSession) -> None:
@@ -246,8 +277,8 @@ async def _connected(
     if link_session.settings.get("tags"):
         link.tags = list(link_session.settings["tags"])
     accounts = await get_provider(institution.provider).accounts(connection.state)
-    offered = [{"id": a.provider_account_id, "name": a.name, "type": f"{a.type}.{a.subtype}", "mask": a.mask}
-               for a in accounts]  # fmt: skip
+    offered = [{"id": a.provider_account_id, "name": a.name, "type": f"{a.type}.{a.subtype}", "mask": a.mask,
+                "balances": _balances(a)} for a in accounts]  # fmt: skip
     settings = {
         key: value for key, value in link_session.settings.items() if key not in ("pending", "challenge")
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import Path
@@ -168,3 +169,48 @@ def test_relinking_returns_the_same_link_connected(gateway: Gateway, page: Page,
     again = finish_and_exchange(gateway, page, screenshots)
     assert again["link_id"] == link_id
     assert gateway.get(f"/links/{link_id}")["state"] == "connected"
+
+
+def test_link_money_gateway_entry_returns_events_to_the_redirect(
+    gateway: Gateway, page: Page, screenshots: Path
+) -> None:
+    user = f"user-{uuid.uuid4().hex[:8]}"
+    form = {"grant_type": "client_credentials", "client_id": gateway.client_id,
+            "client_secret": gateway.client_secret, "guid": user}  # fmt: skip
+    minted = httpx.post(f"{gateway.base_url}/oauth/token", data=form)
+    assert minted.status_code == 200, minted.text
+    user_token = minted.json()["token"]
+    redirect = f"{gateway.base_url}/healthz"
+    page.goto(f"{gateway.base_url}/v1/gateway/authenticate?token={user_token}&redirectUri={redirect}")
+    expect(page.get_by_role("heading", name="Select your bank")).to_be_visible()
+    page.locator("[data-institution=credentials_bank]").click()
+    log_in(page, "user_good")
+    expect(page.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    page.get_by_role("checkbox").nth(1).uncheck()  # share all but one
+    page.screenshot(path=screenshots / "accounts.png")
+    page.get_by_role("button", name="Share selected accounts").click()
+    page.wait_for_url(re.compile(r".*/healthz\?events="))
+    (event,) = json.loads(parse_qs(urlsplit(page.url).query)["events"][0])
+    assert event["user_id"] == f"default:{user}"
+    assert event["institution"] == {"name": "Credentials Bank", "institution_id": "credentials_bank"}
+    assert len(event["accounts"]) == 3
+    assert all(isinstance(a["balances"]["current"], float) for a in event["accounts"])
+    # The link is connected already (no exchange); the user's own token reads it.
+    link = gateway.get(f"/links/{event['item_id']}")
+    assert link["state"] == "connected"
+    gateway.wait_refreshed(event["item_id"])
+    accounts = httpx.get(f"{gateway.base_url}/v1/moneykit/links/{event['item_id']}/accounts",
+                         headers={"authorization": f"Bearer {user_token}"})  # fmt: skip
+    assert accounts.status_code == 200, accounts.text
+    assert len(accounts.json()["accounts"]) == 3
+
+    bad_requests = [
+        {"token": user_token, "redirectUri": "ftp://x"},
+        {"token": "nope", "redirectUri": redirect},
+        {"token": gateway.token.access_token, "redirectUri": redirect},  # a generic token
+    ]
+    for bad in bad_requests:
+        response = httpx.get(
+            f"{gateway.base_url}/v1/gateway/authenticate", params=bad, follow_redirects=False
+        )
+        assert response.status_code in (400, 401, 403), (bad, response.status_code)

@@ -107,6 +107,10 @@ async def choose_accounts(body: AccountChoice, request: Request, session: DbSess
     """Grant the chosen accounts and finish; the exchangeable token goes on to the app."""
     link_session = await _session(request, session)
     token = await connect.choose_accounts(session, link_session, body.account_ids)
+    if link_session.settings.get("gateway_user") is not None:
+        return _json(
+            connect.view(link_session) | {"events": await connect.connect_for_gateway(session, link_session)}
+        )
     return _json(connect.view(link_session) | {"exchangeable_token": token})
 
 

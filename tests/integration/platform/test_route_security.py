@@ -22,6 +22,7 @@ PUBLIC = {
     ("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/oauth/token"), ("GET", "/.well-known/jwks.json"),
     ("POST", "/v1/dashboard/signup"), ("POST", "/v1/dashboard/login"), ("POST", "/v1/moneykit/auth/token"),
     ("GET", "/connect"),  # a static shell: its script's JSON steps check the link session token
+    ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
 }  # fmt: skip
 MIN_OPERATIONS = 35
 

@@ -189,6 +189,15 @@
     }
   }
 
+  function returnEvents(events) {
+    // Link Money's gateway entry: the link is connected; the app reads the events from its redirect.
+    emit("success", { events });
+    show(...header("You're all set", "Your " + state.institution.name + " accounts are linked."));
+    const target = new URL(state.session.redirect_uri);
+    target.searchParams.set("events", JSON.stringify(events));
+    window.location.assign(target.toString());
+  }
+
   async function exit() {
     const from = state.session ? state.session.state : "unknown";
     try { await api("POST", "/session/cancel"); } catch (e) { /* already ended: nothing to undo */ }
@@ -202,6 +211,7 @@
       const result = await call();
       if (before) before();
       state.session = result;
+      if (result.events) return returnEvents(result.events);
       if (result.exchangeable_token) return done(result.exchangeable_token);
       await render();
     } catch (failure) {
