@@ -113,11 +113,18 @@ def test_a_single_choice(gateway: Gateway, page: Page, screenshots: Path) -> Non
     finish_and_exchange(gateway, page, screenshots)
 
 
-def test_oauth_bank_consent(gateway: Gateway, page: Page, screenshots: Path) -> None:
+def test_oauth_bank_redirects_to_its_consent_page_and_back(
+    gateway: Gateway, page: Page, screenshots: Path
+) -> None:
     open_connect(gateway, page)
     page.locator("[data-institution=oauth_bank]").click()
-    expect(page.get_by_role("heading", name="OAuth Bank asks for your permission")).to_be_visible()
-    page.screenshot(path=screenshots / "consent.png")
+    page.get_by_role("button", name="Continue to OAuth Bank").click()
+    page.wait_for_url(re.compile(r".*/connect/oauth/oauth_bank\?"))
+    expect(page.get_by_role("heading", name="OAuth Bank")).to_be_visible()
+    page.screenshot(path=screenshots / "bank-consent.png")
+    page.get_by_role("button", name="Deny").click()  # back in Connect, told why, free to try again
+    expect(page.get_by_role("alert")).to_contain_text("did not allow")
+    page.get_by_role("button", name="Continue to OAuth Bank").click()
     page.get_by_role("button", name="Allow").click()
     finish_and_exchange(gateway, page, screenshots)
 

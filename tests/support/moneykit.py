@@ -72,7 +72,9 @@ def sign_up_tenant(base_url: str) -> dict[str, str]:
             http.post("/signup", json={"email": email, "password": password, "name": "Dev"}).status_code
             == 201
         )
-        session = http.post("/login", json={"email": email, "password": password}).json()["token"]
+        login = http.post("/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        session = login.json()["token"]
         headers = {"authorization": f"Bearer {session}"}
         app = http.post("/apps", json={"name": "App", "mode": "sandbox"}, headers=headers)
         assert app.status_code == 201, app.text
@@ -82,8 +84,20 @@ def sign_up_tenant(base_url: str) -> dict[str, str]:
     return {"session": session, "app_id": app_id} | {k: key.json()[k] for k in ("client_id", "client_secret")}
 
 
+def forget_rate_limits() -> None:
+    """Earlier packages' dashboard logins count against this machine's address; these tests start afresh."""
+    import redis
+
+    from gateway.ratelimit import KEY_PREFIX
+
+    with redis.Redis.from_url(TEST_ENVIRONMENT["LINKGATE_REDIS_URL"]) as client:
+        for key in client.scan_iter(f"{KEY_PREFIX}*"):
+            client.delete(key)
+
+
 def running_gateway(logs: Path) -> Iterator[Gateway]:
     """Serve and work until the caller is done; the sandbox allows 3 refreshes a day per link."""
+    forget_rate_limits()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
     env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1"}
     port = free_port()

@@ -11,18 +11,39 @@ import html
 from importlib import resources
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.errors import NotFound
 
 router = APIRouter(tags=["connect"])
 
-ASSETS = {"connect.js": "text/javascript; charset=utf-8", "connect.css": "text/css; charset=utf-8"}
+ASSETS = {
+    "connect.js": "text/javascript; charset=utf-8",
+    "bank.js": "text/javascript; charset=utf-8",
+    "connect.css": "text/css; charset=utf-8",
+}
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; base-uri 'none'"
 )
+BANK_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Sign in to your bank</title>
+<link rel="stylesheet" href="/connect/assets/connect.css">
+<script src="/connect/assets/bank.js" defer></script>
+</head>
+<body>
+<main id="bank" data-session="{token}" data-institution="{institution}" aria-live="polite">
+<p class="muted">Loading…</p>
+</main>
+</body>
+</html>
+"""
 PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -54,6 +75,19 @@ async def connect_page(
 ) -> HTMLResponse:
     """Connect for one link session; the session itself is checked by the first JSON step."""
     body = PAGE.replace("{token}", html.escape(link_session_token, quote=True))
+    return HTMLResponse(body, headers=SECURITY_HEADERS)
+
+
+@router.get("/connect/oauth/{institution_id}", response_class=HTMLResponse)
+async def simulated_bank_consent(
+    institution_id: Annotated[str, Path(max_length=64)],
+    link_session_token: Annotated[str, Query(min_length=1, max_length=100)],
+) -> HTMLResponse:
+    """The sandbox's stand-in for an OAuth bank's own consent page: Connect sends the user here and the
+    bank sends them back to Connect."""
+    body = BANK_PAGE.replace("{token}", html.escape(link_session_token, quote=True)).replace(
+        "{institution}", html.escape(institution_id, quote=True)
+    )
     return HTMLResponse(body, headers=SECURITY_HEADERS)
 
 

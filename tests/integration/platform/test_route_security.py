@@ -23,6 +23,7 @@ PUBLIC = {
     ("POST", "/v1/dashboard/signup"), ("POST", "/v1/dashboard/login"), ("POST", "/v1/moneykit/auth/token"),
     ("GET", "/connect"),  # a static shell: its script's JSON steps check the link session token
     ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
+    ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent shell, like /connect
 }  # fmt: skip
 MIN_OPERATIONS = 35
 

@@ -125,13 +125,16 @@
   }
 
   function consent(error) {
+    // OAuth institutions: the user approves at the bank's own page, which sends them back here.
     const institution = state.institution;
-    show(paint(el("div", {}, mark(institution))), ...header(institution.name + " asks for your permission",
-      "You are at " + institution.name + " (simulated). Allow the app to read your accounts?"), errorBox(error),
-      el("button", { type: "button", class: "primary", id: "allow", onclick: () =>
-        step(() => api("POST", "/session/credentials", { credentials: { consent: "granted" } })) }, "Allow"),
-      el("button", { type: "button", class: "link", onclick: () =>
-        step(() => api("POST", "/session/credentials", { credentials: { consent: "denied" } })) }, "Deny"),
+    const bank = "/connect/oauth/" + encodeURIComponent(institution.institution_id) +
+      "?link_session_token=" + encodeURIComponent(token);
+    const denied = new URLSearchParams(window.location.search).get("oauth") === "denied";
+    show(paint(el("div", {}, mark(institution))), ...header("Continue to " + institution.name,
+      "You will approve access at " + institution.name + ", then come back here."),
+      errorBox(error || (denied ? "You did not allow access at " + institution.name + "." : null)),
+      el("button", { type: "button", class: "primary", onclick: () => window.location.assign(bank) },
+        "Continue to " + institution.name),
       exitLink());
   }
 
