@@ -221,3 +221,29 @@ def test_link_money_gateway_entry_returns_events_to_the_redirect(
             f"{gateway.base_url}/v1/gateway/authenticate", params=bad, follow_redirects=False
         )
         assert response.status_code in (400, 401, 403), (bad, response.status_code)
+
+
+def test_instant_bank_with_the_keyboard_only(gateway: Gateway, page: Page, screenshots: Path) -> None:
+    open_connect(gateway, page)
+    expect(page.get_by_role("heading", name="Select your bank")).to_be_visible()
+    expect(page.locator("#search")).to_be_focused()  # each screen puts focus on its first control
+    page.keyboard.type("Instant")
+    expect(page.locator("[data-institution]")).to_have_count(1)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Log in to Instant Bank")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    expect(page.get_by_role("checkbox").first).to_be_focused()
+    page.keyboard.press("Space")  # leave the first account out
+    for _ in range(page.get_by_role("checkbox").count()):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/healthz\?exchangeable_token="))
+    token = parse_qs(urlsplit(page.url).query)["exchangeable_token"][0]
+    exchanged = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session/exchange-token",
+                           json={"exchangeable_token": token}, headers=gateway.headers)  # fmt: skip
+    assert exchanged.status_code == 201, exchanged.text
+    gateway.wait_refreshed(exchanged.json()["link_id"])
+    assert len(gateway.get(f"/links/{exchanged.json()['link_id']}/accounts")["accounts"]) == 3
