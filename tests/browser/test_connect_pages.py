@@ -27,6 +27,7 @@ def open_connect(gateway: Gateway, page: Page, customer: str | None = None, **se
 
 def finish_and_exchange(gateway: Gateway, page: Page, shots: Path) -> dict[str, object]:
     expect(page.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("null")  # no empty placeholders rendered as text
     page.screenshot(path=shots / "accounts.png")
     page.get_by_role("button", name="Share selected accounts").click()
     page.wait_for_url(re.compile(r".*/healthz\?exchangeable_token="))

@@ -20,7 +20,7 @@
   }
 
   function show(...children) {
-    root.replaceChildren(...children);
+    root.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
     const first = root.querySelector("input, button");
     if (first) first.focus();
   }
@@ -167,7 +167,7 @@
     const choices = state.session.accounts.map((account) => el("label", { class: "choice" },
       el("input", { type: "checkbox", name: "account", value: account.id, checked: "" }),
       el("span", {}, account.name + (account.mask ? " ••" + account.mask : ""),
-        el("br"), el("span", { class: "muted" }, account.type))));
+        el("br"), el("span", { class: "muted" }, account.type.replace(".", " · ").replace(/_/g, " ")))));
     const form = el("form", { onsubmit: (event) => {
       event.preventDefault();
       const chosen = new FormData(form).getAll("account");
