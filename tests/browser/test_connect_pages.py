@@ -88,6 +88,8 @@ def test_the_page_is_locked_down(gateway: Gateway, page: Page) -> None:
     assert "unsafe-inline" not in policy
     page.goto(f"{gateway.base_url}/connect?link_session_token=lst-expired")
     expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
+    page.goto(f"{gateway.base_url}/connect/oauth/oauth_bank?link_session_token=lst-expired")
+    expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
 
 
 def test_security_questions(gateway: Gateway, page: Page, screenshots: Path) -> None:

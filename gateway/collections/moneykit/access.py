@@ -43,6 +43,13 @@ async def _within_token(session: AsyncSession, principal: AppPrincipal, link: Li
     return True
 
 
+async def product_link(session: AsyncSession, principal: AppPrincipal, link_id: str, product: str) -> Link:
+    """The link as `accessible_link` finds it, if `product` was granted on it."""
+    link = await accessible_link(session, principal, link_id)
+    require_product(link, product)
+    return link
+
+
 def require_product(link: Link, product: str) -> None:
     if product not in link.products:
         raise LinkForbiddenAction(f"The {product} product was not granted for this link.")

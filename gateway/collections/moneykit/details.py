@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gateway.collections.moneykit.access import accessible_link, require_product
+from gateway.collections.moneykit.access import product_link
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
-from gateway.collections.moneykit.params import AccountIds, date_window
+from gateway.collections.moneykit.params import AccountIds, PageNumber, PageSize, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.products.repository import product_details, product_reader
@@ -23,8 +22,7 @@ router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 async def get_account_numbers(link_id: str, request: Request, session: DbSession) -> Response:
     """ACH, EFT, BACS and international numbers of the link's accounts."""
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "account_numbers")
+    link = await product_link(session, principal, link_id, "account_numbers")
     accounts = await product_reader.accounts(session, link.app_id, link.id)
     numbers = await product_details.numbers(session, link.app_id, [a.id for a in accounts])
     rendered = [
@@ -39,8 +37,7 @@ async def get_identities(
 ) -> Response:
     """The owners of each of the link's accounts."""
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "identity")
+    link = await product_link(session, principal, link_id, "identity")
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     owners = await product_details.owners(session, link.app_id, [a.id for a in accounts])
     rendered = [
@@ -55,8 +52,7 @@ async def get_holdings(
     link_id: str, request: Request, session: DbSession, account_ids: AccountIds = None
 ) -> Response:
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "investments")
+    link = await product_link(session, principal, link_id, "investments")
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     holdings = await product_details.holdings(session, link.app_id, link.id, [a.id for a in accounts])
     securities = await product_details.securities(
@@ -78,14 +74,13 @@ async def get_investment_transactions(
     request: Request,
     session: DbSession,
     account_ids: AccountIds = None,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 1,
+    size: PageSize = 50,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> Response:
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "investments")
+    link = await product_link(session, principal, link_id, "investments")
     start, end = date_window(start_date, end_date)
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     rows, total = await product_details.investment_transactions(

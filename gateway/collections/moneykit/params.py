@@ -10,6 +10,8 @@ from fastapi import Query
 from gateway.errors import InvalidRequest
 
 AccountIds = Annotated[list[str] | None, Query(max_length=100)]
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSize = Annotated[int, Query(ge=1, le=1000)]
 DEFAULT_WINDOW = dt.timedelta(days=90)
 
 

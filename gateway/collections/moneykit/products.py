@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from gateway.collections.moneykit.access import accessible_link, require_product
+from gateway.collections.moneykit.access import accessible_link, product_link, require_product
 from gateway.collections.moneykit.errors import LinkBadState, LinkNotFound
 from gateway.collections.moneykit.links import (
     LINK_READER,
@@ -23,7 +23,7 @@ from gateway.collections.moneykit.links import (
     json_response,
     rendered_link,
 )
-from gateway.collections.moneykit.params import AccountIds, date_window
+from gateway.collections.moneykit.params import AccountIds, PageNumber, PageSize, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
@@ -46,8 +46,7 @@ async def get_accounts(
 ) -> Response:
     """The link's accounts with the balances of the last refresh."""
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "accounts")
+    link = await product_link(session, principal, link_id, "accounts")
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     return json_response(
         {"accounts": [render.account(a) for a in accounts], "link": await rendered_link(session, link)}
@@ -57,8 +56,7 @@ async def get_accounts(
 @router.get("/links/{link_id}/accounts/{account_id}", openapi_extra=LINK_READER.openapi)
 async def get_account(link_id: str, account_id: str, request: Request, session: DbSession) -> Response:
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "accounts")
+    link = await product_link(session, principal, link_id, "accounts")
     accounts = await product_reader.accounts(session, link.app_id, link.id, [account_id])
     if not accounts:
         raise LinkNotFound("Account not found.")
@@ -71,16 +69,15 @@ async def get_transactions(
     request: Request,
     session: DbSession,
     account_ids: AccountIds = None,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 1,
+    size: PageSize = 50,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> Response:
     """Transactions between `start_date` (default 90 days before `end_date`) and `end_date` (default today),
     newest first."""
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "transactions")
+    link = await product_link(session, principal, link_id, "transactions")
     start, end = date_window(start_date, end_date)
     accounts = await product_reader.accounts(session, link.app_id, link.id, account_ids or ())
     rows, total = await transaction_reader.page(
@@ -110,8 +107,7 @@ async def get_transactions_sync(
     """Changes after `cursor` (all history without one): `created`, `updated` (a pending transaction that
     posts keeps its id), `removed` ids; keep calling with `cursor.next` while `has_more`."""
     principal = await LINK_READER(request)
-    link = await accessible_link(session, principal, link_id)
-    require_product(link, "transactions")
+    link = await product_link(session, principal, link_id, "transactions")
     seen = decode_sync_cursor(cursor)
     changes = await transaction_repository.changes_since(session, link.app_id, link.id, seen, limit=size + 1)
     rows = list(changes)

@@ -7,16 +7,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.principal import AppPrincipal
 from gateway.auth.tokens import TokenKind
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
-from gateway.collections.moneykit.params import date_window
+from gateway.collections.moneykit.params import PageNumber, PageSize, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
@@ -72,8 +72,8 @@ async def get_user_transactions(
     user_id: str,
     request: Request,
     session: DbSession,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 1,
+    size: PageSize = 50,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
 ) -> Response:

@@ -34,7 +34,11 @@
       return;
     }
     const institutions = (await response.json()).institutions;
-    const bank = institutions.find((i) => i.institution_id === root.dataset.institution);
+    const bank = institutions.find((i) => i.institution_id === root.dataset.institution && i.is_oauth);
+    if (!bank) {
+      root.replaceChildren(el("h1", {}, "Unknown bank"), el("p", { class: "muted" }, "Go back and choose your bank again."));
+      return;
+    }
     const mark = el("span", { class: "mark" }, bank.name.charAt(0));
     if (bank.color) mark.style.backgroundColor = bank.color;
     root.replaceChildren(mark, el("h1", {}, bank.name),
