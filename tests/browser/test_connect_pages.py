@@ -25,8 +25,29 @@ def open_connect(gateway: Gateway, page: Page, customer: str | None = None, **se
     return redirect
 
 
+USABILITY_PROBLEMS = """() => {
+  const problems = [];
+  for (const input of document.querySelectorAll("input")) {
+    const named = input.labels.length > 0 || input.getAttribute("aria-label");
+    if (!named) problems.push("no label: " + (input.name || input.id || input.type));
+  }
+  for (const button of document.querySelectorAll("button")) {
+    if (!button.innerText.trim() && !button.getAttribute("aria-label")) problems.push("unnamed button");
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth) problems.push("scrolls sideways");
+  if (!document.querySelector("h1")) problems.push("no heading");
+  return problems;
+}"""
+
+
+def assert_usable(page: Page) -> None:
+    """Every input labelled, every button named, a heading, and nothing wider than the phone."""
+    assert page.evaluate(USABILITY_PROBLEMS) == []
+
+
 def finish_and_exchange(gateway: Gateway, page: Page, shots: Path) -> dict[str, object]:
     expect(page.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    assert_usable(page)
     expect(page.locator("main")).not_to_contain_text("null")  # no empty placeholders rendered as text
     page.screenshot(path=shots / "accounts.png")
     page.get_by_role("button", name="Share selected accounts").click()
@@ -43,6 +64,8 @@ def finish_and_exchange(gateway: Gateway, page: Page, shots: Path) -> dict[str, 
 
 
 def log_in(page: Page, username: str, password: str = "pass_good") -> None:
+    expect(page.get_by_label("Username")).to_be_visible()
+    assert_usable(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Continue").click()
@@ -53,11 +76,15 @@ def test_credentials_bank_with_a_wrong_password_then_the_right_one(
 ) -> None:
     open_connect(gateway, page)
     expect(page.get_by_role("heading", name="Select your bank")).to_be_visible()
+    assert_usable(page)
+    expect(page.get_by_role("list", name="Banks").get_by_role("listitem")).not_to_have_count(0)
     page.screenshot(path=screenshots / "institutions.png")
     page.locator("[data-institution=credentials_bank]").click()
     expect(page.get_by_role("heading", name="Log in to Credentials Bank")).to_be_visible()
     log_in(page, "user_good", "wrong")
     expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    assert_usable(page)
     page.screenshot(path=screenshots / "wrong-password.png")
     expect(page.get_by_role("heading", name="Log in to Credentials Bank")).to_be_visible()  # stays put
     log_in(page, "user_good")
@@ -69,6 +96,7 @@ def test_a_one_time_code(gateway: Gateway, page: Page, screenshots: Path) -> Non
     open_connect(gateway, page, institution_id="credentials_bank")
     log_in(page, "user_good", "mfa_device")
     expect(page.get_by_role("heading", name="Enter the code we sent")).to_be_visible()
+    assert_usable(page)
     page.screenshot(path=screenshots / "otp.png")
     page.get_by_role("textbox").fill("0000")
     page.get_by_role("button", name="Verify").click()
@@ -96,6 +124,7 @@ def test_security_questions(gateway: Gateway, page: Page, screenshots: Path) -> 
     open_connect(gateway, page, institution_id="credentials_bank")
     log_in(page, "user_good", "mfa_question")
     expect(page.get_by_role("heading", name="Answer your security questions")).to_be_visible()
+    assert_usable(page)
     page.screenshot(path=screenshots / "questions.png")
     boxes = page.get_by_role("textbox")
     assert boxes.count() == 2
@@ -110,6 +139,7 @@ def test_a_single_choice(gateway: Gateway, page: Page, screenshots: Path) -> Non
     open_connect(gateway, page, institution_id="credentials_bank")
     log_in(page, "user_good", "mfa_selections")
     expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    assert_usable(page)
     page.screenshot(path=screenshots / "selection.png")
     page.get_by_role("radio", name="Blue").check()
     page.get_by_role("button", name="Verify").click()
@@ -124,6 +154,7 @@ def test_oauth_bank_redirects_to_its_consent_page_and_back(
     page.get_by_role("button", name="Continue to OAuth Bank").click()
     page.wait_for_url(re.compile(r".*/connect/oauth/oauth_bank\?"))
     expect(page.get_by_role("heading", name="OAuth Bank")).to_be_visible()
+    assert_usable(page)
     page.screenshot(path=screenshots / "bank-consent.png")
     page.get_by_role("button", name="Deny").click()  # back in Connect, told why, free to try again
     expect(page.get_by_role("alert")).to_contain_text("did not allow")

@@ -349,14 +349,17 @@ def test_the_one_megabyte_edge(gateway: Gateway) -> None:
 
 
 class ConnectPage:
-    """Plays the hosted Connect pages: the JSON steps, with the link session token."""
+    """Plays the hosted Connect pages: the JSON steps, with the link session token and the CSRF token
+    the session hands out."""
 
     def __init__(self, gateway: Gateway, token: str) -> None:
         self.base, self.headers = f"{gateway.base_url}/connect/api/session", {"Link-Session-Token": token}
+        self.csrf = httpx.get(self.base, headers=self.headers).json().get("csrf_token", "")
 
     def step(self, path: str = "", body: dict[str, Any] | None = None, status: int = 200) -> dict[str, Any]:
         method = "POST" if body is not None else "GET"
-        response = httpx.request(method, self.base + path, json=body, headers=self.headers)
+        headers = self.headers | ({"X-CSRF-Token": self.csrf} if method == "POST" else {})
+        response = httpx.request(method, self.base + path, json=body, headers=headers)
         assert response.status_code == status, response.text
         result: dict[str, Any] = response.json()
         return result
@@ -418,6 +421,28 @@ def test_connect_flow_with_mfa_account_grants_and_relink(gateway: Gateway) -> No
     assert again.link.link_id == link_id
     assert again.link.state.value == "connected"
     assert again.link.error_code is None
+
+
+def test_connect_steps_refuse_requests_without_the_pages_csrf_token(gateway: Gateway) -> None:
+    token = new_session(gateway, f"csrf-{uuid.uuid4().hex[:6]}")
+    page = ConnectPage(gateway, token)
+    shell = httpx.get(f"{gateway.base_url}/connect", params={"link_session_token": token})
+    assert f'data-csrf="{page.csrf}"' in shell.text  # the server renders the token into the page
+    other = ConnectPage(gateway, new_session(gateway, f"csrf-{uuid.uuid4().hex[:6]}"))
+    choice = {"institution_id": "credentials_bank"}
+    forged = [
+        {},  # no token
+        {"X-CSRF-Token": "not-the-token"},
+        {"X-CSRF-Token": other.csrf},  # another session's token
+        {"X-CSRF-Token": page.csrf, "Sec-Fetch-Site": "cross-site"},
+    ]
+    for extra in forged:
+        for path, body in [("/institution", choice), ("/cancel", None)]:
+            refused = httpx.post(page.base + path, json=body, headers=page.headers | extra)
+            assert refused.status_code == 403, (extra, path)
+            assert refused.json()["error"]["code"] == "csrf_failed"
+    assert page.step()["state"] == "created"  # nothing moved
+    assert page.step("/institution", choice)["state"] == "institution_selected"
 
 
 def test_link_session_bad_input(gateway: Gateway) -> None:

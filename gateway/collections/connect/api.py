@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from gateway.auth.dependencies import LINK_SESSION_OPENAPI, SecuredRoute, mark_authenticated
+from gateway.collections.connect.csrf import require_csrf, token_for
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
@@ -56,13 +57,24 @@ async def _session(request: Request, session: DbSession) -> LinkSession:
     return link_session
 
 
+async def _step_session(request: Request, session: DbSession) -> LinkSession:
+    """The session for a step that changes it: the link session token and the page's CSRF token."""
+    link_session = await _session(request, session)
+    require_csrf(request, request.headers["link-session-token"])
+    return link_session
+
+
 def _box(request: Request) -> SecretBox:
     return SecretBox(get_app_state(request).auth.master_key)
 
 
 @router.get("/session", openapi_extra=LINK_SESSION_OPENAPI)
 async def current_session(request: Request, session: DbSession) -> Response:
-    return _json(connect.view(await _session(request, session)))
+    """Where the session stands, with the `csrf_token` every `POST` step must send as `X-CSRF-Token`."""
+    link_session = await _session(request, session)
+    return _json(
+        connect.view(link_session) | {"csrf_token": token_for(request, request.headers["link-session-token"])}
+    )
 
 
 @router.get("/institutions", openapi_extra=LINK_SESSION_OPENAPI)
@@ -82,7 +94,7 @@ async def institutions(
 
 @router.post("/session/institution", openapi_extra=LINK_SESSION_OPENAPI)
 async def choose_institution(body: InstitutionChoice, request: Request, session: DbSession) -> Response:
-    link_session = await _session(request, session)
+    link_session = await _step_session(request, session)
     await connect.choose_institution(session, link_session, body.institution_id)
     return _json(connect.view(link_session))
 
@@ -90,14 +102,14 @@ async def choose_institution(body: InstitutionChoice, request: Request, session:
 @router.post("/session/credentials", openapi_extra=LINK_SESSION_OPENAPI)
 async def submit_credentials(body: Credentials, request: Request, session: DbSession) -> Response:
     """Log in at the institution: answers with the next step (a challenge, or the accounts to choose from)."""
-    link_session = await _session(request, session)
+    link_session = await _step_session(request, session)
     await connect.submit_credentials(session, link_session, _box(request), body.credentials)
     return _json(connect.view(link_session))
 
 
 @router.post("/session/mfa", openapi_extra=LINK_SESSION_OPENAPI)
 async def answer_challenge(body: Answers, request: Request, session: DbSession) -> Response:
-    link_session = await _session(request, session)
+    link_session = await _step_session(request, session)
     await connect.answer_challenge(session, link_session, _box(request), body.answers)
     return _json(connect.view(link_session))
 
@@ -105,7 +117,7 @@ async def answer_challenge(body: Answers, request: Request, session: DbSession) 
 @router.post("/session/accounts", openapi_extra=LINK_SESSION_OPENAPI)
 async def choose_accounts(body: AccountChoice, request: Request, session: DbSession) -> Response:
     """Grant the chosen accounts and finish; the exchangeable token goes on to the app."""
-    link_session = await _session(request, session)
+    link_session = await _step_session(request, session)
     token = await connect.choose_accounts(session, link_session, body.account_ids)
     if link_session.settings.get("gateway_user") is not None:
         return _json(
@@ -117,6 +129,6 @@ async def choose_accounts(body: AccountChoice, request: Request, session: DbSess
 @router.post("/session/cancel", openapi_extra=LINK_SESSION_OPENAPI)
 async def cancel(request: Request, session: DbSession) -> Response:
     """The end user closed Connect: the session ends; a link it had begun is left in `error`/`user_error`."""
-    link_session = await _session(request, session)
+    link_session = await _step_session(request, session)
     await connect.cancel(session, link_session)
     return _json(connect.view(link_session))

@@ -11,9 +11,10 @@ import html
 from importlib import resources
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from gateway.collections.connect.csrf import token_for
 from gateway.errors import NotFound
 
 router = APIRouter(tags=["connect"])
@@ -38,7 +39,7 @@ BANK_PAGE = """<!doctype html>
 <script src="/connect/assets/bank.js" defer></script>
 </head>
 <body>
-<main id="bank" data-session="{token}" data-institution="{institution}" aria-live="polite">
+<main id="bank" data-session="{token}" data-csrf="{csrf}" data-institution="{institution}" aria-live="polite">
 <p class="muted">Loading…</p>
 </main>
 </body>
@@ -55,7 +56,7 @@ PAGE = """<!doctype html>
 <script src="/connect/assets/connect.js" defer></script>
 </head>
 <body>
-<main id="connect" data-session="{token}" aria-live="polite">
+<main id="connect" data-session="{token}" data-csrf="{csrf}" aria-live="polite">
 <p class="muted">Loading…</p>
 </main>
 </body>
@@ -71,24 +72,30 @@ SECURITY_HEADERS = {
 
 @router.get("/connect", response_class=HTMLResponse)
 async def connect_page(
-    link_session_token: Annotated[str, Query(min_length=1, max_length=100)],
+    request: Request, link_session_token: Annotated[str, Query(min_length=1, max_length=100)]
 ) -> HTMLResponse:
     """Connect for one link session; the session itself is checked by the first JSON step."""
-    body = PAGE.replace("{token}", html.escape(link_session_token, quote=True))
-    return HTMLResponse(body, headers=SECURITY_HEADERS)
+    return HTMLResponse(_render(PAGE, request, link_session_token), headers=SECURITY_HEADERS)
 
 
 @router.get("/connect/oauth/{institution_id}", response_class=HTMLResponse)
 async def simulated_bank_consent(
+    request: Request,
     institution_id: Annotated[str, Path(max_length=64)],
     link_session_token: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> HTMLResponse:
     """The sandbox's stand-in for an OAuth bank's own consent page: Connect sends the user here and the
     bank sends them back to Connect."""
-    body = BANK_PAGE.replace("{token}", html.escape(link_session_token, quote=True)).replace(
-        "{institution}", html.escape(institution_id, quote=True)
-    )
+    body = _render(BANK_PAGE, request, link_session_token, institution=institution_id)
     return HTMLResponse(body, headers=SECURITY_HEADERS)
+
+
+def _render(template: str, request: Request, link_session_token: str, **values: str) -> str:
+    """The page with its link session token, that token's CSRF token and any other values, escaped."""
+    values |= {"token": link_session_token, "csrf": token_for(request, link_session_token)}
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", html.escape(value, quote=True))
+    return template
 
 
 @router.get("/connect/assets/{name}", include_in_schema=False)

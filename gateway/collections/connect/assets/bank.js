@@ -4,6 +4,7 @@
 (function () {
   const root = document.getElementById("bank");
   const token = root.dataset.session;
+  const csrf = root.dataset.csrf;
   const back = "/connect?link_session_token=" + encodeURIComponent(token);
 
   function el(tag, attrs, ...children) {
@@ -20,7 +21,7 @@
     for (const button of root.querySelectorAll("button")) button.disabled = true;
     await fetch("/connect/api/session/credentials", {
       method: "POST",
-      headers: { "Link-Session-Token": token, "Content-Type": "application/json" },
+      headers: { "Link-Session-Token": token, "X-CSRF-Token": csrf, "Content-Type": "application/json" },
       body: JSON.stringify({ credentials: { consent } }),
       credentials: "omit",
     });
@@ -39,7 +40,7 @@
       root.replaceChildren(el("h1", {}, "Unknown bank"), el("p", { class: "muted" }, "Go back and choose your bank again."));
       return;
     }
-    const mark = el("span", { class: "mark" }, bank.name.charAt(0));
+    const mark = el("span", { class: "mark", "aria-hidden": "true" }, bank.name.charAt(0));
     if (bank.color) mark.style.backgroundColor = bank.color;
     root.replaceChildren(mark, el("h1", {}, bank.name),
       el("p", { class: "muted" }, "This is " + bank.name + "'s own page (simulated in the sandbox)."),

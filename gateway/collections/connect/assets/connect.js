@@ -5,6 +5,7 @@
 (function () {
   const root = document.getElementById("connect");
   const token = root.dataset.session;
+  const csrf = root.dataset.csrf;
   const state = { session: null, institutions: [], institution: null };
 
   function el(tag, attrs, ...children) {
@@ -21,6 +22,15 @@
 
   function show(...children) {
     root.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
+    const alert = root.querySelector("[role=alert]");
+    if (alert) {
+      // Screen readers hear the message with the first field it concerns.
+      alert.id = "error";
+      for (const input of root.querySelectorAll("form input")) {
+        input.setAttribute("aria-describedby", "error");
+        input.setAttribute("aria-invalid", "true");
+      }
+    }
     const first = root.querySelector("input, button");
     if (first) first.focus();
   }
@@ -36,7 +46,8 @@
   async function api(method, path, body) {
     const response = await fetch("/connect/api" + path, {
       method,
-      headers: Object.assign({ "Link-Session-Token": token }, body ? { "Content-Type": "application/json" } : {}),
+      headers: Object.assign({ "Link-Session-Token": token }, method === "POST" ? { "X-CSRF-Token": csrf } : {},
+        body ? { "Content-Type": "application/json" } : {}),
       body: body ? JSON.stringify(body) : undefined,
       credentials: "omit",
       cache: "no-store",
@@ -65,7 +76,7 @@
   }
 
   function mark(institution) {
-    return el("span", { class: "mark", style: null, "data-color": institution.color || "" }, institution.name.charAt(0));
+    return el("span", { class: "mark", "aria-hidden": "true", "data-color": institution.color || "" }, institution.name.charAt(0));
   }
 
   function paint(node) {
@@ -86,16 +97,17 @@
   }
 
   function pickInstitution(error, query) {
-    const list = el("div", { role: "list" });
+    const list = el("ul", { class: "banks", "aria-label": "Banks" });
     const search = el("input", { type: "search", id: "search", placeholder: "Search", autocomplete: "off", value: query || "" });
     const fill = (items) => {
-      list.replaceChildren(...items.map((institution) => paint(el("button", {
-        type: "button", class: "bank", role: "listitem", "data-institution": institution.institution_id,
+      list.replaceChildren(...items.map((institution) => el("li", {}, paint(el("button", {
+        type: "button", class: "bank", "data-institution": institution.institution_id,
         onclick: () => step(() => api("POST", "/session/institution", { institution_id: institution.institution_id }), () => {
           state.institution = institution;
           emit("institution_selected", { institution_id: institution.institution_id, institution_name: institution.name });
         }),
-      }, mark(institution), el("span", {}, institution.name)))));
+      }, mark(institution), el("span", {}, institution.name))))));
+      if (!items.length) list.replaceChildren(el("li", { class: "muted" }, "No bank matches your search."));
     };
     search.oninput = async () => {
       const found = await api("GET", "/institutions?query=" + encodeURIComponent(search.value));
