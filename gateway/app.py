@@ -24,13 +24,21 @@ from gateway.collections.moneykit.router import PREFIX as MONEYKIT_PREFIX
 from gateway.collections.moneykit.router import router as moneykit_router
 from gateway.collections.oauth.endpoints import router as oauth_router
 from gateway.collections.oauth.errors import render_oauth_error
+from gateway.collections.plaid.errors import render_plaid_error
+from gateway.collections.plaid.router import PREFIX as PLAID_PREFIX
+from gateway.collections.plaid.router import router as plaid_router
 from gateway.collections.webhooks.endpoints import router as webhooks_router
 from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers, install_exception_handlers
 from gateway.health.checks import BrokerProbe, RedisProbe
 from gateway.health.endpoints import router as health_router
 from gateway.institutions.catalog import sync_institutions
-from gateway.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, UnhandledErrorMiddleware
+from gateway.middleware import (
+    BodySizeLimitMiddleware,
+    CollapseSlashesMiddleware,
+    RequestIdMiddleware,
+    UnhandledErrorMiddleware,
+)
 from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
@@ -76,13 +84,15 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     install_exception_handlers(app, renderers)
     renderers.register("/oauth", render_oauth_error)
     renderers.register(MONEYKIT_PREFIX, render_moneykit_error)
+    renderers.register(PLAID_PREFIX, render_plaid_error)
     routers = (
         health_router, oauth_router, dashboard_router, developer_router, webhooks_router, moneykit_router,
-        connect_api_router, connect_pages_router, gateway_router,
+        plaid_router, connect_api_router, connect_pages_router, gateway_router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
-    # Outermost first: the request id must wrap everything, including 413s from the size limit.
+    # Outermost last: the request id must wrap everything, including 413s from the size limit.
+    app.add_middleware(CollapseSlashesMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond
     )

@@ -159,3 +159,17 @@ class UnhandledErrorMiddleware:
             if response_started:
                 raise
             await self.render_error(scope, GatewayError())(scope, receive, send)
+
+
+class CollapseSlashesMiddleware:
+    """`//` in a path is read as `/`: a client configured with a trailing slash on its host (as the
+    Plaid clients build `host + "/accounts/get"`) still reaches the route."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            path = re.sub("/{2,}", "/", scope["path"])
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await self.app(scope, receive, send)

@@ -31,6 +31,10 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
                       "description": "client_id:client_secret, or client_id:client_secret:user_guid."},
     "DashboardSession": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                          "description": "A session token from POST /v1/dashboard/login."},
+    "PlaidClientId": {"type": "apiKey", "in": "header", "name": "PLAID-CLIENT-ID",
+                      "description": "The API key's client_id (or `client_id` in the body)."},
+    "PlaidSecret": {"type": "apiKey", "in": "header", "name": "PLAID-SECRET",
+                    "description": "The API key's secret (or `secret` in the body)."},
     "LinkSessionToken": {"type": "apiKey", "in": "header", "name": "Link-Session-Token",
                          "description": "The link_session_token an app created for this Connect session."},
 }  # fmt: skip
@@ -70,6 +74,11 @@ class AppAuthenticator:
             principal = await state.auth.basic(credentials)
         else:
             raise Unauthenticated("Unsupported Authorization scheme.", headers=BEARER_CHALLENGE)
+        return self.admit(request, principal)
+
+    def admit(self, request: Request, principal: AppPrincipal) -> AppPrincipal:
+        """Let an authenticated caller in if its kind, scopes and address are allowed here."""
+        state = get_app_state(request)
         if principal.kind not in self.kinds:
             accepted = " or ".join(sorted(kind.value for kind in self.kinds))
             raise WrongTokenKind(f"This route takes {accepted} tokens, not {principal.kind.value}.")

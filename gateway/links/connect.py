@@ -13,6 +13,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,10 +25,17 @@ from gateway.institutions.catalog import get_institution
 from gateway.links.connection_state import seal_state
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
-from gateway.links.sessions import SESSION_LIFETIME, abandoned_sessions, session_by_token, token_hash
+from gateway.links.sessions import (
+    SESSION_LIFETIME,
+    abandoned_sessions,
+    new_exchangeable_token,
+    session_by_token,
+    token_hash,
+)
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
+from gateway.webhooks.events import publish_event
 from providers.base import ChallengeRequired, Connected, ConnectResult, NormalizedAccount, ReconnectRequired
 from providers.registry import get_provider
 
@@ -64,13 +72,24 @@ async def create_session(
     webhook_format: str = "moneykit",
     tags: Sequence[str] = (),
     gateway_user: str | None = None,
+    token: str | None = None,
+    lifetime: timedelta = SESSION_LIFETIME,
+    exchangeable_token_prefix: str | None = None,
+    relink_completes: bool = False,
 ) -> str:
     """A session token. With `gateway_user` (Link Money's gateway entry) the link is connected when the
-    user finishes, and the app learns of it from the events on its redirect, not from a token exchange."""
-    token = "lst-" + secrets.token_urlsafe(32)
+    user finishes, and the app learns of it from the events on its redirect, not from a token exchange.
+
+    A collection may bring its own `token` (Plaid's `link-sandbox-<uuid>`, random) and ask for
+    exchangeable tokens that look like its own (`exchangeable_token_prefix`, e.g. `public-sandbox-`).
+    With `relink_completes` a relinked link is connected again when the user finishes, with no token
+    exchange (Plaid's update mode)."""
+    token = token or "lst-" + secrets.token_urlsafe(32)
     chosen = existing_link.institution_id if existing_link is not None else institution_id
     settings: dict[str, Any] = {"webhook": webhook, "webhook_format": webhook_format, "tags": list(tags),
-                                "institution_id": chosen, "gateway_user": gateway_user}  # fmt: skip
+                                "institution_id": chosen, "gateway_user": gateway_user,
+                                "exchangeable_token_prefix": exchangeable_token_prefix,
+                                "relink_completes": relink_completes}  # fmt: skip
     session.add(
         LinkSession(
             app_id=app_id,
@@ -81,7 +100,7 @@ async def create_session(
             products=list(products),
             settings=settings,
             state="institution_selected" if chosen else "created",
-            expires_at=utcnow() + SESSION_LIFETIME,
+            expires_at=utcnow() + lifetime,
         )  # fmt: skip
     )
     await session.flush()
@@ -141,7 +160,9 @@ async def choose_accounts(
     assert link_session.link_id is not None
     link = await link_reader.require(session, link_session.app_id, link_session.link_id)
     link_service.await_exchange(link, products=link_session.products, permitted_accounts=chosen)
-    token = "ext-" + secrets.token_urlsafe(32)
+    if link_session.settings.get("relink_completes") and link_session.settings.get("relinking"):
+        await link_service.complete_exchange(session, link)
+    token = new_exchangeable_token(link_session.settings.get("exchangeable_token_prefix"))
     link_session.exchangeable_token_hash = token_hash(token)
     link_session.state, link_session.used_at = "completed", utcnow()
     return token
@@ -261,6 +282,10 @@ async def _connected(
 ) -> None:
     if link_session.link_id is not None:  # reconnecting: the same link, new credentials
         link = await link_reader.require(session, link_session.app_id, link_session.link_id)
+        if link.state == "error":
+            await publish_event(session, app_id=link.app_id, link=link, event_type="link.login_repaired",
+                                payload={"error": link.error_code})  # fmt: skip
+        link_session.settings = {**link_session.settings, "relinking": True}
         link.provider_link_id = connection.provider_link_id
         link.credentials_encrypted = seal_state(box, link.id, connection.state)
         link.state = "connecting"

@@ -184,6 +184,9 @@ class RefreshService:
     ) -> None:
         now = utcnow()
         status: dict[str, Any] = dict(link.product_status)
+        first_transactions = "transactions" in products and not (status.get("transactions") or {}).get(
+            "refreshed_at"
+        )
         for product in dict.fromkeys(products):
             status[product] = {
                 "refreshed_at": now.isoformat(),
@@ -200,6 +203,29 @@ class RefreshService:
             await publish_event(
                 session, app_id=link.app_id, link=link, event_type="transactions.updates_available",
                 payload={"created": counts.created, "updated": counts.updated, "removed": counts.removed},
+            )  # fmt: skip
+        await self._publish_transaction_updates(session, link, counts, first=first_transactions)
+
+    async def _publish_transaction_updates(
+        self, session: AsyncSession, link: Link, counts: ChangeCounts, *, first: bool
+    ) -> None:
+        """The finer-grained facts some formats report (Plaid's legacy TRANSACTIONS webhooks): the first
+        and full history are in, new transactions arrived, transactions were removed."""
+        new = {"new_transactions": counts.created}
+        if first:
+            for event_type in ("transactions.initial_update", "transactions.historical_update"):
+                await publish_event(
+                    session, app_id=link.app_id, link=link, event_type=event_type, payload=new
+                )
+        elif counts.created:
+            await publish_event(
+                session, app_id=link.app_id, link=link, event_type="transactions.default_update", payload=new
+            )
+        if counts.removed_rows:
+            removed = [{"id": str(row_id), "pending": pending} for row_id, pending in counts.removed_rows]
+            await publish_event(
+                session, app_id=link.app_id, link=link, event_type="transactions.removed",
+                payload={"transactions": removed},
             )  # fmt: skip
 
     async def _needs_reconnect(self, session: AsyncSession, link: Link, error_code: str) -> None:

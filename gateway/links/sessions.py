@@ -1,6 +1,7 @@
 """Exchangeable tokens: the single-use, expiring proof that Connect (or the sandbox shortcut) linked a bank.
 
-Only a SHA-256 of each token is stored; the token itself has 256 bits of randomness.
+Only a SHA-256 of each token is stored; the token itself has 256 bits of randomness (122 in the
+UUID-shaped tokens some collections hand out, as their wire formats' own tokens have).
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_exchangeable_token(session: AsyncSession, link: Link, products: list[str]) -> str:
+def new_exchangeable_token(prefix: str | None = None) -> str:
+    """`ext-` and 256 random bits, or a collection's own shape: `prefix` and a random UUID."""
+    return f"{prefix}{uuid.uuid4()}" if prefix else "ext-" + secrets.token_urlsafe(32)
+
+
+async def issue_exchangeable_token(
+    session: AsyncSession, link: Link, products: list[str], *, prefix: str | None = None
+) -> str:
     """A completed session for `link` (awaiting exchange); returns the token shown to the app once."""
-    token = "ext-" + secrets.token_urlsafe(32)
+    token = new_exchangeable_token(prefix)
     session.add(
         LinkSession(
             app_id=link.app_id,

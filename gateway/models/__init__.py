@@ -6,7 +6,7 @@ from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, O
 from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
-from gateway.models.link import Link, LinkSession
+from gateway.models.link import Link, LinkAccessToken, LinkSession
 from gateway.models.refresh import RefreshJob
 from gateway.models.signing_key import SigningKey
 from gateway.models.transaction import Transaction
@@ -26,6 +26,7 @@ __all__ = [
     "Institution",
     "InvestmentTransaction",
     "Link",
+    "LinkAccessToken",
     "LinkSession",
     "Organization",
     "RefreshJob",

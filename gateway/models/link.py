@@ -73,3 +73,17 @@ class LinkSession(IdMixin, TenantMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exchanged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkAccessToken(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A long-lived token that names one link (Plaid's `access_token`); only its SHA-256 is stored.
+
+    It lives as long as its link: deleting the link (Plaid's `/item/remove`) ends it."""
+
+    __tablename__ = "link_access_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -17,7 +17,9 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
 
     `change_seq` is the link's sequence number at this row's last write and `change_kind` what that
     write was, so every sync view is `WHERE link_id = ? AND change_seq > cursor ORDER BY change_seq`;
-    `created_seq` (the number at its insert) says whether a reader at `cursor` has seen it before.
+    `created_seq` (the number at its insert) says whether a reader at `cursor` has seen it before, and
+    `posted_seq` (the number of the write that posted it, if it was ever pending) whether that reader saw
+    it pending: Plaid's sync shows a posting as the pending transaction removed and the posted one added.
     """
 
     __tablename__ = "transactions"
@@ -48,6 +50,7 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
     pending: Mapped[bool] = mapped_column(default=False, nullable=False)
     pending_transaction_id: Mapped[str | None] = mapped_column(String(255))
     created_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    posted_seq: Mapped[int | None] = mapped_column(BigInteger)
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     change_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

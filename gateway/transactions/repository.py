@@ -34,6 +34,8 @@ class ChangeCounts:
     created: int = 0
     updated: int = 0
     removed: int = 0
+    # (row id, whether it was pending) of each removed transaction, for "transactions removed" events.
+    removed_rows: tuple[tuple[uuid.UUID, bool], ...] = ()
 
     @property
     def total(self) -> int:
@@ -125,7 +127,8 @@ class TransactionRepository:
                 changes.append((row, values))
         removals = [existing[p] for p in removed if p in existing and existing[p].change_kind != "removed"]
         created = sum(1 for row, _ in changes if row is None)
-        counts = ChangeCounts(created, len(changes) - created, len(removals))
+        counts = ChangeCounts(created, len(changes) - created, len(removals),
+                              tuple((row.id, row.pending) for row in removals))  # fmt: skip
         if counts.total == 0:
             return counts
         first = await self._allocate(session, app_id, link_id, counts.total)
@@ -139,6 +142,8 @@ class TransactionRepository:
                      **values}
                 )  # fmt: skip
                 continue
+            if row.pending and not values["pending"]:
+                row.posted_seq = sequence
             for name, value in values.items():
                 setattr(row, name, value)
             row.change_seq, row.change_kind, row.removed_at = sequence, "updated", None
@@ -152,19 +157,27 @@ class TransactionRepository:
         return counts
 
     async def changes_since(
-        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, after_seq: int, limit: int
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_id: uuid.UUID,
+        after_seq: int,
+        limit: int,
+        *,
+        up_to: int | None = None,
+        account_id: uuid.UUID | None = None,
     ) -> Sequence[Transaction]:
-        """The change log after `after_seq`, oldest change first."""
-        statement = (
-            select(Transaction)
-            .where(
-                Transaction.app_id == app_id,
-                Transaction.link_id == link_id,
-                Transaction.change_seq > after_seq,
-            )
-            .order_by(Transaction.change_seq)
-            .limit(limit)
-        )
+        """The change log after `after_seq` (and up to `up_to`), oldest change first."""
+        conditions = [
+            Transaction.app_id == app_id,
+            Transaction.link_id == link_id,
+            Transaction.change_seq > after_seq,
+        ]
+        if up_to is not None:
+            conditions.append(Transaction.change_seq <= up_to)
+        if account_id is not None:
+            conditions.append(Transaction.account_id == account_id)
+        statement = select(Transaction).where(*conditions).order_by(Transaction.change_seq).limit(limit)
         return (await session.execute(statement)).scalars().all()
 
 
@@ -174,7 +187,7 @@ transaction_repository = TransactionRepository()
 PAGE_COLUMNS = (
     Transaction.id, Transaction.account_id, Transaction.amount, Transaction.direction, Transaction.currency,
     Transaction.date, Transaction.datetime, Transaction.description, Transaction.original_description,
-    Transaction.pending, Transaction.categories,
+    Transaction.pending, Transaction.categories, Transaction.merchant_name, Transaction.posted_seq,
 )  # fmt: skip
 # A Core row of PAGE_COLUMNS; read by attribute like a Transaction (see providers.moneykit.render).
 TransactionRow = Any

@@ -1,6 +1,6 @@
 """Webhook wire formats: how a unified event is rendered, and which headers a format adds when sent.
 
-Each collection registers its format here (MoneyKit now; Plaid, MX and Yodlee with their collections).
+Each collection registers its format here (MoneyKit and Plaid now; MX and Yodlee with their collections).
 A format may have no rendering for an event; then nothing is sent for it in that format.
 """
 
@@ -24,6 +24,7 @@ class EventView:
     occurred_at: datetime
     link_id: uuid.UUID | None
     link_tags: list[str]
+    app_mode: str = "sandbox"
 
 
 @dataclass(frozen=True)
@@ -64,5 +65,7 @@ def get_format(name: str) -> WebhookFormat | None:
 def _load_builtin_formats() -> None:
     if not _FORMATS:
         from providers.moneykit.webhooks import MONEYKIT_WEBHOOKS
+        from providers.plaid.webhooks import PLAID_WEBHOOKS
 
         register_format(MONEYKIT_WEBHOOKS)
+        register_format(PLAID_WEBHOOKS)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import enqueue_after_commit
 from gateway.models.base import utcnow
-from gateway.models.developer import AppConfiguration
+from gateway.models.developer import App, AppConfiguration
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookDelivery, WebhookEvent
 from gateway.webhooks.formats import EventView, get_format
@@ -77,6 +77,7 @@ class WebhookService:
             occurred_at=event.created_at,
             link_id=event.link_id,
             link_tags=list(link.tags) if link is not None else [],
+            app_mode=await self.app_mode(session, event.app_id),
         )
         body = webhook_format.render(view, idempotency_key or webhook_id)
         if body is None:
@@ -93,6 +94,10 @@ class WebhookService:
             trigger=trigger,
             webhook_id=webhook_id,
         )
+
+    async def app_mode(self, session: AsyncSession, app_id: uuid.UUID) -> str:
+        app = await session.get(App, app_id)
+        return app.mode if app is not None else "sandbox"
 
     async def create_delivery(
         self,

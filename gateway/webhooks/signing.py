@@ -1,4 +1,5 @@
-"""Signatures a delivery carries: Standard Webhooks HMAC for every format, MoneyKit's JWT for its own.
+"""Signatures a delivery carries: Standard Webhooks HMAC for every format; MoneyKit's and Plaid's JWTs
+for their own.
 
 Both are computed over the exact bytes sent; the body is never re-serialised after signing.
 """
@@ -27,12 +28,21 @@ def standard_webhook_signature(secrets: list[str], webhook_id: str, timestamp: i
     return " ".join(signatures)
 
 
-def moneykit_signature(ring: KeyRing, issuer: str, body: bytes, now: int | None = None) -> str:
-    """`MoneyKit-Signature`: an ES256 JWT over the body's SHA-256, verifiable with the public JWKS."""
+def body_signature_jwt(
+    ring: KeyRing, body: bytes, *, issuer: str | None = None, now: int | None = None
+) -> str:
+    """An ES256 JWT over the body's SHA-256 (`iat`, `request_body_sha256`, and `iss` when given), signed
+    with the ring's active key and naming it by `kid`: MoneyKit's and Plaid's webhook signatures."""
     key = ring.signing_key()
-    claims = {
-        "iss": issuer,
+    claims: dict[str, object] = {
         "iat": int(time.time()) if now is None else now,
         "request_body_sha256": hashlib.sha256(body).hexdigest(),
     }
+    if issuer is not None:
+        claims["iss"] = issuer
     return jwt.encode(claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": "JWT"})
+
+
+def moneykit_signature(ring: KeyRing, issuer: str, body: bytes, now: int | None = None) -> str:
+    """`MoneyKit-Signature`, verifiable with the public JWKS."""
+    return body_signature_jwt(ring, body, issuer=issuer, now=now)

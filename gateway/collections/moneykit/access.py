@@ -7,10 +7,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.principal import AppPrincipal
-from gateway.auth.tokens import TokenKind
 from gateway.collections.moneykit.errors import LinkDeleted, LinkForbiddenAction, LinkNotFound
-from gateway.end_users.repository import end_user_repository
 from gateway.links.repository import link_reader
+from gateway.links.visibility import link_visible_to
 from gateway.models.link import Link
 
 
@@ -23,24 +22,11 @@ async def accessible_link(
     except ValueError as exc:
         raise LinkNotFound() from exc
     link = await link_reader.get(session, principal.app_id, parsed)
-    if link is None or not await _within_token(session, principal, link):
+    if link is None or not await link_visible_to(session, principal, link):
         raise LinkNotFound()
     if link.state == "deleted" and not readable_if_deleted:
         raise LinkDeleted()
     return link
-
-
-async def _within_token(session: AsyncSession, principal: AppPrincipal, link: Link) -> bool:
-    if principal.kind is TokenKind.item:
-        return principal.item == str(link.id)
-    if principal.kind is TokenKind.user:
-        assert principal.user is not None
-        assert principal.user_field is not None
-        user = await end_user_repository.find(
-            session, principal.app_id, field=principal.user_field, value=principal.user
-        )
-        return user is not None and user.id == link.end_user_id
-    return True
 
 
 async def product_link(session: AsyncSession, principal: AppPrincipal, link_id: str, product: str) -> Link:

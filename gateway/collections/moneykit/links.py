@@ -35,23 +35,18 @@ from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
 from gateway.links import connect
 from gateway.links.redirects import RedirectUri
 from gateway.links.repository import link_reader
+from gateway.links.sandbox_shortcut import link_sandbox_institution
 from gateway.links.service import link_service
 from gateway.links.sessions import issue_exchangeable_token, redeem_exchangeable_token
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.state import get_app_state
-from providers.base import ChallengeRequired, ReconnectRequired
 from providers.moneykit import render
-from providers.registry import get_provider
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 
 LINK_WRITER = require_app(TokenKind.generic, scope=Scope.write_links)
 LINK_READER = require_app(TokenKind.generic, TokenKind.user, TokenKind.item, scope=Scope.read)
-SANDBOX_PASSWORDS = {
-    "credentials": {"username": "user_good", "password": "pass_good"},
-    "oauth": {"consent": "granted"},
-}
 MoneyKitProduct = Annotated[
     str, Field(pattern="^(accounts|account_numbers|identity|transactions|investments)$")
 ]
@@ -95,21 +90,12 @@ async def create_sandbox_exchangeable_token(
     institution = await get_institution(session, body.institution_id)
     if institution is None or institution.provider != "sandbox":
         raise InstitutionNotFound()
-    credentials = dict(SANDBOX_PASSWORDS.get("oauth" if institution.is_oauth else "credentials", {}))
-    if body.username is not None or body.password is not None:
-        credentials = {"username": body.username or "", "password": body.password or ""}
-    try:
-        result = await get_provider("sandbox").connect(institution.provider_institution_id, credentials)
-    except ReconnectRequired as exc:
-        raise InvalidRequest(f"{exc} ({exc.error_code})") from exc
-    if isinstance(result, ChallengeRequired):
-        raise InvalidRequest("These credentials ask for MFA; answer it in Connect instead of the shortcut.")
     user = await get_or_create_end_user(session, principal.app_id, body.customer_user.id)
     products = list(dict.fromkeys(["accounts", *(body.products or render.PRODUCTS)]))
-    link = await link_service.create(
+    link = await link_sandbox_institution(
         session, box=SecretBox(get_app_state(request).auth.master_key), app_id=principal.app_id,
-        end_user_id=user.id, institution=institution, connection=result, products=products,
-        state="awaiting_token_exchange",
+        end_user_id=user.id, institution=institution, products=products, username=body.username,
+        password=body.password,
     )  # fmt: skip
     token = await issue_exchangeable_token(session, link, products)
     return json_response({"exchangeable_token": token})

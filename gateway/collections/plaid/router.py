@@ -1,0 +1,22 @@
+"""The `/v1/plaid` collection: Plaid API 2020-09-14 over the unified schema, for the official clients."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.collections.plaid import (
+    accounts,
+    institutions,
+    investments,
+    items,
+    link_tokens,
+    sandbox,
+    transactions,
+    webhook_keys,
+)
+
+PREFIX = "/v1/plaid"
+
+router = APIRouter(prefix=PREFIX)
+for part in (link_tokens, items, accounts, transactions, institutions, investments, sandbox, webhook_keys):
+    router.include_router(part.router)

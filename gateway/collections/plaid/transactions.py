@@ -1,0 +1,179 @@
+"""Plaid transactions: `/transactions/get` (pages, newest first), `/transactions/sync` (the change log)
+and `/transactions/refresh`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ConfigDict, Field, model_validator
+
+from gateway.collections.plaid.auth import ITEM_WRITER, READER, item_link
+from gateway.collections.plaid.errors import InvalidField, ItemLoginRequired, SyncMutation
+from gateway.collections.plaid.item_data import item_accounts, require_ready
+from gateway.collections.plaid.items import rendered_item
+from gateway.collections.plaid.requests import AccountIds, ItemRequest
+from gateway.collections.plaid.routing import PlaidRoute, plaid_response
+from gateway.collections.plaid.sync import SyncPage, classify_changes
+from gateway.dependencies import DbSession
+from gateway.developers.schemas import BodyPart
+from gateway.links.service import link_service
+from gateway.models.link import Link
+from gateway.state import get_app_state
+from gateway.transactions.repository import transaction_reader, transaction_repository
+from providers.plaid import render
+
+router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
+
+CURSOR_PREFIX = "plaid1:"
+
+
+class TransactionsGetOptions(BodyPart):
+    model_config = ConfigDict(extra="ignore")
+
+    account_ids: AccountIds | None = None
+    count: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    include_original_description: bool | None = False
+
+
+class TransactionsGetRequest(ItemRequest):
+    start_date: dt.date
+    end_date: dt.date
+    options: TransactionsGetOptions | None = None
+
+    @model_validator(mode="after")
+    def _ordered_window(self) -> TransactionsGetRequest:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class TransactionsSyncOptions(BodyPart):
+    model_config = ConfigDict(extra="ignore")
+
+    include_original_description: bool | None = False
+    account_id: str | None = Field(default=None, max_length=64)
+
+
+class TransactionsSyncRequest(ItemRequest):
+    cursor: str | None = Field(default=None, max_length=256)
+    count: int = Field(default=100, ge=1, le=500)
+    options: TransactionsSyncOptions | None = None
+
+
+@router.post("/transactions/get", openapi_extra=READER.openapi)
+async def transactions_get(body: TransactionsGetRequest, request: Request, session: DbSession) -> Response:
+    """Transactions between two dates, newest first, `count` from `offset`, with `total_transactions`;
+    PRODUCT_NOT_READY until the Item's first transactions have arrived."""
+    principal = await READER(request, body)
+    link = await item_link(session, principal, body)
+    require_ready(link, "transactions")
+    options = body.options or TransactionsGetOptions()
+    accounts = await item_accounts(session, link, options.account_ids)
+    rows, total = await transaction_reader.page(
+        session, link.app_id, [link.id], start=body.start_date, end=body.end_date, offset=options.offset,
+        limit=options.count, account_ids=[a.id for a in accounts] if options.account_ids else None,
+    )  # fmt: skip
+    original = bool(options.include_original_description)
+    return plaid_response({
+        "accounts": [render.account(a) for a in accounts],
+        "transactions": [render.transaction(row, include_original_description=original) for row in rows],
+        "total_transactions": total,
+        "item": rendered_item(link),
+    })  # fmt: skip
+
+
+@router.post("/transactions/sync", openapi_extra=READER.openapi)
+async def transactions_sync(body: TransactionsSyncRequest, request: Request, session: DbSession) -> Response:
+    """Changes since `cursor` (none: the whole history; `"now"`: only later changes), oldest change first,
+    `count` at a time while `has_more`. A posted transaction that was pending is reported as the pending
+    one removed and the posted one added. If data changes mid-pagination,
+    TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION: start again from the first cursor of that update."""
+    principal = await READER(request, body)
+    link = await item_link(session, principal, body)
+    if link.state == "error":
+        raise ItemLoginRequired()
+    options = body.options or TransactionsSyncOptions()
+    only_account = None
+    if options.account_id is not None:
+        only_account = (await item_accounts(session, link, [options.account_id]))[0].id
+    ready = "transactions" in link.products and bool(
+        (link.product_status.get("transactions") or {}).get("refreshed_at")
+    )
+    page = await _sync_page(session, link, body, only_account) if ready else SyncPage.empty(body.cursor)
+    accounts = await item_accounts(session, link, None)
+    if only_account is not None:
+        accounts = [a for a in accounts if a.id == only_account]
+    original = bool(options.include_original_description)
+    return plaid_response({
+        "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE" if ready else "NOT_READY",
+        "accounts": [render.account(a) for a in accounts],
+        "added": [render.transaction(row, include_original_description=original) for row in page.added],
+        "modified": [render.transaction(row, include_original_description=original) for row in page.modified],
+        "removed": page.removed,
+        "next_cursor": page.next_cursor,
+        "has_more": page.has_more,
+    })  # fmt: skip
+
+
+async def _sync_page(
+    session: DbSession, link: Link, body: TransactionsSyncRequest, only_account: Any
+) -> SyncPage:
+    if body.cursor == "now":
+        return SyncPage(next_cursor=encode_cursor(link.transactions_seq, None))
+    position, chain_end = decode_cursor(body.cursor)
+    if chain_end is None:
+        chain_end = link.transactions_seq
+    elif link.transactions_seq != chain_end:
+        raise SyncMutation()
+    rows = await transaction_repository.changes_since(
+        session, link.app_id, link.id, position, limit=body.count + 1, up_to=chain_end,
+        account_id=only_account,
+    )  # fmt: skip
+    has_more = len(rows) > body.count
+    rows = rows[: body.count]
+    last = rows[-1].change_seq if rows else position
+    page = classify_changes(rows, position)
+    page.has_more = has_more
+    page.next_cursor = encode_cursor(last, chain_end if has_more else None)
+    return page
+
+
+def encode_cursor(position: int, chain_end: int | None) -> str:
+    text = f"{CURSOR_PREFIX}{position}" + (f":{chain_end}" if chain_end is not None else "")
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int | None]:
+    """(position, end of the pagination chain or None) of a cursor this gateway gave out."""
+    if not cursor:
+        return 0, None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith(CURSOR_PREFIX):
+            raise ValueError(text)
+        parts = [int(part) for part in text.removeprefix(CURSOR_PREFIX).split(":")]
+        if len(parts) > 2 or any(part < 0 for part in parts):
+            raise ValueError(text)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise InvalidField("cursor: not a cursor this gateway gave out") from exc
+    return parts[0], parts[1] if len(parts) == 2 else None
+
+
+@router.post("/transactions/refresh", openapi_extra=ITEM_WRITER.openapi)
+async def transactions_refresh(body: ItemRequest, request: Request, session: DbSession) -> Response:
+    """Fetch new transactions now; SYNC_UPDATES_AVAILABLE follows when something changed."""
+    principal = await ITEM_WRITER(request, body)
+    link = await item_link(session, principal, body, for_update=True)
+    if link.state == "error":
+        raise ItemLoginRequired()
+    if "transactions" not in link.products:
+        require_ready(link, "transactions")  # PRODUCTS_NOT_SUPPORTED
+    per_day = get_app_state(request).settings.refreshes_per_day(principal.app_mode)
+    await link_service.request_manual_refresh(session, link, ["transactions"], per_day=per_day)
+    return plaid_response({})

@@ -1,0 +1,319 @@
+"""The unified schema rendered as Plaid API 2020-09-14 objects, shaped for the official clients.
+
+Money is a JSON number with Plaid's sign (positive = money out of the account); dates are
+`YYYY-MM-DD`; datetimes carry a zone. Required keys are always present (null where Plaid allows it);
+optional non-nullable keys are left out rather than sent as null, which plaid-python rejects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+from gateway.models.account import Account, AccountNumber, AccountOwner
+from gateway.models.institution import Institution
+from gateway.models.investment import Holding, InvestmentTransaction, Security
+from gateway.models.link import Link
+from providers.plaid import ids
+
+API_VERSION = "2020-09-14"
+# Our products under Plaid's names; `accounts` is what every Item has and Plaid does not bill.
+PLAID_PRODUCTS = {"account_numbers": "auth", "identity": "identity", "transactions": "transactions",
+                  "investments": "investments"}  # fmt: skip
+UNIFIED_PRODUCTS = {plaid: ours for ours, plaid in PLAID_PRODUCTS.items()} | {"balance": "accounts"}
+LOCATION_KEYS = ("address", "city", "region", "postal_code", "country", "lat", "lon", "store_number")
+PAYMENT_META_KEYS = ("by_order_of", "payee", "payer", "payment_method", "payment_processor", "ppd_id",
+                     "reason", "reference_number")  # fmt: skip
+
+
+def environment(app_mode: str) -> str:
+    return "production" if app_mode == "live" else "sandbox"
+
+
+def number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def plaid_products(products: Iterable[str]) -> list[str]:
+    return sorted({PLAID_PRODUCTS[p] for p in products if p in PLAID_PRODUCTS})
+
+
+def item(link: Link, institution: Institution, *, webhook: str | None) -> dict[str, Any]:
+    billed = plaid_products(link.products)
+    return {
+        "item_id": ids.encode(link.id),
+        "institution_id": institution.id,
+        "institution_name": institution.name,
+        "webhook": webhook,
+        "auth_method": None,
+        "error": item_error(link),
+        "available_products": sorted({"balance", *PLAID_PRODUCTS.values()} - set(billed)),
+        "billed_products": billed,
+        "products": billed,
+        "consented_products": billed,
+        "consent_expiration_time": None,
+        "update_type": "background",
+    }
+
+
+def item_error(link: Link) -> dict[str, Any] | None:
+    """The Item's `error`: ITEM_LOGIN_REQUIRED while the link needs its user to log in again."""
+    if link.state != "error":
+        return None
+    return {
+        "error_type": "ITEM_ERROR",
+        "error_code": "ITEM_LOGIN_REQUIRED",
+        "error_message": "the login details of this item have changed and a user login is required",
+        "display_message": "Your login details have changed. Please log in again to reconnect.",
+        "request_id": "",
+        "causes": [],
+        "status": 400,
+        "documentation_url": "https://plaid.com/docs/errors/item/#item_login_required",
+        "suggested_action": None,
+    }
+
+
+def account_type(row: Account) -> tuple[str, str | None]:
+    subtype = row.subtype.replace("_", " ") if row.subtype else None
+    if row.type == "liability":
+        return ("credit" if subtype == "credit card" else "loan"), subtype
+    if row.type in ("depository", "investment", "credit", "loan"):
+        return row.type, subtype
+    return "other", subtype
+
+
+def account(row: Account, *, investment: bool = False) -> dict[str, Any]:
+    kind, subtype = account_type(row)
+    balances: dict[str, Any] = {
+        "available": number(row.balance_available),
+        "current": number(row.balance_current),
+        "limit": number(row.balance_limit),
+        "iso_currency_code": row.currency,
+        "unofficial_currency_code": None,
+        "last_updated_datetime": _datetime(row.balances_as_of),
+    }
+    if investment:
+        balances["margin_loan_amount"] = None
+    return {
+        "account_id": ids.encode(row.id),
+        "balances": balances,
+        "mask": row.mask,
+        "name": row.name,
+        "official_name": row.official_name,
+        "type": kind,
+        "subtype": subtype,
+        "holder_category": "personal",
+    }
+
+
+class TransactionView(Protocol):
+    """What rendering a transaction reads: an ORM object or a Core row of the same columns."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    amount: Decimal
+    direction: str
+    currency: str
+    date: dt.date
+    datetime: dt.datetime | None
+    description: str
+    original_description: str | None
+    merchant_name: str | None
+    categories: list[str]
+    pending: bool
+    posted_seq: int | None
+
+
+def transaction_id(row: TransactionView) -> str:
+    return ids.pending_id(row.id) if row.pending else ids.encode(row.id)
+
+
+def transaction(row: TransactionView, *, include_original_description: bool = False) -> dict[str, Any]:
+    signed = row.amount if row.direction == "debit" else -row.amount
+    rendered: dict[str, Any] = {
+        "account_id": ids.encode(row.account_id),
+        "amount": float(signed),
+        "iso_currency_code": row.currency,
+        "unofficial_currency_code": None,
+        "date": row.date.isoformat(),
+        "datetime": _datetime(row.datetime),
+        "authorized_date": row.date.isoformat(),
+        "authorized_datetime": _datetime(row.datetime),
+        "pending": row.pending,
+        "transaction_id": transaction_id(row),
+        "pending_transaction_id": ids.pending_id(row.id)
+        if row.posted_seq is not None and not row.pending
+        else None,
+        "account_owner": None,
+        "name": row.description,
+        "merchant_name": row.merchant_name,
+        "merchant_entity_id": None,
+        "logo_url": None,
+        "website": None,
+        "category": list(row.categories) or None,
+        "category_id": None,
+        "check_number": None,
+        "location": dict.fromkeys(LOCATION_KEYS),
+        "payment_meta": dict.fromkeys(PAYMENT_META_KEYS),
+        "payment_channel": "other",
+        "transaction_code": None,
+        "transaction_type": "special",
+        "counterparties": [],
+    }
+    if include_original_description:
+        rendered["original_description"] = row.original_description
+    return rendered
+
+
+def removed(row: TransactionView, *, seen_pending: bool) -> dict[str, str]:
+    """A transaction a reader had seen, as Plaid reports its removal (under the id the reader knew)."""
+    known = ids.pending_id(row.id) if seen_pending else ids.encode(row.id)
+    return {"transaction_id": known, "account_id": ids.encode(row.account_id)}
+
+
+def numbers(rows: Sequence[AccountNumber]) -> dict[str, list[dict[str, Any]]]:
+    ach = [
+        {"account_id": ids.encode(row.account_id), "account": row.account_number,
+         "routing": row.routing_number or "", "wire_routing": row.wire_routing_number}
+        for row in rows if row.kind == "ach"
+    ]  # fmt: skip
+    eft = [
+        {"account_id": ids.encode(row.account_id), "account": row.account_number,
+         "institution": row.routing_number or "", "branch": row.branch_number or ""}
+        for row in rows if row.kind == "eft"
+    ]  # fmt: skip
+    international = [
+        {"account_id": ids.encode(row.account_id), "iban": row.account_number, "bic": row.bic or ""}
+        for row in rows if row.kind == "iban"
+    ]  # fmt: skip
+    bacs = [
+        {"account_id": ids.encode(row.account_id), "account": row.account_number,
+         "sort_code": row.routing_number or ""}
+        for row in rows if row.kind == "bacs"
+    ]  # fmt: skip
+    return {"ach": ach, "eft": eft, "international": international, "bacs": bacs}
+
+
+def owner(row: AccountOwner) -> dict[str, Any]:
+    return {
+        "names": list(row.names),
+        "phone_numbers": [
+            {
+                "data": phone.get("number", ""),
+                "primary": bool(phone.get("primary")),
+                "type": phone.get("type") or "other",
+            }
+            for phone in row.phone_numbers
+        ],  # fmt: skip
+        "emails": [
+            {
+                "data": email.get("address", ""),
+                "primary": bool(email.get("primary")),
+                "type": "primary" if email.get("primary") else "secondary",
+            }
+            for email in row.emails
+        ],  # fmt: skip
+        "addresses": [
+            {
+                "data": {
+                    "street": address.get("street", ""),
+                    "city": address.get("city"),
+                    "region": address.get("region"),
+                    "postal_code": address.get("postal_code"),
+                    "country": address.get("country"),
+                },
+                "primary": bool(address.get("primary")),
+            }
+            for address in row.addresses
+        ],  # fmt: skip
+    }
+
+
+def institution(row: Institution) -> dict[str, Any]:
+    products = sorted({"balance", *plaid_products(row.products)})
+    return {
+        "institution_id": row.id,
+        "name": row.name,
+        "products": products,
+        "country_codes": list(row.country_codes),
+        "url": row.url,
+        "primary_color": row.color,
+        "logo": None,
+        "routing_numbers": [],
+        "dtc_numbers": [],
+        "oauth": row.is_oauth,
+        "status": None,
+        "connection_availability": "SUPPORTED",
+    }
+
+
+def security(row: Security) -> dict[str, Any]:
+    return {
+        "security_id": ids.encode(row.id),
+        "isin": row.isin,
+        "cusip": row.cusip,
+        "sedol": row.sedol,
+        "figi": row.figi,
+        "institution_security_id": row.provider_security_id,
+        "institution_id": None,
+        "proxy_security_id": None,
+        "name": row.name,
+        "ticker_symbol": row.ticker_symbol,
+        "is_cash_equivalent": row.type == "cash",
+        "type": row.type,
+        "close_price": number(row.close_price),
+        "close_price_as_of": row.close_price_as_of.isoformat() if row.close_price_as_of else None,
+        "update_datetime": None,
+        "iso_currency_code": row.currency,
+        "unofficial_currency_code": None,
+        "market_identifier_code": None,
+        "sector": None,
+        "industry": None,
+        "cfi_code": None,
+        "option_contract": None,
+        "fixed_income": None,
+    }
+
+
+def holding(row: Holding) -> dict[str, Any]:
+    return {
+        "account_id": ids.encode(row.account_id),
+        "security_id": ids.encode(row.security_id),
+        "institution_price": number(row.institution_price) or 0.0,
+        "institution_price_as_of": row.as_of.date().isoformat() if row.as_of else None,
+        "institution_price_datetime": _datetime(row.as_of),
+        "institution_value": number(row.institution_value) or 0.0,
+        "cost_basis": number(row.cost_basis),
+        "quantity": float(row.quantity),
+        "iso_currency_code": row.currency,
+        "unofficial_currency_code": None,
+        "vested_quantity": None,
+        "vested_value": None,
+    }
+
+
+def investment_transaction(row: InvestmentTransaction) -> dict[str, Any]:
+    return {
+        "investment_transaction_id": ids.encode(row.id),
+        "account_id": ids.encode(row.account_id),
+        "security_id": ids.encode(row.security_id) if row.security_id else None,
+        "date": row.date.isoformat(),
+        "name": row.name,
+        "quantity": number(row.quantity) or 0.0,
+        "amount": float(row.amount),
+        "price": number(row.price) or 0.0,
+        "fees": number(row.fees),
+        "type": row.type,
+        "subtype": row.subtype or row.type,
+        "iso_currency_code": row.currency,
+        "unofficial_currency_code": None,
+    }

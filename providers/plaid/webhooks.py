@@ -1,0 +1,98 @@
+"""Plaid webhooks: TRANSACTIONS and ITEM bodies for unified events, signed with `Plaid-Verification`.
+
+The signature is an ES256 JWT (`iat`, `request_body_sha256` of the exact bytes sent) whose key
+`/webhook_verification_key/get` returns by its `kid`, as Plaid's documentation tells receivers to check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from gateway.webhooks.formats import EventView, SendContext
+from gateway.webhooks.signing import body_signature_jwt
+from providers.plaid import ids
+from providers.plaid.render import environment
+
+LOGIN_REQUIRED_ERROR: dict[str, Any] = {
+    "error_type": "ITEM_ERROR",
+    "error_code": "ITEM_LOGIN_REQUIRED",
+    "error_code_reason": None,
+    "error_message": "the login details of this item have changed (credentials, MFA, or required user "
+    "action) and a user login is required to update this information",
+    "display_message": "Your login details have changed. Please log in again to reconnect.",
+    "causes": [],
+    "status": 400,
+    "documentation_url": "https://plaid.com/docs/errors/item/#item_login_required",
+    "suggested_action": None,
+}
+NEW_TRANSACTION_CODES = {
+    "transactions.initial_update": "INITIAL_UPDATE",
+    "transactions.historical_update": "HISTORICAL_UPDATE",
+    "transactions.default_update": "DEFAULT_UPDATE",
+}
+
+
+class PlaidWebhooks:
+    name = "plaid"
+
+    def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
+        if event.link_id is None:
+            return None
+        specific = _transactions(event) or _item(event)
+        if specific is None:
+            return None
+        webhook_type, webhook_code, fields = specific
+        item_id = ids.encode(event.link_id)
+        return {"webhook_type": webhook_type, "webhook_code": webhook_code, "item_id": item_id, **fields,
+                "environment": environment(event.app_mode)}  # fmt: skip
+
+    def headers(self, context: SendContext) -> dict[str, str]:
+        return {"Plaid-Verification": body_signature_jwt(context.ring, context.body)}
+
+
+def _transactions(event: EventView) -> tuple[str, str, dict[str, Any]] | None:
+    payload = event.payload
+    if event.event_type == "transactions.updates_available":
+        return "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", {
+            "initial_update_complete": True, "historical_update_complete": True,
+        }  # fmt: skip
+    if event.event_type in NEW_TRANSACTION_CODES:
+        fields = {"new_transactions": int(payload.get("new_transactions", 0)), "error": None}
+        return "TRANSACTIONS", NEW_TRANSACTION_CODES[event.event_type], fields
+    if event.event_type == "transactions.removed":
+        removed = [
+            ids.pending_id(uuid.UUID(row["id"])) if row["pending"] else ids.encode(uuid.UUID(row["id"]))
+            for row in payload.get("transactions", [])
+        ]
+        return "TRANSACTIONS", "TRANSACTIONS_REMOVED", {"removed_transactions": removed, "error": None}
+    return None
+
+
+def _item(event: EventView) -> tuple[str, str, dict[str, Any]] | None:
+    payload = event.payload
+    match event.event_type:
+        case "link.state_changed" if payload.get("state") == "error":
+            if payload.get("error") == "user_permission_revoked":
+                return "ITEM", "USER_PERMISSION_REVOKED", {"error": None}
+            return "ITEM", "ERROR", {"error": LOGIN_REQUIRED_ERROR}
+        case "link.login_repaired":
+            return "ITEM", "LOGIN_REPAIRED", {}
+        case "link.webhook_updated":
+            return (
+                "ITEM",
+                "WEBHOOK_UPDATE_ACKNOWLEDGED",
+                {"new_webhook_url": payload["webhook"], "error": None},
+            )
+        case "link.consent_expiring":
+            return (
+                "ITEM",
+                "PENDING_EXPIRATION",
+                {"consent_expiration_time": payload["consent_expiration_time"]},
+            )
+        case "link.new_accounts_available":
+            return "ITEM", "NEW_ACCOUNTS_AVAILABLE", {"error": None}
+    return None
+
+
+PLAID_WEBHOOKS = PlaidWebhooks()
