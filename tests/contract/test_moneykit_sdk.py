@@ -33,6 +33,7 @@ from moneykit.models import (
 )
 
 from providers.sandbox.aba import is_valid_routing_number
+from tests.support.connect import ConnectPage
 from tests.support.moneykit import Gateway
 
 
@@ -348,23 +349,6 @@ def test_the_one_megabyte_edge(gateway: Gateway) -> None:
     assert gateway.get(f"/users/{other}/links") == {"links": {}}
 
 
-class ConnectPage:
-    """Plays the hosted Connect pages: the JSON steps, with the link session token and the CSRF token
-    the session hands out."""
-
-    def __init__(self, gateway: Gateway, token: str) -> None:
-        self.base, self.headers = f"{gateway.base_url}/connect/api/session", {"Link-Session-Token": token}
-        self.csrf = httpx.get(self.base, headers=self.headers).json().get("csrf_token", "")
-
-    def step(self, path: str = "", body: dict[str, Any] | None = None, status: int = 200) -> dict[str, Any]:
-        method = "POST" if body is not None else "GET"
-        headers = self.headers | ({"X-CSRF-Token": self.csrf} if method == "POST" else {})
-        response = httpx.request(method, self.base + path, json=body, headers=headers)
-        assert response.status_code == status, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-
 def new_session(gateway: Gateway, customer: str, **extra: Any) -> str:
     request = CreateLinkSessionRequest.from_dict(
         {"customer_user": {"id": customer}, "redirect_uri": "https://app.example/linked",
@@ -376,7 +360,7 @@ def new_session(gateway: Gateway, customer: str, **extra: Any) -> str:
 
 def test_connect_flow_with_mfa_account_grants_and_relink(gateway: Gateway) -> None:
     customer = f"conn-{uuid.uuid4().hex[:6]}"
-    page = ConnectPage(gateway, new_session(gateway, customer))
+    page = ConnectPage(gateway.base_url, new_session(gateway, customer))
     assert page.step()["state"] == "created"
     assert (
         page.step("/institution", {"institution_id": "credentials_bank"})["state"] == "institution_selected"
@@ -411,7 +395,7 @@ def test_connect_flow_with_mfa_account_grants_and_relink(gateway: Gateway) -> No
     assert {t.account_id for t in transactions} == {accounts[0].account_id}
 
     LinksApi(gateway.api).reset_link(link_id)
-    relink = ConnectPage(gateway, new_session(gateway, customer, existing_link_id=link_id))
+    relink = ConnectPage(gateway.base_url, new_session(gateway, customer, existing_link_id=link_id))
     assert relink.step()["state"] == "institution_selected"  # straight to the link's institution
     chosen = relink.step("/credentials", {"credentials": {"username": "user_good", "password": "pass_good"}})
     finished = relink.step("/accounts", {"account_ids": [a["id"] for a in chosen["accounts"]]})
@@ -425,10 +409,10 @@ def test_connect_flow_with_mfa_account_grants_and_relink(gateway: Gateway) -> No
 
 def test_connect_steps_refuse_requests_without_the_pages_csrf_token(gateway: Gateway) -> None:
     token = new_session(gateway, f"csrf-{uuid.uuid4().hex[:6]}")
-    page = ConnectPage(gateway, token)
+    page = ConnectPage(gateway.base_url, token)
     shell = httpx.get(f"{gateway.base_url}/connect", params={"link_session_token": token})
     assert f'data-csrf="{page.csrf}"' in shell.text  # the server renders the token into the page
-    other = ConnectPage(gateway, new_session(gateway, f"csrf-{uuid.uuid4().hex[:6]}"))
+    other = ConnectPage(gateway.base_url, new_session(gateway, f"csrf-{uuid.uuid4().hex[:6]}"))
     choice = {"institution_id": "credentials_bank"}
     forged = [
         {},  # no token
