@@ -68,7 +68,11 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        return self.at("/hook")
+
+    def at(self, path: str) -> str:
+        """This receiver's URL with `path`, so one receiver can tell several webhooks apart."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
 
     def webhook_ids(self) -> list[str]:
         with self._lock:

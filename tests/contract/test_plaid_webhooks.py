@@ -1,0 +1,157 @@
+"""Plaid-format webhooks end to end: a running gateway and worker deliver them to a local receiver, which
+verifies them the way Plaid's documentation tells developers to: read the JWT's `kid`, fetch the key with
+`/webhook_verification_key/get`, verify ES256, check `iat` is recent and compare the body's SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jwt
+import plaid
+import pytest
+from jwt.algorithms import ECAlgorithm
+from plaid.model.item_webhook_update_request import ItemWebhookUpdateRequest
+from plaid.model.sandbox_item_fire_webhook_request import SandboxItemFireWebhookRequest
+from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
+from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
+
+from tests.conftest import TEST_ENVIRONMENT
+from tests.support.moneykit import Gateway
+from tests.support.plaid import linked_item, plaid_client, plaid_error, wait_for_transactions
+from tests.support.processes import PROJECT_ROOT, wait_until
+from tests.support.receiver import Received, WebhookReceiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(gateway: Gateway) -> plaid.ApiClient:
+    return plaid_client(gateway)
+
+
+def verified(client: plaid.ApiClient, received: Received) -> dict[str, Any]:
+    """The webhook's body, once its Plaid-Verification JWT checks out."""
+    token = received.headers["plaid-verification"]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "ES256"
+    key = client.webhook_verification_key_get(WebhookVerificationKeyGetRequest(key_id=header["kid"])).key
+    public_key = ECAlgorithm.from_jwk(json.dumps(key.to_dict()))
+    claims = jwt.decode(token, public_key, algorithms=["ES256"])  # type: ignore[arg-type]
+    assert time.time() - claims["iat"] < 5 * 60
+    digest = hashlib.sha256(received.body).hexdigest()
+    assert hmac.compare_digest(digest, claims["request_body_sha256"])
+    body: dict[str, Any] = json.loads(received.body)
+    return body
+
+
+def codes(client: plaid.ApiClient, receiver: WebhookReceiver, path: str) -> list[tuple[str, str]]:
+    return [
+        (body["webhook_type"], body["webhook_code"])
+        for body in (verified(client, r) for r in receiver.requests if r.path == path)
+    ]
+
+
+def wait_for(client: plaid.ApiClient, receiver: WebhookReceiver, path: str, *wanted: tuple[str, str]) -> None:
+    wait_until(lambda: set(wanted) <= set(codes(client, receiver, path)), timeout_s=30,
+               what=f"{wanted} at {path}")  # fmt: skip
+
+
+def test_an_items_webhooks_arrive_signed_in_plaids_format(
+    gateway: Gateway, client: plaid.ApiClient, receiver: WebhookReceiver
+) -> None:
+    access_token, item_id = linked_item(client, products=("transactions",), webhook=receiver.at("/item"))
+    wait_for_transactions(client, access_token)
+    wait_for(client, receiver, "/item", ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE"),
+             ("TRANSACTIONS", "INITIAL_UPDATE"), ("TRANSACTIONS", "HISTORICAL_UPDATE"))  # fmt: skip
+    bodies = [verified(client, r) for r in receiver.requests]
+    assert {body["item_id"] for body in bodies} == {item_id}
+    assert {body["environment"] for body in bodies} == {"sandbox"}
+    sync = next(b for b in bodies if b["webhook_code"] == "SYNC_UPDATES_AVAILABLE")
+    assert sync["initial_update_complete"] is True
+    assert sync["historical_update_complete"] is True
+    initial = next(b for b in bodies if b["webhook_code"] == "INITIAL_UPDATE")
+    assert initial["new_transactions"] == 2
+
+    client.item_webhook_update(
+        ItemWebhookUpdateRequest(access_token=access_token, webhook=receiver.at("/new"))
+    )
+    wait_for(client, receiver, "/new", ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED"))
+    acknowledged = verified(client, next(r for r in receiver.requests if r.path == "/new"))
+    assert acknowledged["new_webhook_url"] == receiver.at("/new")
+
+    fired = client.sandbox_item_fire_webhook(
+        SandboxItemFireWebhookRequest(access_token=access_token, webhook_code="DEFAULT_UPDATE")
+    )
+    assert fired.webhook_fired is True
+    wait_for(client, receiver, "/new", ("TRANSACTIONS", "DEFAULT_UPDATE"))
+
+    client.sandbox_item_reset_login(SandboxItemResetLoginRequest(access_token=access_token))
+    wait_for(client, receiver, "/new", ("ITEM", "ERROR"))
+    error = next(verified(client, r) for r in receiver.requests if b'"ERROR"' in r.body)
+    assert error["error"]["error_code"] == "ITEM_LOGIN_REQUIRED"
+    assert error["error"]["status"] == 400
+    assert len(codes(client, receiver, "/item")) == len([r for r in receiver.requests if r.path == "/item"])
+
+
+def test_a_forged_or_altered_webhook_fails_verification(
+    client: plaid.ApiClient, receiver: WebhookReceiver
+) -> None:
+    access_token, _ = linked_item(client, products=("transactions",), webhook=receiver.at("/forged"))
+    wait_for(client, receiver, "/forged", ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE"))
+    genuine = receiver.requests[0]
+    altered = Received(genuine.path, genuine.headers, genuine.body.replace(b'"sandbox"', b'"production"'))
+    assert altered.body != genuine.body
+    with pytest.raises(AssertionError):
+        verified(client, altered)
+    with pytest.raises(plaid.ApiException) as unknown:
+        client.webhook_verification_key_get(WebhookVerificationKeyGetRequest(key_id="not-a-key"))
+    assert unknown.value.status == 400
+    assert plaid_error(unknown.value)["error_type"] == "INVALID_INPUT"
+
+
+def test_rotated_keys_stay_retrievable_with_expired_at(gateway: Gateway, client: plaid.ApiClient) -> None:
+    jwks = httpx.get(f"{gateway.base_url}/.well-known/jwks.json").json()["keys"]
+    before = [key["kid"] for key in jwks]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
+    command = [sys.executable, "-m", "gateway.cli", "keys", "rotate"]
+    rotated = subprocess.run(
+        command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    for kid in before:
+        old = client.webhook_verification_key_get(WebhookVerificationKeyGetRequest(key_id=kid)).key
+        assert old.kid == kid
+        assert isinstance(old.created_at, int)
+        assert isinstance(old.expired_at, int)
+        assert old.expired_at >= old.created_at
+
+
+def test_the_apps_own_uri_keeps_its_configured_format(gateway: Gateway, receiver: WebhookReceiver) -> None:
+    other = gateway.other_tenant
+    assert other is not None
+    configured = httpx.patch(
+        f"{other.base_url}/v1/developer/configuration",
+        json={"webhook_uri": receiver.at("/app"), "webhook_format": "moneykit"},
+        headers=other.headers,
+    )
+    assert configured.status_code == 200, configured.text
+    other_client = plaid_client(other)
+    access_token, _ = linked_item(other_client, products=("transactions",))  # no webhook of its own
+    wait_for_transactions(other_client, access_token)
+    wait_until(lambda: any(r.path == "/app" for r in receiver.requests), timeout_s=30, what="an app webhook")
+    bodies = [json.loads(r.body) for r in receiver.requests if r.path == "/app"]
+    assert all("webhook_event" in body and "webhook_type" not in body for body in bodies)
+    assert all("plaid-verification" not in r.headers for r in receiver.requests)
