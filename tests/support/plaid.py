@@ -88,10 +88,15 @@ def plaid_error(exc: plaid.ApiException) -> dict[str, Any]:
 
 
 def raw(
-    gateway: Gateway, path: str, body: dict[str, Any], *, credentials: bool = True, **headers: str
+    gateway: Gateway,
+    path: str,
+    body: dict[str, Any],
+    *,
+    credentials: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """A Plaid call over plain HTTP, for what the official client refuses to send."""
-    sent = dict(headers)
+    sent = dict(headers or {})
     if credentials:
         sent |= {"PLAID-CLIENT-ID": gateway.client_id, "PLAID-SECRET": gateway.client_secret}
     return httpx.post(f"{gateway.base_url}/v1/plaid{path}", json=body, headers=sent)
