@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from providers.base import CredentialField, InstitutionInfo, Product
+from providers.sandbox.mxbank import MX_BANK
 
 ALL_PRODUCTS = (
     Product.accounts,
@@ -47,5 +48,5 @@ INSTANT_BANK = InstitutionInfo(
 )
 
 INSTITUTIONS = {institution.provider_institution_id: institution for institution in (
-    CREDENTIALS_BANK, OAUTH_BANK, INSTANT_BANK,
+    CREDENTIALS_BANK, OAUTH_BANK, INSTANT_BANK, MX_BANK,
 )}  # fmt: skip

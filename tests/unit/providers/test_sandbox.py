@@ -83,7 +83,7 @@ class TestLoginTable:
 
     async def test_institutions(self) -> None:
         institutions = {i.provider_institution_id: i for i in await sandbox.institutions()}
-        assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank"}
+        assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank", "mxbank"}
         assert [f.name for f in institutions["credentials_bank"].credential_fields] == [
             "username",
             "password",
