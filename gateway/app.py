@@ -22,6 +22,9 @@ from gateway.collections.gateway.authenticate import router as gateway_router
 from gateway.collections.moneykit.errors import render_moneykit_error
 from gateway.collections.moneykit.router import PREFIX as MONEYKIT_PREFIX
 from gateway.collections.moneykit.router import router as moneykit_router
+from gateway.collections.mx.errors import render_mx_error
+from gateway.collections.mx.router import PREFIX as MX_PREFIX
+from gateway.collections.mx.router import router as mx_router
 from gateway.collections.oauth.endpoints import router as oauth_router
 from gateway.collections.oauth.errors import render_oauth_error
 from gateway.collections.plaid.errors import render_plaid_error
@@ -85,9 +88,10 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     renderers.register("/oauth", render_oauth_error)
     renderers.register(MONEYKIT_PREFIX, render_moneykit_error)
     renderers.register(PLAID_PREFIX, render_plaid_error)
+    renderers.register(MX_PREFIX, render_mx_error)
     routers = (
         health_router, oauth_router, dashboard_router, developer_router, webhooks_router, moneykit_router,
-        plaid_router, connect_api_router, connect_pages_router, gateway_router,
+        plaid_router, mx_router, connect_api_router, connect_pages_router, gateway_router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -88,6 +88,24 @@ class LinkReader:
         statement = statement.order_by(Link.created_at, Link.id).limit(limit)
         return list((await session.execute(statement)).scalars())
 
+    async def of_end_user(
+        self, session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[list[Link], int]:
+        """The end user's links in any state but deleted (connecting ones too), oldest first, and a count."""
+        conditions = (Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state != "deleted")
+        total = (
+            await session.execute(select(func.count()).select_from(Link).where(*conditions))
+        ).scalar_one()
+        statement = (
+            select(Link)
+            .where(*conditions)
+            .options(joinedload(Link.institution, innerjoin=True))
+            .order_by(Link.created_at, Link.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await session.execute(statement)).scalars()), int(total)
+
 
 link_reader = LinkReader()
 
@@ -133,3 +151,12 @@ async def links_due_for_refresh(
         .limit(limit)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def refresh_in_progress(session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> bool:
+    """Whether a refresh of the link is waiting or running."""
+    statement = select(RefreshJob.id).where(
+        RefreshJob.app_id == app_id, RefreshJob.link_id == link_id,
+        RefreshJob.status.in_(("pending", "running")),
+    )  # fmt: skip
+    return (await session.execute(statement.limit(1))).first() is not None

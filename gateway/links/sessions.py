@@ -85,3 +85,23 @@ async def abandoned_sessions(
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def open_session_of_link(
+    session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, states: tuple[str, ...]
+) -> LinkSession | None:
+    """The link's newest unexpired session in one of `states`, locked for this step (server-side flows,
+    which know the link but not the session token)."""
+    statement = (
+        select(LinkSession)
+        .where(
+            LinkSession.app_id == app_id,
+            LinkSession.link_id == link_id,
+            LinkSession.state.in_(states),
+            LinkSession.expires_at > utcnow(),
+        )
+        .order_by(LinkSession.created_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return (await session.execute(statement)).scalar_one_or_none()

@@ -1,6 +1,6 @@
 """Webhook wire formats: how a unified event is rendered, and which headers a format adds when sent.
 
-Each collection registers its format here (MoneyKit and Plaid now; MX and Yodlee with their collections).
+Each collection registers its format here (MoneyKit, Plaid and MX now; Yodlee with its collection).
 A format may have no rendering for an event; then nothing is sent for it in that format.
 """
 
@@ -25,6 +25,8 @@ class EventView:
     link_id: uuid.UUID | None
     link_tags: list[str]
     app_mode: str = "sandbox"
+    # The link's end user (`end_users.guid`); formats that name users in their bodies (MX) read it.
+    end_user_guid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,9 @@ def get_format(name: str) -> WebhookFormat | None:
 def _load_builtin_formats() -> None:
     if not _FORMATS:
         from providers.moneykit.webhooks import MONEYKIT_WEBHOOKS
+        from providers.mx.webhooks import MX_WEBHOOKS
         from providers.plaid.webhooks import PLAID_WEBHOOKS
 
         register_format(MONEYKIT_WEBHOOKS)
         register_format(PLAID_WEBHOOKS)
+        register_format(MX_WEBHOOKS)

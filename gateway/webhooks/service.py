@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.db import enqueue_after_commit
 from gateway.models.base import utcnow
 from gateway.models.developer import App, AppConfiguration
+from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookDelivery, WebhookEvent
 from gateway.webhooks.formats import EventView, get_format
@@ -78,6 +79,7 @@ class WebhookService:
             link_id=event.link_id,
             link_tags=list(link.tags) if link is not None else [],
             app_mode=await self.app_mode(session, event.app_id),
+            end_user_guid=await _end_user_guid(session, link),
         )
         body = webhook_format.render(view, idempotency_key or webhook_id)
         if body is None:
@@ -132,6 +134,13 @@ class WebhookService:
         await webhook_delivery_repository.add(session, delivery)
         enqueue_after_commit(session, WEBHOOK_DELIVERIES.task_for(delivery.id))
         return delivery
+
+
+async def _end_user_guid(session: AsyncSession, link: Link | None) -> str | None:
+    if link is None:
+        return None
+    user = await session.get(EndUser, link.end_user_id)
+    return user.guid if user is not None else None
 
 
 webhook_service = WebhookService()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from providers.base import CredentialField, InstitutionInfo, Product
+from providers.sandbox.mxbank import MX_BANK
 
 ALL_PRODUCTS = (
     Product.accounts,
@@ -78,5 +79,5 @@ PLAID_SANDBOX_BANKS = (
 )
 
 INSTITUTIONS = {institution.provider_institution_id: institution for institution in (
-    CREDENTIALS_BANK, OAUTH_BANK, INSTANT_BANK, *PLAID_SANDBOX_BANKS,
+    CREDENTIALS_BANK, OAUTH_BANK, INSTANT_BANK, MX_BANK, *PLAID_SANDBOX_BANKS,
 )}  # fmt: skip

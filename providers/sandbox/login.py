@@ -7,6 +7,8 @@
 | user_good         | mfa_selections  | one choice that states its answer (Blue)             |
 | user_1 / user_2   | pass_good       | connected; static accounts, identity, transactions   |
 | anything else     |                 | invalid_credentials                                  |
+
+MX Bank (`mxbank`) has MX's own test logins instead (providers/sandbox/mxbank.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from providers.base import (
     ReconnectRequired,
 )
 from providers.sandbox.institutions import INSTITUTIONS
+from providers.sandbox.mxbank import MX_BANK_CHALLENGES, MX_BANK_ID, connect_mx_bank
 
 STATIC_USERS = frozenset({"user_1", "user_2"})
 
@@ -74,6 +77,8 @@ def connect(institution_id: str, credentials: Mapping[str, str]) -> ConnectResul
                 "the user did not grant consent at OAuth Bank", error_code="user_oauth_denied"
             )
         return connected(institution_id, "oauth")
+    if institution_id == MX_BANK_ID:
+        return connect_mx_bank(credentials, connected(institution_id, credentials.get("username", "")))
     username, password = credentials.get("username", ""), credentials.get("password", "")
     if username in STATIC_USERS and password == "pass_good":
         return connected(institution_id, username)
@@ -89,9 +94,10 @@ def connect(institution_id: str, credentials: Mapping[str, str]) -> ConnectResul
 
 def answer(pending: ProviderState, answers: Mapping[str, str]) -> ConnectResult:
     mfa = str(pending.get("mfa", ""))
-    if mfa not in CHALLENGES:
+    known = CHALLENGES.get(mfa) or MX_BANK_CHALLENGES.get(mfa)
+    if known is None:
         raise ReconnectRequired("there is no challenge to answer", error_code="user_error")
-    _, expected = CHALLENGES[mfa]
+    _, expected = known
     correct = all(
         hmac.compare_digest(answers.get(prompt, "").strip().lower(), value.lower())
         for prompt, value in expected.items()

@@ -79,15 +79,25 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
         ids = {"app_id": tenant.app_id, "client_id": "0" * 24, "organization_id": "default",
                "account_id": "x", "link_id": missing_link, "institution_id": "x", "user_id": "u",
                "delivery_id": missing_link, "event_id": missing_link}  # fmt: skip
+        ids |= {
+            "user_guid": "USR-x",
+            "member_guid": "MBR-x",
+            "account_guid": "ACT-x",
+            "institution_code": "x",
+        }
         url = path.format(**ids)
-        response = await client.request(method, url, json={} if method in {"POST", "PUT", "PATCH"} else None)
+        mx = path.startswith("/v1/mx/")
+        # MX routes refuse any Accept but MX's own (406) before they look at credentials.
+        headers = {"accept": "application/vnd.mx.api.v1+json"} if mx else {}
+        body: dict[str, Any] | None = {} if method in {"POST", "PUT", "PATCH"} else None
+        response = await client.request(method, url, json=body, headers=headers)
         checked += 1
         if path.startswith("/v1/plaid/"):  # Plaid answers 400: missing fields or invalid API keys
             assert response.status_code == 400, (method, url, response.status_code)
             assert response.json()["error_code"] in {"MISSING_FIELDS", "INVALID_API_KEYS"}, url
             continue
-        # Body validation may answer first for an empty body; it never lets the call through.
-        assert response.status_code in {401, 422}, (method, url, response.status_code)
+        # Body validation may answer first for an empty body (MX says 400); it never lets the call through.
+        assert response.status_code in {401, 400 if mx else 422}, (method, url, response.status_code)
         if method in {"GET", "DELETE"}:
             assert response.status_code == 401, (method, url)
     assert checked >= MIN_OPERATIONS - len(PUBLIC)

@@ -83,7 +83,7 @@ class TestLoginTable:
 
     async def test_institutions(self) -> None:
         institutions = {i.provider_institution_id: i for i in await sandbox.institutions()}
-        assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank"}
+        assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank", "mxbank"}
         assert [f.name for f in institutions["credentials_bank"].credential_fields] == [
             "username",
             "password",
@@ -188,3 +188,27 @@ def test_moneykit_money_text(value: str, text: str) -> None:
     from providers.moneykit.render import money_text
 
     assert money_text(Decimal(value)) == text
+
+
+class TestMxBank:
+    async def test_mx_test_credentials(self) -> None:
+        assert isinstance(
+            await sandbox.connect("mxbank", {"username": "mxuser", "password": "anything"}), Connected
+        )
+        challenged = await sandbox.connect("mxbank", {"username": "mxuser", "password": "challenge"})
+        assert isinstance(challenged, ChallengeRequired)
+        [prompt] = challenged.challenge.prompts
+        with pytest.raises(ReconnectRequired) as wrong:
+            await sandbox.answer(challenged.pending, {prompt.id: "nope"})
+        assert wrong.value.error_code == "user_input_incorrect"
+        assert isinstance(await sandbox.answer(challenged.pending, {prompt.id: "correct"}), Connected)
+        for username, password, code in (("mxuser", "BAD_REQUEST", "institution_error"),
+                                         ("mxuser", "UNAUTHORIZED", "invalid_credentials"),
+                                         ("someone", "password", "invalid_credentials")):  # fmt: skip
+            with pytest.raises(ReconnectRequired) as refused:
+                await sandbox.connect("mxbank", {"username": username, "password": password})
+            assert refused.value.error_code == code
+
+    async def test_mx_passwords_mean_nothing_at_credentials_bank(self) -> None:
+        with pytest.raises(ReconnectRequired):
+            await sandbox.connect("credentials_bank", {"username": "user_good", "password": "challenge"})

@@ -1,0 +1,103 @@
+"""What an MX call may touch: the app's users (narrowed to the principal's user), their members and
+accounts. Another tenant's guid, a deleted member and a malformed guid all answer 404 alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.auth.principal import AppPrincipal
+from gateway.auth.tokens import TokenKind
+from gateway.end_users.repository import end_user_repository
+from gateway.errors import Forbidden, NotFound
+from gateway.links.repository import link_reader
+from gateway.models.account import Account
+from gateway.models.end_user import EndUser
+from gateway.models.link import Link
+from gateway.products.repository import product_reader
+from providers.mx.render import parse_guid
+
+DATA_STATES = ("connected", "error")
+
+
+class UserNotFound(NotFound):
+    default_message = "User not found."
+
+
+class MemberNotFound(NotFound):
+    default_message = "Member not found."
+
+
+class AccountNotFound(NotFound):
+    default_message = "Account not found."
+
+
+class OtherUser(Forbidden):
+    default_message = "These credentials are limited to another user."
+
+
+async def principal_owns(session: AsyncSession, principal: AppPrincipal, user_guid: str) -> bool:
+    """Whether a user-level principal is this user (generic principals own every user of the app)."""
+    if principal.kind is not TokenKind.user:
+        return True
+    assert principal.user is not None
+    assert principal.user_field is not None
+    if principal.user_field == "guid":
+        return principal.user == user_guid
+    own = await end_user_repository.find(
+        session, principal.app_id, field=principal.user_field, value=principal.user
+    )
+    return own is not None and own.guid == user_guid
+
+
+async def accessible_user(session: AsyncSession, principal: AppPrincipal, user_guid: str) -> EndUser:
+    if not await principal_owns(session, principal, user_guid):
+        raise OtherUser()
+    user = await end_user_repository.find(session, principal.app_id, field="guid", value=user_guid[:64])
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+async def accessible_member(session: AsyncSession, user: EndUser, member_guid: str) -> Link:
+    link_id = parse_guid("member", member_guid)
+    link = await link_reader.get(session, user.app_id, link_id) if link_id is not None else None
+    if link is None or link.end_user_id != user.id or link.state == "deleted":
+        raise MemberNotFound()
+    return link
+
+
+@dataclass(frozen=True)
+class OwnedAccount:
+    account: Account
+    link: Link
+
+
+async def data_links(session: AsyncSession, user: EndUser, member: Link | None, product: str) -> list[Link]:
+    """The user's links (or just `member`) that serve data and granted `product`."""
+    if member is not None:
+        links = [member]
+    else:
+        links, _ = await link_reader.of_end_user(session, user.app_id, user.id, offset=0, limit=1000)
+    return [link for link in links if link.state in DATA_STATES and product in link.products]
+
+
+async def user_accounts(
+    session: AsyncSession, user: EndUser, member: Link | None = None
+) -> list[OwnedAccount]:
+    owned = []
+    for link in await data_links(session, user, member, "accounts"):
+        for account in await product_reader.accounts(session, user.app_id, link.id):
+            owned.append(OwnedAccount(account, link))
+    return owned
+
+
+async def accessible_account(
+    session: AsyncSession, user: EndUser, account_guid: str, member: Link | None = None
+) -> OwnedAccount:
+    account_id = parse_guid("account", account_guid)
+    for owned in await user_accounts(session, user, member):
+        if owned.account.id == account_id:
+            return owned
+    raise AccountNotFound()

@@ -1,0 +1,78 @@
+"""MX investment holdings by user, by member and by account."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.collections.mx.access import (
+    accessible_account,
+    accessible_member,
+    accessible_user,
+    data_links,
+    user_accounts,
+)
+from gateway.collections.mx.auth import MX_READER
+from gateway.collections.mx.responses import PageParam, RecordsPerPage, page_of, per_page
+from gateway.collections.mx.routing import MxRoute
+from gateway.dependencies import DbSession
+from gateway.models.end_user import EndUser
+from gateway.models.link import Link
+from gateway.products.repository import product_details
+from providers.mx import render
+
+router = APIRouter(route_class=MxRoute, tags=["mx"])
+
+
+async def _holdings(
+    session: AsyncSession, user: EndUser, member: Link | None, account_id: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
+    places = {o.account.id: render.place(o.account, user) for o in await user_accounts(session, user, member)}
+    wanted = [account_id] if account_id is not None else list(places)
+    rendered = []
+    for link in await data_links(session, user, member, "investments"):
+        holdings = await product_details.holdings(session, user.app_id, link.id, wanted)
+        securities = {s.id: s for s in await product_details.securities(
+            session, user.app_id, [h.security_id for h in holdings])}  # fmt: skip
+        rendered += [render.holding(h, securities.get(h.security_id), places[h.account_id]) for h in holdings]
+    return rendered
+
+
+@router.get("/users/{user_guid}/investment_holdings", openapi_extra=MX_READER.openapi)
+async def list_holdings(
+    user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    records_per_page: RecordsPerPage = None,
+) -> Response:  # fmt: skip
+    principal = await MX_READER(request)
+    user = await accessible_user(session, principal, user_guid)
+    return page_of(
+        "investment_holdings", await _holdings(session, user, None), page, per_page(records_per_page)
+    )
+
+
+@router.get("/users/{user_guid}/members/{member_guid}/investment_holdings", openapi_extra=MX_READER.openapi)
+async def list_holdings_by_member(
+    user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    records_per_page: RecordsPerPage = None,
+) -> Response:  # fmt: skip
+    principal = await MX_READER(request)
+    user = await accessible_user(session, principal, user_guid)
+    member = await accessible_member(session, user, member_guid)
+    holdings = await _holdings(session, user, member)
+    return page_of("investment_holdings", holdings, page, per_page(records_per_page))
+
+
+@router.get("/users/{user_guid}/accounts/{account_guid}/investment_holdings", openapi_extra=MX_READER.openapi)
+async def list_holdings_by_account(
+    user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    records_per_page: RecordsPerPage = None,
+) -> Response:  # fmt: skip
+    principal = await MX_READER(request)
+    user = await accessible_user(session, principal, user_guid)
+    owned = await accessible_account(session, user, account_guid)
+    holdings = await _holdings(session, user, owned.link, owned.account.id)
+    return page_of("investment_holdings", holdings, page, per_page(records_per_page))

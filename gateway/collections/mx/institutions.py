@@ -1,0 +1,63 @@
+"""MX institutions: list (paged up to 100, `name` substring), read, and their credential fields.
+
+`code` is our institution id: `mxbank`, `credentials_bank`, `instant_bank`, ...
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.collections.mx.auth import MX_READER
+from gateway.collections.mx.members import InstitutionNotFound
+from gateway.collections.mx.responses import (
+    MAX_INSTITUTIONS_PER_PAGE,
+    PageParam,
+    RecordsPerPage,
+    mx_response,
+    page_of,
+    per_page,
+)
+from gateway.collections.mx.routing import MxRoute
+from gateway.dependencies import DbSession
+from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
+from gateway.models.institution import Institution
+from providers.mx import render
+
+router = APIRouter(route_class=MxRoute, tags=["mx"])
+CATALOGUE_LIMIT = 10_000
+
+
+async def _linkable(session: AsyncSession, code: str) -> Institution:
+    institution = await get_institution(session, code[:64])
+    if institution is None or institution.provider == IMPORTED_PROVIDER:
+        raise InstitutionNotFound()
+    return institution
+
+
+@router.get("/institutions", openapi_extra=MX_READER.openapi)
+async def list_mx_institutions(
+    request: Request, session: DbSession, page: PageParam = 1, records_per_page: RecordsPerPage = None,
+    name: str | None = Query(default=None, max_length=200),
+) -> Response:  # fmt: skip
+    await MX_READER(request)
+    rows = await list_institutions(session, name=name, featured=None, after=None, limit=CATALOGUE_LIMIT)
+    size = per_page(records_per_page, MAX_INSTITUTIONS_PER_PAGE)
+    return page_of("institutions", [render.institution(row) for row in rows], page, size)
+
+
+@router.get("/institutions/{institution_code}", openapi_extra=MX_READER.openapi)
+async def read_mx_institution(institution_code: str, request: Request, session: DbSession) -> Response:
+    await MX_READER(request)
+    return mx_response({"institution": render.institution(await _linkable(session, institution_code))})
+
+
+@router.get("/institutions/{institution_code}/credentials", openapi_extra=MX_READER.openapi)
+async def list_institution_credentials(
+    institution_code: str, request: Request, session: DbSession, page: PageParam = 1,
+    records_per_page: RecordsPerPage = None,
+) -> Response:  # fmt: skip
+    await MX_READER(request)
+    institution = await _linkable(session, institution_code)
+    return page_of("credentials", render.credentials(institution), page, per_page(records_per_page))

@@ -1,0 +1,92 @@
+"""MX transactions by user, by account and by member: `from_date` (default 120 days ago) to `to_date`
+(default 5 days ahead, to catch pending ones), newest first, paged in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.collections.mx.access import (
+    accessible_account,
+    accessible_member,
+    accessible_user,
+    data_links,
+    user_accounts,
+)
+from gateway.collections.mx.auth import MX_READER
+from gateway.collections.mx.responses import PageParam, RecordsPerPage, listed, per_page
+from gateway.collections.mx.routing import MxRoute
+from gateway.dependencies import DbSession
+from gateway.errors import InvalidRequest
+from gateway.models.end_user import EndUser
+from gateway.models.link import Link
+from gateway.transactions.repository import transaction_reader
+from providers.mx import render
+
+router = APIRouter(route_class=MxRoute, tags=["mx"])
+
+DEFAULT_HISTORY = dt.timedelta(days=120)
+DEFAULT_AHEAD = dt.timedelta(days=5)
+
+
+def date_window(from_date: dt.date | None, to_date: dt.date | None) -> tuple[dt.date, dt.date]:
+    today = dt.date.today()
+    start, end = from_date or today - DEFAULT_HISTORY, to_date or today + DEFAULT_AHEAD
+    if start > end:
+        raise InvalidRequest("from_date must not be after to_date.")
+    return start, end
+
+
+async def _page(
+    session: AsyncSession, user: EndUser, *, member: Link | None, account_id: uuid.UUID | None,
+    from_date: dt.date | None, to_date: dt.date | None, page: int, records_per_page: int | None,
+) -> Response:  # fmt: skip
+    start, end = date_window(from_date, to_date)
+    size = per_page(records_per_page)
+    links = await data_links(session, user, member, "transactions")
+    places = {o.account.id: render.place(o.account, user) for o in await user_accounts(session, user, member)}
+    rows, total = await transaction_reader.page(
+        session, user.app_id, [link.id for link in links], start=start, end=end, offset=(page - 1) * size,
+        limit=size, account_ids=[account_id] if account_id is not None else None,
+    )  # fmt: skip
+    rendered = [render.transaction(row, places[row.account_id]) for row in rows if row.account_id in places]
+    return listed("transactions", rendered, page, size, total)
+
+
+@router.get("/users/{user_guid}/transactions", openapi_extra=MX_READER.openapi)
+async def list_transactions(
+    user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
+) -> Response:  # fmt: skip
+    principal = await MX_READER(request)
+    user = await accessible_user(session, principal, user_guid)
+    return await _page(session, user, member=None, account_id=None, from_date=from_date, to_date=to_date,
+                       page=page, records_per_page=records_per_page)  # fmt: skip
+
+
+@router.get("/users/{user_guid}/accounts/{account_guid}/transactions", openapi_extra=MX_READER.openapi)
+async def list_transactions_by_account(
+    user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
+) -> Response:  # fmt: skip
+    principal = await MX_READER(request)
+    user = await accessible_user(session, principal, user_guid)
+    owned = await accessible_account(session, user, account_guid)
+    return await _page(session, user, member=owned.link, account_id=owned.account.id, from_date=from_date,
+                       to_date=to_date, page=page, records_per_page=records_per_page)  # fmt: skip
+
+
+@router.get("/users/{user_guid}/members/{member_guid}/transactions", openapi_extra=MX_READER.openapi)
+async def list_transactions_by_member(
+    user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
+) -> Response:  # fmt: skip
+    principal = await MX_READER(request)
+    user = await accessible_user(session, principal, user_guid)
+    member = await accessible_member(session, user, member_guid)
+    return await _page(session, user, member=member, account_id=None, from_date=from_date, to_date=to_date,
+                       page=page, records_per_page=records_per_page)  # fmt: skip

@@ -1,0 +1,106 @@
+"""Linking with credentials and no browser: Connect's own steps, driven server-side.
+
+For wire formats whose apps send the end user's credentials themselves (MX `POST /users/{u}/members`):
+
+    start_direct_link ─► (challenge pending ─► answer_direct_challenge)* ─► connected, refreshed
+
+The link row exists from the first call, so the app has a stable id while MFA is pending: the Connect
+session runs as a reconnect of that link. When the provider connects, every offered account is granted
+and the link is exchanged at once (its first refresh starts). A wrong password or answer leaves the link
+in `error` with the provider's code (invalid_credentials, user_input_incorrect, ...) and ends the session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.crypto import SecretBox
+from gateway.errors import Conflict
+from gateway.links import connect
+from gateway.links.connect import ConnectInputRejected
+from gateway.links.repository import link_reader
+from gateway.links.service import link_service
+from gateway.links.sessions import open_session_of_link, redeem_exchangeable_token
+from gateway.models.institution import Institution
+from gateway.models.link import Link, LinkSession
+
+CHALLENGED = ("mfa_required",)
+
+
+async def start_direct_link(
+    session: AsyncSession,
+    box: SecretBox,
+    *,
+    app_id: uuid.UUID,
+    end_user_id: uuid.UUID,
+    institution: Institution,
+    credentials: Mapping[str, str],
+    products: Sequence[str],
+) -> Link:
+    """A new link for these credentials: connected (and refreshing), `connecting` with a challenge
+    pending (see `pending_challenge`), or in `error` when the institution refused them."""
+    link = Link(
+        id=uuid.uuid4(), app_id=app_id, end_user_id=end_user_id, institution_id=institution.id,
+        provider=institution.provider, state="connecting", products=list(products),
+    )  # fmt: skip
+    session.add(link)
+    await session.flush()
+    token = await connect.create_session(
+        session, app_id=app_id, end_user_id=end_user_id, redirect_uri=None, products=products,
+        existing_link=link,
+    )  # fmt: skip
+    link_session = await connect.open_session(session, token)
+    try:
+        await connect.submit_credentials(session, link_session, box, credentials)
+    except ConnectInputRejected as exc:
+        await _refused(session, link_session, link, exc.code)
+        return link
+    await _finish_if_connected(session, link_session, link)
+    return link
+
+
+async def answer_direct_challenge(
+    session: AsyncSession, box: SecretBox, link: Link, answers: Mapping[str, str]
+) -> None:
+    """Answer the link's pending challenge; `Conflict` when none is pending."""
+    link_session = await open_session_of_link(session, link.app_id, link.id, CHALLENGED)
+    if link_session is None:
+        raise Conflict("There is no challenge waiting for an answer.")
+    try:
+        await connect.answer_challenge(session, link_session, box, answers)
+    except ConnectInputRejected as exc:
+        await _refused(session, link_session, link, exc.code)
+        return
+    await _finish_if_connected(session, link_session, link)
+
+
+async def pending_challenge(session: AsyncSession, link: Link) -> dict[str, Any] | None:
+    """The prompts waiting for an answer (`{"kind", "prompts": [{"id", "text", "options"}]}`), if any."""
+    if link.state != "connecting":
+        return None
+    link_session = await open_session_of_link(session, link.app_id, link.id, CHALLENGED)
+    if link_session is None:
+        return None
+    challenge: dict[str, Any] | None = link_session.settings.get("challenge")
+    return challenge
+
+
+async def _finish_if_connected(session: AsyncSession, link_session: LinkSession, link: Link) -> None:
+    if link_session.state != "choosing_accounts":
+        return
+    offered = [account["id"] for account in link_session.settings.get("accounts", [])]
+    token = await connect.choose_accounts(session, link_session, offered)
+    redeemed = await redeem_exchangeable_token(session, link.app_id, token)
+    assert redeemed == link.id
+    await link_service.complete_exchange(
+        session, await link_reader.require(session, link.app_id, link.id, for_update=True)
+    )
+
+
+async def _refused(session: AsyncSession, link_session: LinkSession, link: Link, error_code: str) -> None:
+    await link_service.force_reconnect(session, link, error_code)
+    await connect.cancel(session, link_session)  # the link is in error already: no second event
