@@ -83,7 +83,11 @@ class TestLoginTable:
 
     async def test_institutions(self) -> None:
         institutions = {i.provider_institution_id: i for i in await sandbox.institutions()}
-        assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank", "mxbank"}
+        plaid_ids = {"ins_109508", "ins_109509", "ins_109510", "ins_109511", "ins_109512", "ins_130016",
+                     "ins_43", "ins_127287"}  # fmt: skip
+        assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank", "mxbank", *plaid_ids}
+        assert institutions["ins_127287"].login == "oauth"  # Platypus OAuth Bank
+        assert institutions["ins_43"].country_codes == ("CA",)
         assert [f.name for f in institutions["credentials_bank"].credential_fields] == [
             "username",
             "password",
