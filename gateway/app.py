@@ -25,6 +25,9 @@ from gateway.collections.moneykit.router import router as moneykit_router
 from gateway.collections.oauth.endpoints import router as oauth_router
 from gateway.collections.oauth.errors import render_oauth_error
 from gateway.collections.webhooks.endpoints import router as webhooks_router
+from gateway.collections.yodlee.errors import render_yodlee_error
+from gateway.collections.yodlee.router import PREFIX as YODLEE_PREFIX
+from gateway.collections.yodlee.router import router as yodlee_router
 from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers, install_exception_handlers
 from gateway.health.checks import BrokerProbe, RedisProbe
@@ -76,9 +79,10 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     install_exception_handlers(app, renderers)
     renderers.register("/oauth", render_oauth_error)
     renderers.register(MONEYKIT_PREFIX, render_moneykit_error)
+    renderers.register(YODLEE_PREFIX, render_yodlee_error)
     routers = (
         health_router, oauth_router, dashboard_router, developer_router, webhooks_router, moneykit_router,
-        connect_api_router, connect_pages_router, gateway_router,
+        connect_api_router, connect_pages_router, gateway_router, yodlee_router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)

@@ -1,15 +1,23 @@
 """Webhook wire formats: how a unified event is rendered, and which headers a format adds when sent.
 
-Each collection registers its format here (MoneyKit now; Plaid, MX and Yodlee with their collections).
+Each collection registers its format here (MoneyKit and Yodlee now; Plaid and MX with their collections).
 A format may have no rendering for an event; then nothing is sent for it in that format.
+
+Two optional hooks, for formats that need more than the event: `prepare(session, event, link)` returns
+what `render` reads as `EventView.context` (ids and names from the database), and
+`subscribed_url(session, app_id, event_type)` names a callback the app subscribed through the
+format's own API (Yodlee's `/configs/notifications/events`), asked before the app's configured URI.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.signing_keys import KeyRing
 
@@ -24,6 +32,7 @@ class EventView:
     occurred_at: datetime
     link_id: uuid.UUID | None
     link_tags: list[str]
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,23 @@ def get_format(name: str) -> WebhookFormat | None:
     return _FORMATS.get(name)
 
 
+async def subscribed_destination(
+    session: AsyncSession, app_id: uuid.UUID, event_type: str
+) -> tuple[str, str] | None:
+    """`(url, format)` of a subscription the app made through a format's own API for this event."""
+    _load_builtin_formats()
+    for name, webhook_format in _FORMATS.items():
+        lookup = getattr(webhook_format, "subscribed_url", None)
+        url = await lookup(session, app_id, event_type) if lookup is not None else None
+        if url is not None:
+            return url, name
+    return None
+
+
 def _load_builtin_formats() -> None:
     if not _FORMATS:
         from providers.moneykit.webhooks import MONEYKIT_WEBHOOKS
+        from providers.yodlee.webhooks import YODLEE_WEBHOOKS
 
         register_format(MONEYKIT_WEBHOOKS)
+        register_format(YODLEE_WEBHOOKS)
