@@ -24,6 +24,7 @@ PUBLIC = {
     ("GET", "/connect"),  # a static shell: its script's JSON steps check the link session token
     ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
     ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent shell, like /connect
+    ("POST", "/v2/yodlee/auth/token"),  # Yodlee's token endpoint: clientId and secret in the form
 }  # fmt: skip
 MIN_OPERATIONS = 35
 
@@ -76,9 +77,12 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
         missing_link = "00000000-0000-0000-0000-000000000000"
         ids = {"app_id": tenant.app_id, "client_id": "0" * 24, "organization_id": "default",
                "account_id": "x", "link_id": missing_link, "institution_id": "x", "user_id": "u",
-               "delivery_id": missing_link, "event_id": missing_link}  # fmt: skip
+               "delivery_id": missing_link, "event_id": missing_link, "providerId": "100001",
+               "providerAccountId": "1", "accountId": "1", "eventName": "REFRESH"}  # fmt: skip
         url = path.format(**ids)
-        response = await client.request(method, url, json={} if method in {"POST", "PUT", "PATCH"} else None)
+        # Yodlee's Api-Version header lets the call reach the guard instead of the version check.
+        response = await client.request(method, url, json={} if method in {"POST", "PUT", "PATCH"} else None,
+                                        headers={"Api-Version": "1.1"})  # fmt: skip
         # Body validation may answer first for an empty body; it never lets the call through.
         assert response.status_code in {401, 422}, (method, url, response.status_code)
         if method in {"GET", "DELETE"}:
