@@ -93,6 +93,8 @@ def test_register_get_update_and_unregister_a_user(yodlee: Yodlee, other: Yodlee
     error(yodlee.call("POST", "/user/register", yodlee.admin, json={"user": {"email": "x@y.z"}}), 400, "Y803")
     bad = {"user": {"loginName": "ysl-bad-email", "email": "nope"}}
     error(yodlee.call("POST", "/user/register", yodlee.admin, json=bad), 400, "Y800")
+    nul = {"user": {"loginName": "ysl-nul", "name": {"first": "A\u0000"}}}
+    error(yodlee.call("POST", "/user/register", yodlee.admin, json=nul), 400, "Y800")
     token = yodlee.token("ysl-registered")
     error(yodlee.call("POST", "/user/register", token, json=body), 401, "Y015")
     assert yodlee.ok("GET", "/user", token)["user"]["id"] == registered["id"]
@@ -126,6 +128,7 @@ def test_providers_with_stable_ids_and_login_forms(yodlee: Yodlee) -> None:
     error(yodlee.call("GET", "/providers?top=501", yodlee.admin), 400, "Y804")
     error(yodlee.call("GET", "/providers/999", yodlee.admin), 400, "Y800")
     error(yodlee.call("GET", "/providers/abc", yodlee.admin), 400, "Y800")
+    error(yodlee.call("GET", "/providers?name=a%00b", yodlee.admin), 400, "Y800")
 
 
 # Provider accounts ----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import rendered_provider_accounts
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
+from gateway.text import is_storable
 from providers.yodlee import render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
@@ -90,6 +91,8 @@ async def get_data_extracts_user_data(
     principal = await ADMIN_READER(request)
     if not login:
         raise YodleeError("Y803", "loginName required")
+    if not is_storable(login):
+        raise invalid_value("loginName")
     start, end = _window(from_date, to_date)
     field = principal.client.user_id_field
     user = await end_user_repository.find(session, principal.app_id, field=field, value=login)

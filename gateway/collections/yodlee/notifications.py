@@ -19,6 +19,7 @@ from gateway.collections.yodlee.subscriptions import EVENT_NAMES, subscription, 
 from gateway.dependencies import DbSession
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, InvalidWebhookUri, check_webhook_uri
 from gateway.models.yodlee import YodleeSubscription
+from gateway.text import is_storable
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -44,6 +45,8 @@ def _event_name(value: str) -> str:
 async def _callback(principal: AppPrincipal, body: SubscriptionBody) -> str:
     if body.event is None or not body.event.callbackUrl:
         raise required("callbackUrl")
+    if not is_storable(body.event.callbackUrl):
+        raise invalid_value("callbackUrl")
     try:
         return await check_webhook_uri(
             body.event.callbackUrl, app_mode=principal.app_mode, documentation_url=WEBHOOK_URI_DOCS

@@ -21,6 +21,7 @@ from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.dependencies import DbSession
 from gateway.institutions.catalog import get_institution, list_institutions
 from gateway.models.institution import Institution
+from gateway.text import is_storable
 from providers.yodlee import render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
@@ -57,6 +58,8 @@ async def get_all_providers(
     await PROVIDER_READER(request)
     if name is not None and (skip is not None or top is not None):
         raise YodleeError("Y800", "Invalid value for skip/top: not supported with name")
+    if name is not None and not is_storable(name):
+        raise invalid_value("name")
     if name is not None and not name.strip():
         raise YodleeError("Y801", "Invalid length for name")
     offset = bounded(skip, "skip", 0, 2**31 - 1, default=0)

@@ -31,7 +31,7 @@ from gateway.end_users.service import get_or_create_token_user
 from gateway.links.repository import links_of_user
 from gateway.links.service import link_service
 from gateway.models.end_user import EndUser
-from gateway.text import is_storable
+from gateway.text import first_unstorable_path, is_storable
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -68,6 +68,9 @@ def check_login_name(value: str) -> str:
 
 
 def _check_profile(fields: UserFields) -> None:
+    unstorable = first_unstorable_path(fields.model_dump(exclude_none=True))
+    if unstorable is not None:
+        raise invalid_value(".".join(unstorable) or "user")
     if fields.email is not None and ("@" not in fields.email or not is_storable(fields.email)):
         raise invalid_value("email")
     if fields.phoneNumber is not None and not all(c.isdigit() or c in "+-() " for c in fields.phoneNumber):
