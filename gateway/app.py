@@ -31,6 +31,9 @@ from gateway.collections.plaid.errors import render_plaid_error
 from gateway.collections.plaid.router import PREFIX as PLAID_PREFIX
 from gateway.collections.plaid.router import router as plaid_router
 from gateway.collections.webhooks.endpoints import router as webhooks_router
+from gateway.collections.yodlee.errors import render_yodlee_error
+from gateway.collections.yodlee.router import PREFIX as YODLEE_PREFIX
+from gateway.collections.yodlee.router import router as yodlee_router
 from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers, install_exception_handlers
 from gateway.health.checks import BrokerProbe, RedisProbe
@@ -89,9 +92,10 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     renderers.register(MONEYKIT_PREFIX, render_moneykit_error)
     renderers.register(PLAID_PREFIX, render_plaid_error)
     renderers.register(MX_PREFIX, render_mx_error)
+    renderers.register(YODLEE_PREFIX, render_yodlee_error)
     routers = (
         health_router, oauth_router, dashboard_router, developer_router, webhooks_router, moneykit_router,
-        plaid_router, mx_router, connect_api_router, connect_pages_router, gateway_router,
+        plaid_router, mx_router, yodlee_router, connect_api_router, connect_pages_router, gateway_router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)

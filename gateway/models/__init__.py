@@ -11,6 +11,7 @@ from gateway.models.refresh import RefreshJob
 from gateway.models.signing_key import SigningKey
 from gateway.models.transaction import Transaction
 from gateway.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
+from gateway.models.yodlee import YodleeId, YodleeSubscription
 
 __all__ = [
     "Account",
@@ -36,4 +37,6 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",
+    "YodleeId",
+    "YodleeSubscription",
 ]

@@ -1,15 +1,23 @@
 """Webhook wire formats: how a unified event is rendered, and which headers a format adds when sent.
 
-Each collection registers its format here (MoneyKit, Plaid and MX now; Yodlee with its collection).
+Each collection registers its format here: MoneyKit, Plaid, MX and Yodlee.
 A format may have no rendering for an event; then nothing is sent for it in that format.
+
+Two optional hooks, for formats that need more than the event: `prepare(session, event, link)` returns
+what `render` reads as `EventView.context` (ids and names from the database), and
+`subscribed_url(session, app_id, event_type)` names a callback the app subscribed through the
+format's own API (Yodlee's `/configs/notifications/events`), asked before the app's configured URI.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.signing_keys import KeyRing
 
@@ -27,6 +35,7 @@ class EventView:
     app_mode: str = "sandbox"
     # The link's end user (`end_users.guid`); formats that name users in their bodies (MX) read it.
     end_user_guid: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,12 +73,27 @@ def get_format(name: str) -> WebhookFormat | None:
     return _FORMATS.get(name)
 
 
+async def subscribed_destination(
+    session: AsyncSession, app_id: uuid.UUID, event_type: str
+) -> tuple[str, str] | None:
+    """`(url, format)` of a subscription the app made through a format's own API for this event."""
+    _load_builtin_formats()
+    for name, webhook_format in _FORMATS.items():
+        lookup = getattr(webhook_format, "subscribed_url", None)
+        url = await lookup(session, app_id, event_type) if lookup is not None else None
+        if url is not None:
+            return url, name
+    return None
+
+
 def _load_builtin_formats() -> None:
     if not _FORMATS:
         from providers.moneykit.webhooks import MONEYKIT_WEBHOOKS
         from providers.mx.webhooks import MX_WEBHOOKS
         from providers.plaid.webhooks import PLAID_WEBHOOKS
+        from providers.yodlee.webhooks import YODLEE_WEBHOOKS
 
         register_format(MONEYKIT_WEBHOOKS)
         register_format(PLAID_WEBHOOKS)
         register_format(MX_WEBHOOKS)
+        register_format(YODLEE_WEBHOOKS)

@@ -1,7 +1,8 @@
 """Webhook rules: a delivery is a committed row before anything is sent (gateway.webhooks.delivery sends).
 
-An event goes to its link's own webhook (in the format of the collection that set it) or else to the
-app's configured URI in the app's format. The body is rendered once, when the delivery is created, so
+An event goes to its link's own webhook (in the format of the collection that set it), else to a
+callback the app subscribed for it through a format's own API (Yodlee), else to the app's configured
+URI in the app's format. The body is rendered once, when the delivery is created, so
 every retry sends the same bytes with the same `webhook-id`.
 """
 
@@ -19,7 +20,7 @@ from gateway.models.developer import App, AppConfiguration
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookDelivery, WebhookEvent
-from gateway.webhooks.formats import EventView, get_format
+from gateway.webhooks.formats import EventView, get_format, subscribed_destination
 from gateway.webhooks.repository import webhook_delivery_repository
 from workers.durable import DurableKind
 from workers.names import DELIVER_WEBHOOK
@@ -46,11 +47,15 @@ def new_webhook_id() -> str:
 
 class WebhookService:
     async def destination(
-        self, session: AsyncSession, app_id: uuid.UUID, link: Link | None
+        self, session: AsyncSession, app_id: uuid.UUID, link: Link | None, event_type: str | None = None
     ) -> Destination | None:
-        """The link's own webhook if it has one, else the app's configured URI; None when neither is set."""
+        """The link's own webhook if it has one, else a subscription for `event_type`, else the app's
+        configured URI; None when none is set."""
         if link is not None and link.webhook_uri:
             return Destination(link.webhook_uri, link.webhook_format or DEFAULT_LINK_WEBHOOK_FORMAT)
+        subscribed = await subscribed_destination(session, app_id, event_type) if event_type else None
+        if subscribed is not None:
+            return Destination(*subscribed)
         configuration = await session.get(AppConfiguration, app_id)
         if configuration is None or not configuration.webhook_uri:
             return None
@@ -66,11 +71,13 @@ class WebhookService:
         idempotency_key: str | None = None,
     ) -> WebhookDelivery | None:
         """A delivery of `event` to its destination, rendered in the destination's format."""
-        destination = await self.destination(session, event.app_id, link)
+        destination = await self.destination(session, event.app_id, link, event.event_type)
         webhook_format = get_format(destination.format) if destination is not None else None
         if destination is None or webhook_format is None:
             return None
         webhook_id = new_webhook_id()
+        prepare = getattr(webhook_format, "prepare", None)
+        context = await prepare(session, event, link) if prepare is not None else {}
         view = EventView(
             event_id=event.id,
             event_type=event.event_type,
@@ -80,6 +87,7 @@ class WebhookService:
             link_tags=list(link.tags) if link is not None else [],
             app_mode=await self.app_mode(session, event.app_id),
             end_user_guid=await _end_user_guid(session, link),
+            context=context,
         )
         body = webhook_format.render(view, idempotency_key or webhook_id)
         if body is None:

@@ -26,7 +26,7 @@ from tests.conftest import create_database, drop_database
 CUSTOMER_DATA_TABLES = {
     "api_keys", "organizations", "end_users", "links", "link_sessions", "accounts", "account_numbers",
     "account_owners", "transactions", "securities", "holdings", "investment_transactions", "webhook_events",
-    "webhook_deliveries", "webhook_attempts", "refresh_jobs",
+    "webhook_deliveries", "webhook_attempts", "refresh_jobs", "yodlee_ids", "yodlee_subscriptions",
 }  # fmt: skip
 
 

@@ -24,6 +24,7 @@ PUBLIC = {
     ("GET", "/connect"),  # a static shell: its script's JSON steps check the link session token
     ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
     ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent shell, like /connect
+    ("POST", "/v2/yodlee/auth/token"),  # Yodlee's token endpoint: clientId and secret in the form
 }  # fmt: skip
 MIN_OPERATIONS = 35
 
@@ -78,7 +79,8 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
         missing_link = "00000000-0000-0000-0000-000000000000"
         ids = {"app_id": tenant.app_id, "client_id": "0" * 24, "organization_id": "default",
                "account_id": "x", "link_id": missing_link, "institution_id": "x", "user_id": "u",
-               "delivery_id": missing_link, "event_id": missing_link}  # fmt: skip
+               "delivery_id": missing_link, "event_id": missing_link, "providerId": "100001",
+               "providerAccountId": "1", "accountId": "1", "eventName": "REFRESH"}  # fmt: skip
         ids |= {
             "user_guid": "USR-x",
             "member_guid": "MBR-x",
@@ -87,8 +89,9 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
         }
         url = path.format(**ids)
         mx = path.startswith("/v1/mx/")
-        # MX routes refuse any Accept but MX's own (406) before they look at credentials.
-        headers = {"accept": "application/vnd.mx.api.v1+json"} if mx else {}
+        # MX routes refuse any Accept but MX's own (406), Yodlee's any Api-Version but 1.1, before they
+        # look at credentials.
+        headers = {"accept": "application/vnd.mx.api.v1+json"} if mx else {"Api-Version": "1.1"}
         body: dict[str, Any] | None = {} if method in {"POST", "PUT", "PATCH"} else None
         response = await client.request(method, url, json=body, headers=headers)
         checked += 1

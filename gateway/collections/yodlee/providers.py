@@ -1,0 +1,86 @@
+"""`GET /providers` and `/providers/{providerId}`: our institutions as Yodlee providers.
+
+Provider ids are a small fixed table, so they are the same integers on every gateway and every day.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from gateway.auth.dependencies import require_app
+from gateway.auth.principal import Scope
+from gateway.auth.tokens import TokenKind
+from gateway.collections.yodlee.access import json_response
+from gateway.collections.yodlee.errors import YodleeError, invalid_value
+from gateway.collections.yodlee.ids import parse_id
+from gateway.collections.yodlee.params import bounded
+from gateway.collections.yodlee.routing import YodleeRoute
+from gateway.dependencies import DbSession
+from gateway.institutions.catalog import get_institution, list_institutions
+from gateway.models.institution import Institution
+from gateway.text import is_storable
+from providers.yodlee import render
+
+router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
+
+PROVIDER_READER = require_app(TokenKind.generic, TokenKind.user, scope=Scope.read)
+PROVIDER_IDS = {"credentials_bank": 100001, "oauth_bank": 100002, "instant_bank": 100003}
+INSTITUTION_IDS = {number: institution for institution, number in PROVIDER_IDS.items()}
+MAX_TOP = 500
+
+
+def provider_id(institution_id: str) -> int:
+    """The provider id of one of our institutions (0 for one outside the table: never served)."""
+    return PROVIDER_IDS.get(institution_id, 0)
+
+
+async def provider_institution(session: DbSession, number: int) -> Institution:
+    institution_id = INSTITUTION_IDS.get(number)
+    institution = await get_institution(session, institution_id) if institution_id else None
+    if institution is None:
+        raise invalid_value("providerId")
+    return institution
+
+
+@router.get("/providers", openapi_extra=PROVIDER_READER.openapi)
+async def get_all_providers(
+    request: Request,
+    session: DbSession,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    provider_ids: Annotated[str | None, Query(alias="providerId", max_length=200)] = None,
+    skip: Annotated[str | None, Query(max_length=12)] = None,
+    top: Annotated[str | None, Query(max_length=12)] = None,
+) -> Response:
+    """Providers by id; `name` searches, `providerId` takes up to 5 ids, `skip`/`top` page (top ≤ 500)."""
+    await PROVIDER_READER(request)
+    if name is not None and (skip is not None or top is not None):
+        raise YodleeError("Y800", "Invalid value for skip/top: not supported with name")
+    if name is not None and not is_storable(name):
+        raise invalid_value("name")
+    if name is not None and not name.strip():
+        raise YodleeError("Y801", "Invalid length for name")
+    offset = bounded(skip, "skip", 0, 2**31 - 1, default=0)
+    limit = bounded(top, "top", 1, MAX_TOP, default=MAX_TOP)
+    wanted = None
+    if provider_ids is not None:
+        numbers = [parse_id(part, "providerId") for part in provider_ids.split(",")]
+        if len(numbers) > 5:
+            raise YodleeError("Y824", "The maximum number of providerId permitted is 5")
+        wanted = {INSTITUTION_IDS[n] for n in numbers if n in INSTITUTION_IDS}
+    institutions = await list_institutions(session, name=name, featured=None, after=None, limit=1000)
+    served = [i for i in institutions if i.id in PROVIDER_IDS and (wanted is None or i.id in wanted)]
+    served.sort(key=lambda institution: PROVIDER_IDS[institution.id])
+    page = served[offset : offset + limit]
+    return json_response({"provider": [render.provider(i, PROVIDER_IDS[i.id]) for i in page]})
+
+
+@router.get("/providers/{providerId}", openapi_extra=PROVIDER_READER.openapi)
+async def get_provider(providerId: str, request: Request, session: DbSession) -> Response:
+    """One provider with its login form, as an array of one."""
+    await PROVIDER_READER(request)
+    number = parse_id(providerId, "providerId")
+    institution = await provider_institution(session, number)
+    return json_response({"provider": [render.provider(institution, number, detail=True)]})
