@@ -1,4 +1,7 @@
-"""The baseline for the transactions-page benchmark: minimal FastAPI + asyncpg, the same two queries.
+"""The baseline for the transactions-page benchmarks: minimal FastAPI + asyncpg, the same two queries.
+
+`GET /page` is MoneyKit's page; `POST /plaid/transactions/get` Plaid's (its date window from the body,
+a Plaid-shaped transaction per row).
 
 Served by uvicorn beside the gateway; reads `BENCH_DATABASE_URL`, `BENCH_APP_ID`, `BENCH_LINK_ID`.
 """
@@ -14,12 +17,12 @@ from typing import Any
 
 import asyncpg
 import orjson
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 PAGE = """
 SELECT id, account_id, amount, direction, currency, date, datetime, description, original_description,
-       pending, categories
+       pending, categories, merchant_name, posted_seq
 FROM transactions
 WHERE app_id = $1 AND link_id = $2 AND change_kind <> 'removed' AND date >= $3 AND date <= $4
 ORDER BY date DESC, change_seq DESC LIMIT $5
@@ -63,6 +66,31 @@ def create_baseline() -> FastAPI:
             for r in rows
         ]
         body = {"total": total, "transactions": transactions}
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    @app.post("/plaid/transactions/get")
+    async def plaid_page(request: Request) -> Response:
+        window = orjson.loads(await request.body())
+        start, end = dt.date.fromisoformat(window["start_date"]), dt.date.fromisoformat(window["end_date"])
+        async with state["pool"].acquire() as connection:
+            rows = await connection.fetch(PAGE, app_id, link_id, start, end, 100)
+            total = await connection.fetchval(COUNT, app_id, link_id, start, end)
+        transactions = [
+            {
+                "transaction_id": str(r["id"]),
+                "account_id": str(r["account_id"]),
+                "amount": float(r["amount"] if r["direction"] == "debit" else -r["amount"]),
+                "iso_currency_code": r["currency"],
+                "date": r["date"].isoformat(),
+                "name": r["description"],
+                "merchant_name": r["merchant_name"],
+                "pending": r["pending"],
+                "pending_transaction_id": None,
+                "category": r["categories"],
+            }
+            for r in rows
+        ]
+        body = {"transactions": transactions, "total_transactions": total, "request_id": "baseline"}
         return Response(orjson.dumps(body), media_type="application/json")
 
     return app

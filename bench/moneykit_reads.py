@@ -120,26 +120,26 @@ async def measure_imports(
             assert response.status_code == 200, response.text[:300]
         body = import_body("floor", BATCH)
         floor = statistics.median([await copy_floor(database_url, body) for _ in range(count)])
-        link_id = (
-            await http.post("/links/import", json=import_body("bench-page", BATCH), headers=auth)
-        ).json()
-        for offset in range(BATCH, PAGE_LINK_SIZE, BATCH):
-            batch = {
-                "transactions": import_body("bench-page", min(BATCH, PAGE_LINK_SIZE - offset), offset)[
-                    "transactions"
-                ]
-            }
-            added = await http.post(
-                f"/links/{link_id['link_id']}/import/transactions", json=batch, headers=auth
-            )
-            assert added.status_code == 200, added.text[:300]
+        link_id = await build_page_link(http, auth)
     return {
         "latencies": latencies,
         "payload_bytes": len(payload),
         "floor_s": floor,
-        "link_id": link_id["link_id"],
+        "link_id": link_id,
         "authorization": auth["authorization"],
     }
+
+
+async def build_page_link(http: httpx.AsyncClient, auth: dict[str, str]) -> str:
+    """An imported link holding PAGE_LINK_SIZE transactions over the last 80 days; returns its id."""
+    created = await http.post("/links/import", json=import_body("bench-page", BATCH), headers=auth)
+    link_id: str = created.json()["link_id"]
+    for offset in range(BATCH, PAGE_LINK_SIZE, BATCH):
+        size = min(BATCH, PAGE_LINK_SIZE - offset)
+        batch = {"transactions": import_body("bench-page", size, offset)["transactions"]}
+        added = await http.post(f"/links/{link_id}/import/transactions", json=batch, headers=auth)
+        assert added.status_code == 200, added.text[:300]
+    return link_id
 
 
 async def measure_pages(
@@ -157,40 +157,33 @@ async def measure_pages(
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
-def run(args: argparse.Namespace, database_url: str, env: dict[str, str]) -> dict[str, Any]:
+def bootstrap(env: dict[str, str]) -> dict[str, str]:
+    """Migrate the scratch database and make the bootstrap developer's app; its credentials."""
     subprocess.run(
         [sys.executable, "-m", "gateway.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     boot = subprocess.run([sys.executable, "-m", "gateway.cli", "bootstrap", "--json"], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=True)  # fmt: skip
-    credentials = json.loads(boot.stdout.strip().splitlines()[-1])
+    credentials: dict[str, str] = json.loads(boot.stdout.strip().splitlines()[-1])
+    return credentials
+
+
+def baseline_command(port: int) -> list[str]:
+    """The baseline app (`bench/baseline_page_app.py`) under uvicorn with uvloop and httptools."""
+    return [sys.executable, "-m", "uvicorn", "bench.baseline_page_app:create_baseline", "--factory",
+            "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning",
+            "--no-access-log"]  # fmt: skip
+
+
+def run(args: argparse.Namespace, database_url: str, env: dict[str, str]) -> dict[str, Any]:
+    credentials = bootstrap(env)
     port, baseline_port = free_port(), free_port()
     processes = [start([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)], env)]
     try:
         imports = asyncio.run(measure_imports(port, credentials, database_url, args.imports))
         baseline_env = env | {"BENCH_DATABASE_URL": database_url, "BENCH_APP_ID": credentials["app_id"],
                               "BENCH_LINK_ID": imports["link_id"]}  # fmt: skip
-        processes.append(
-            start(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "bench.baseline_page_app:create_baseline",
-                    "--factory",
-                    "--port",
-                    str(baseline_port),
-                    "--loop",
-                    "uvloop",
-                    "--http",
-                    "httptools",
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                baseline_env,
-            )  # fmt: skip
-        )
+        processes.append(start(baseline_command(baseline_port), baseline_env))
         pages = asyncio.run(
             measure_pages(port, baseline_port, imports["link_id"], imports["authorization"], args)
         )

@@ -32,6 +32,7 @@ from plaid.model.transactions_get_request_options import TransactionsGetRequestO
 from plaid.model.transactions_refresh_request import TransactionsRefreshRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 
+from providers.plaid import ids
 from tests.support.connect import ConnectPage
 from tests.support.moneykit import Gateway
 from tests.support.plaid import WIDE_WINDOW, linked_item, plaid_client, plaid_error, wait_for_transactions
@@ -132,9 +133,9 @@ def test_an_item_from_sandbox_token_to_every_read(client: plaid.ApiClient) -> No
         InstitutionsGetRequest(count=500, offset=0, country_codes=[CountryCode("US")],
                                options=InstitutionsGetRequestOptions(oauth=False))
     )  # fmt: skip
-    ids = {i.institution_id for i in institutions.institutions}
-    assert {"ins_109508", "credentials_bank"} <= ids
-    assert "ins_127287" not in ids  # Platypus OAuth Bank is OAuth
+    institution_ids = {i.institution_id for i in institutions.institutions}
+    assert {"ins_109508", "credentials_bank"} <= institution_ids
+    assert "ins_127287" not in institution_ids  # Platypus OAuth Bank is OAuth
     assert institutions.total == len(institutions.institutions)
     platypus = client.institutions_get_by_id(
         InstitutionsGetByIdRequest(institution_id="ins_109508", country_codes=[CountryCode("US")])
@@ -249,6 +250,8 @@ def test_reset_login_then_update_mode_repairs_the_same_item(
     repaired = client.item_get(ItemGetRequest(access_token=access_token)).item  # no exchange in update mode
     assert repaired.item_id == item_id
     assert repaired.error is None
+    link = gateway.get(f"/links/{ids.decode(item_id)}")
+    assert link["state"] == "connected"  # connected again at once, and refreshing
     wait_until(lambda: bool(client.accounts_get(AccountsGetRequest(access_token=access_token)).accounts),
                timeout_s=30, what="the repaired Item's accounts")  # fmt: skip
 

@@ -25,8 +25,9 @@ from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRe
 from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
 
 from tests.conftest import TEST_ENVIRONMENT
+from tests.support.connect import ConnectPage
 from tests.support.moneykit import Gateway
-from tests.support.plaid import linked_item, plaid_client, plaid_error, wait_for_transactions
+from tests.support.plaid import linked_item, plaid_client, plaid_error, raw, wait_for_transactions
 from tests.support.processes import PROJECT_ROOT, wait_until
 from tests.support.receiver import Received, WebhookReceiver
 
@@ -103,6 +104,22 @@ def test_an_items_webhooks_arrive_signed_in_plaids_format(
     error = next(verified(client, r) for r in receiver.requests if b'"ERROR"' in r.body)
     assert error["error"]["error_code"] == "ITEM_LOGIN_REQUIRED"
     assert error["error"]["status"] == 400
+
+    update = raw(
+        gateway,
+        "/link/token/create",
+        {
+            "client_name": "x",
+            "language": "en",
+            "country_codes": ["US"],
+            "user": {"client_user_id": "u"},
+            "access_token": access_token,
+        },
+    )
+    page = ConnectPage(gateway.base_url, update.json()["link_token"])
+    chosen = page.step("/credentials", {"credentials": {"username": "user_good", "password": "pass_good"}})
+    page.step("/accounts", {"account_ids": [a["id"] for a in chosen["accounts"]]})
+    wait_for(client, receiver, "/new", ("ITEM", "LOGIN_REPAIRED"))
     assert len(codes(client, receiver, "/item")) == len([r for r in receiver.requests if r.path == "/item"])
 
 

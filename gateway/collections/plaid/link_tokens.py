@@ -134,7 +134,7 @@ async def link_token_create(body: LinkTokenCreateRequest, request: Request, sess
         products=existing.products if existing is not None else unified_products(body.products),
         institution_id=body.institution_id, existing_link=existing, webhook=webhook,
         webhook_format="plaid", token=token, lifetime=lifetime,
-        exchangeable_token_prefix=_prefix(principal, "public"),
+        exchangeable_token_prefix=_prefix(principal, "public"), relink_completes=True,
     )  # fmt: skip
     base_url = get_app_state(request).settings.base_url.rstrip("/")
     return plaid_response({
