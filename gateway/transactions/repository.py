@@ -64,6 +64,16 @@ def _values(transaction: NormalizedTransaction, account_id: uuid.UUID) -> dict[s
     }
 
 
+PAGE_COLUMNS = (
+    Transaction.id, Transaction.account_id, Transaction.amount, Transaction.direction, Transaction.currency,
+    Transaction.date, Transaction.datetime, Transaction.description, Transaction.original_description,
+    Transaction.pending, Transaction.categories, Transaction.merchant_name, Transaction.posted_seq,
+)  # fmt: skip
+# A Core row of PAGE_COLUMNS; read by attribute like a Transaction (see providers.moneykit.render).
+TransactionRow = Any
+SYNC_COLUMNS = (*PAGE_COLUMNS, Transaction.created_seq, Transaction.change_seq, Transaction.change_kind)
+
+
 # About half of executemany's cost for an import of 4000 (bench/RESULTS.md).
 COPY_THRESHOLD = 200
 
@@ -166,8 +176,9 @@ class TransactionRepository:
         *,
         up_to: int | None = None,
         account_id: uuid.UUID | None = None,
-    ) -> Sequence[Transaction]:
-        """The change log after `after_seq` (and up to `up_to`), oldest change first."""
+    ) -> list[TransactionRow]:
+        """The change log after `after_seq` (and up to `up_to`), oldest change first, as Core rows of
+        `SYNC_COLUMNS` (a sync page may be 500 rows; hydrating objects would cost more than the query)."""
         conditions = [
             Transaction.app_id == app_id,
             Transaction.link_id == link_id,
@@ -177,20 +188,11 @@ class TransactionRepository:
             conditions.append(Transaction.change_seq <= up_to)
         if account_id is not None:
             conditions.append(Transaction.account_id == account_id)
-        statement = select(Transaction).where(*conditions).order_by(Transaction.change_seq).limit(limit)
-        return (await session.execute(statement)).scalars().all()
+        statement = select(*SYNC_COLUMNS).where(*conditions).order_by(Transaction.change_seq).limit(limit)
+        return list((await session.execute(statement)).all())
 
 
 transaction_repository = TransactionRepository()
-
-
-PAGE_COLUMNS = (
-    Transaction.id, Transaction.account_id, Transaction.amount, Transaction.direction, Transaction.currency,
-    Transaction.date, Transaction.datetime, Transaction.description, Transaction.original_description,
-    Transaction.pending, Transaction.categories, Transaction.merchant_name, Transaction.posted_seq,
-)  # fmt: skip
-# A Core row of PAGE_COLUMNS; read by attribute like a Transaction (see providers.moneykit.render).
-TransactionRow = Any
 
 
 class TransactionReader:

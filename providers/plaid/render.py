@@ -24,9 +24,12 @@ API_VERSION = "2020-09-14"
 PLAID_PRODUCTS = {"account_numbers": "auth", "identity": "identity", "transactions": "transactions",
                   "investments": "investments"}  # fmt: skip
 UNIFIED_PRODUCTS = {plaid: ours for ours, plaid in PLAID_PRODUCTS.items()} | {"balance": "accounts"}
-LOCATION_KEYS = ("address", "city", "region", "postal_code", "country", "lat", "lon", "store_number")
-PAYMENT_META_KEYS = ("by_order_of", "payee", "payer", "payment_method", "payment_processor", "ppd_id",
-                     "reason", "reference_number")  # fmt: skip
+# Never mutated, so every transaction may share them.
+NO_LOCATION = dict.fromkeys(
+    ("address", "city", "region", "postal_code", "country", "lat", "lon", "store_number")
+)
+NO_PAYMENT_META = dict.fromkeys(("by_order_of", "payee", "payer", "payment_method", "payment_processor",
+                                 "ppd_id", "reason", "reference_number"))  # fmt: skip
 
 
 def environment(app_mode: str) -> str:
@@ -162,8 +165,8 @@ def transaction(row: TransactionView, *, include_original_description: bool = Fa
         "category": list(row.categories) or None,
         "category_id": None,
         "check_number": None,
-        "location": dict.fromkeys(LOCATION_KEYS),
-        "payment_meta": dict.fromkeys(PAYMENT_META_KEYS),
+        "location": NO_LOCATION,
+        "payment_meta": NO_PAYMENT_META,
         "payment_channel": "other",
         "transaction_code": None,
         "transaction_type": "special",

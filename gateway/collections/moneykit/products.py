@@ -29,10 +29,9 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
 from gateway.errors import InvalidRequest
 from gateway.links.service import link_service
-from gateway.models.transaction import Transaction
 from gateway.products.repository import product_reader
 from gateway.state import get_app_state
-from gateway.transactions.repository import transaction_reader, transaction_repository
+from gateway.transactions.repository import TransactionRow, transaction_reader, transaction_repository
 from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
@@ -126,7 +125,7 @@ async def get_transactions_sync(
     )
 
 
-def _sync_groups(rows: list[Transaction], seen: int) -> dict[str, list[Any]]:
+def _sync_groups(rows: list[TransactionRow], seen: int) -> dict[str, list[Any]]:
     """A row the reader never saw (created after its cursor) is `created` even if changed since."""
     created, updated, removed = [], [], []
     for row in rows:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gateway.models.transaction import Transaction
+from gateway.transactions.repository import TransactionRow
 from providers.plaid import render
 
 
 @dataclass
 class SyncPage:
-    added: list[Transaction] = field(default_factory=list)
-    modified: list[Transaction] = field(default_factory=list)
+    added: list[TransactionRow] = field(default_factory=list)
+    modified: list[TransactionRow] = field(default_factory=list)
     removed: list[dict[str, str]] = field(default_factory=list)
     next_cursor: str = ""
     has_more: bool = False
@@ -28,7 +28,7 @@ class SyncPage:
         return cls(next_cursor=cursor if cursor and cursor != "now" else "")
 
 
-def classify_changes(rows: Sequence[Transaction], position: int) -> SyncPage:
+def classify_changes(rows: Sequence[TransactionRow], position: int) -> SyncPage:
     """`rows` are the changes after `position`, oldest first."""
     page = SyncPage()
     for row in rows:
