@@ -142,15 +142,16 @@ def transaction_id(row: TransactionView) -> str:
 
 def transaction(row: TransactionView, *, include_original_description: bool = False) -> dict[str, Any]:
     signed = row.amount if row.direction == "debit" else -row.amount
+    day, moment = row.date.isoformat(), _datetime(row.datetime) if row.datetime is not None else None
     rendered: dict[str, Any] = {
         "account_id": ids.encode(row.account_id),
         "amount": float(signed),
         "iso_currency_code": row.currency,
         "unofficial_currency_code": None,
-        "date": row.date.isoformat(),
-        "datetime": _datetime(row.datetime),
-        "authorized_date": row.date.isoformat(),
-        "authorized_datetime": _datetime(row.datetime),
+        "date": day,
+        "datetime": moment,
+        "authorized_date": day,
+        "authorized_datetime": moment,
         "pending": row.pending,
         "transaction_id": transaction_id(row),
         "pending_transaction_id": ids.pending_id(row.id)
