@@ -175,6 +175,12 @@ def test_public_tokens_are_single_use_and_the_apps_own(gateway: Gateway) -> None
     created = raw(gateway, "/sandbox/public_token/create", OTHER_ENDPOINTS["/sandbox/public_token/create"])
     public_token = created.json()["public_token"]
     assert public_token.startswith("public-sandbox-")
+    only_user = raw(
+        gateway,
+        "/sandbox/public_token/create",
+        {**OTHER_ENDPOINTS["/sandbox/public_token/create"], "options": {"override_username": "user_2"}},
+    )
+    assert only_user.status_code == 200, only_user.text  # the password defaults to pass_good, as at Plaid
     stolen = raw(other, "/item/public_token/exchange", {"public_token": public_token})
     assert error_of(stolen)["error_code"] == "INVALID_PUBLIC_TOKEN"
     exchanged = raw(gateway, "/item/public_token/exchange", {"public_token": public_token})

@@ -172,7 +172,7 @@ async def sandbox_public_token_create(
         link = await link_sandbox_institution(
             session, box=SecretBox(get_app_state(request).auth.master_key), app_id=principal.app_id,
             end_user_id=user.id, institution=institution, products=products,
-            username=options.override_username, password=options.override_password,
+            **_sandbox_login(options),
         )  # fmt: skip
     except SandboxLoginRefused as exc:
         if exc.error_code == "invalid_credentials":
@@ -182,6 +182,14 @@ async def sandbox_public_token_create(
         link.webhook_uri, link.webhook_format = webhook, "plaid"
     token = await issue_exchangeable_token(session, link, products, prefix=_prefix(principal, "public"))
     return plaid_response({"public_token": token})
+
+
+def _sandbox_login(options: SandboxOptions) -> dict[str, str | None]:
+    """Plaid's defaults: an override names the other part as `user_good` / `pass_good`."""
+    if options.override_username is None and options.override_password is None:
+        return {"username": None, "password": None}  # the institution's own good login
+    return {"username": options.override_username or "user_good",
+            "password": options.override_password or "pass_good"}  # fmt: skip
 
 
 @router.post("/item/public_token/exchange", openapi_extra=LINK_WRITER.openapi)
