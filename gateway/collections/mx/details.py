@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -16,6 +18,7 @@ from gateway.collections.mx.auth import MX_READER
 from gateway.collections.mx.responses import PageParam, RecordsPerPage, page_of, per_page
 from gateway.collections.mx.routing import MxRoute
 from gateway.dependencies import DbSession
+from gateway.models.end_user import EndUser
 from gateway.products.repository import product_details
 from providers.mx import render
 
@@ -26,6 +29,15 @@ def _granted(owned: list[OwnedAccount], product: str) -> list[OwnedAccount]:
     return [o for o in owned if product in o.link.products]
 
 
+async def _account_numbers(
+    session: DbSession, user: EndUser, owned: list[OwnedAccount]
+) -> list[dict[str, Any]]:
+    """The numbers of those accounts whose link was granted account numbers, as MX renders them."""
+    places = {o.account.id: render.place(o.account, user) for o in _granted(owned, "account_numbers")}
+    numbers = await product_details.numbers(session, user.app_id, list(places))
+    return [render.account_number(n, places[n.account_id]) for n in numbers]
+
+
 @router.get("/users/{user_guid}/accounts/{account_guid}/account_numbers", openapi_extra=MX_READER.openapi)
 async def list_account_numbers_by_account(
     user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
@@ -33,10 +45,8 @@ async def list_account_numbers_by_account(
 ) -> Response:  # fmt: skip
     principal = await MX_READER(request)
     user = await accessible_user(session, principal, user_guid)
-    owned = _granted([await accessible_account(session, user, account_guid)], "account_numbers")
-    places = {o.account.id: render.place(o.account, user) for o in owned}
-    numbers = await product_details.numbers(session, user.app_id, list(places))
-    rendered = [render.account_number(n, places[n.account_id]) for n in numbers]
+    owned = [await accessible_account(session, user, account_guid)]
+    rendered = await _account_numbers(session, user, owned)
     return page_of("account_numbers", rendered, page, per_page(records_per_page))
 
 
@@ -48,10 +58,7 @@ async def list_account_numbers_by_member(
     principal = await MX_READER(request)
     user = await accessible_user(session, principal, user_guid)
     member = await accessible_member(session, user, member_guid)
-    owned = _granted(await user_accounts(session, user, member), "account_numbers")
-    places = {o.account.id: render.place(o.account, user) for o in owned}
-    numbers = await product_details.numbers(session, user.app_id, list(places))
-    rendered = [render.account_number(n, places[n.account_id]) for n in numbers]
+    rendered = await _account_numbers(session, user, await user_accounts(session, user, member))
     return page_of("account_numbers", rendered, page, per_page(records_per_page))
 
 
