@@ -83,16 +83,10 @@ class Database:
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
-    # Statements outside a transaction: no BEGIN/COMMIT round trips (each statement still sees a
-    # consistent snapshot, as it would under READ COMMITTED inside one).
-    read_sessions: async_sessionmaker[AsyncSession] = field(init=False)
     task_sender: TaskSender | None = None
 
     def __post_init__(self) -> None:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        )
 
     @classmethod
     def from_settings(cls, settings: Settings, task_sender: TaskSender | None = None) -> Database:
@@ -110,13 +104,6 @@ class Database:
                 session.info.pop(PENDING_TASKS_KEY, None)
                 raise
             await self._send_pending_tasks(session)
-
-    @asynccontextmanager
-    async def reads(self) -> AsyncIterator[AsyncSession]:
-        """A session for routes that only read. It has no transaction, so it must never write: a
-        write would be committed at once, and nothing after it could roll it back."""
-        async with self.read_sessions() as session:
-            yield session
 
     async def _send_pending_tasks(self, session: AsyncSession) -> None:
         requests: list[TaskRequest] = session.info.pop(PENDING_TASKS_KEY, [])

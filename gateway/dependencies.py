@@ -17,12 +17,5 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for a route that only reads: no transaction, so no BEGIN and COMMIT round trips."""
-    async with get_app_state(request).database.reads() as session:
-        yield session
-
-
 # scope="function" commits before the response goes out, so a failed commit is the caller's error.
 DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
-ReadSession = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

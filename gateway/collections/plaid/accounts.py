@@ -10,14 +10,14 @@ from gateway.collections.plaid.item_data import item_accounts, require_ready
 from gateway.collections.plaid.items import rendered_item
 from gateway.collections.plaid.requests import AccountsRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
-from gateway.dependencies import ReadSession
+from gateway.dependencies import DbSession
 from gateway.products.repository import product_details
 from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 
 
-async def _accounts_response(body: AccountsRequest, request: Request, session: ReadSession) -> Response:
+async def _accounts_response(body: AccountsRequest, request: Request, session: DbSession) -> Response:
     principal = await READER(request, body)
     link = await item_link(session, principal, body)
     require_ready(link, "accounts")
@@ -26,19 +26,19 @@ async def _accounts_response(body: AccountsRequest, request: Request, session: R
 
 
 @router.post("/accounts/get", openapi_extra=READER.openapi)
-async def accounts_get(body: AccountsRequest, request: Request, session: ReadSession) -> Response:
+async def accounts_get(body: AccountsRequest, request: Request, session: DbSession) -> Response:
     """The Item's accounts with the balances of the last refresh."""
     return await _accounts_response(body, request, session)
 
 
 @router.post("/accounts/balance/get", openapi_extra=READER.openapi)
-async def accounts_balance_get(body: AccountsRequest, request: Request, session: ReadSession) -> Response:
+async def accounts_balance_get(body: AccountsRequest, request: Request, session: DbSession) -> Response:
     """Balances as of the last refresh (refreshed on the schedule and with `/transactions/refresh`)."""
     return await _accounts_response(body, request, session)
 
 
 @router.post("/auth/get", openapi_extra=READER.openapi)
-async def auth_get(body: AccountsRequest, request: Request, session: ReadSession) -> Response:
+async def auth_get(body: AccountsRequest, request: Request, session: DbSession) -> Response:
     """Account and routing numbers (`numbers.ach`, and `eft`, `international`, `bacs` where they exist)."""
     principal = await READER(request, body)
     link = await item_link(session, principal, body)
@@ -53,7 +53,7 @@ async def auth_get(body: AccountsRequest, request: Request, session: ReadSession
 
 
 @router.post("/identity/get", openapi_extra=READER.openapi)
-async def identity_get(body: AccountsRequest, request: Request, session: ReadSession) -> Response:
+async def identity_get(body: AccountsRequest, request: Request, session: DbSession) -> Response:
     """Each account with its owners' names, emails, phone numbers and addresses."""
     principal = await READER(request, body)
     link = await item_link(session, principal, body)

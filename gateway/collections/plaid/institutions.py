@@ -13,7 +13,7 @@ from gateway.collections.plaid.auth import READER
 from gateway.collections.plaid.errors import InvalidInstitution
 from gateway.collections.plaid.requests import PlaidRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
-from gateway.dependencies import ReadSession
+from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
 from gateway.models.institution import Institution
@@ -55,7 +55,7 @@ def _matches(row: Institution, countries: set[str], options: InstitutionsGetOpti
 
 
 @router.post("/institutions/get", openapi_extra=READER.openapi)
-async def institutions_get(body: InstitutionsGetRequest, request: Request, session: ReadSession) -> Response:
+async def institutions_get(body: InstitutionsGetRequest, request: Request, session: DbSession) -> Response:
     """Institutions in the given countries (optionally with products or OAuth), `count` from `offset`."""
     await READER(request, body)
     statement = (
@@ -70,7 +70,7 @@ async def institutions_get(body: InstitutionsGetRequest, request: Request, sessi
 
 @router.post("/institutions/get_by_id", openapi_extra=READER.openapi)
 async def institutions_get_by_id(
-    body: InstitutionsGetByIdRequest, request: Request, session: ReadSession
+    body: InstitutionsGetByIdRequest, request: Request, session: DbSession
 ) -> Response:
     await READER(request, body)
     row = await get_institution(session, body.institution_id)

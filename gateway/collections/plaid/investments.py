@@ -8,14 +8,13 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field, model_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.collections.plaid.auth import READER, item_link
 from gateway.collections.plaid.item_data import item_accounts, require_ready
 from gateway.collections.plaid.items import rendered_item
 from gateway.collections.plaid.requests import AccountIds, AccountsRequest, ItemRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
-from gateway.dependencies import ReadSession
+from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
 from gateway.models.account import Account
 from gateway.products.repository import product_details
@@ -48,14 +47,12 @@ def _investment_accounts(accounts: list[Account]) -> list[Account]:
     return [account for account in accounts if account.type == "investment"]
 
 
-async def _securities(
-    session: AsyncSession, app_id: uuid.UUID, ids: set[uuid.UUID]
-) -> list[dict[str, object]]:
+async def _securities(session: DbSession, app_id: uuid.UUID, ids: set[uuid.UUID]) -> list[dict[str, object]]:
     return [render.security(row) for row in await product_details.securities(session, app_id, list(ids))]
 
 
 @router.post("/investments/holdings/get", openapi_extra=READER.openapi)
-async def investments_holdings_get(body: AccountsRequest, request: Request, session: ReadSession) -> Response:
+async def investments_holdings_get(body: AccountsRequest, request: Request, session: DbSession) -> Response:
     """Holdings of the Item's investment accounts, with their securities."""
     principal = await READER(request, body)
     link = await item_link(session, principal, body)
@@ -75,7 +72,7 @@ async def investments_holdings_get(body: AccountsRequest, request: Request, sess
 
 @router.post("/investments/transactions/get", openapi_extra=READER.openapi)
 async def investments_transactions_get(
-    body: InvestmentTransactionsGetRequest, request: Request, session: ReadSession
+    body: InvestmentTransactionsGetRequest, request: Request, session: DbSession
 ) -> Response:
     """Investment transactions between two dates, newest first, `count` from `offset`."""
     principal = await READER(request, body)

@@ -3,14 +3,13 @@ first data has arrived; and which of its accounts `options.account_ids` names.""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from gateway.collections.plaid.errors import (
     ItemLoginRequired,
     ProductNotReady,
     ProductsNotSupported,
     plaid_error,
 )
+from gateway.dependencies import DbSession
 from gateway.models.account import Account
 from gateway.models.link import Link
 from gateway.products.repository import product_reader
@@ -31,7 +30,7 @@ def require_ready(link: Link, product: str) -> None:
         raise ProductNotReady()
 
 
-async def item_accounts(session: AsyncSession, link: Link, account_ids: list[str] | None) -> list[Account]:
+async def item_accounts(session: DbSession, link: Link, account_ids: list[str] | None) -> list[Account]:
     """The Item's accounts, or those `account_ids` names (all of which must be the Item's)."""
     accounts = await product_reader.accounts(session, link.app_id, link.id)
     if account_ids is None:

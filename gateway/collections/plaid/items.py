@@ -12,7 +12,7 @@ from gateway.collections.plaid.auth import ITEM_WRITER, READER, item_link
 from gateway.collections.plaid.link_tokens import checked_webhook
 from gateway.collections.plaid.requests import ItemRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
-from gateway.dependencies import DbSession, ReadSession
+from gateway.dependencies import DbSession
 from gateway.links.service import link_service
 from gateway.models.link import Link
 from gateway.webhooks.events import publish_event
@@ -52,7 +52,7 @@ def _zulu(value: str | None) -> str | None:
 
 
 @router.post("/item/get", openapi_extra=READER.openapi)
-async def item_get(body: ItemRequest, request: Request, session: ReadSession) -> Response:
+async def item_get(body: ItemRequest, request: Request, session: DbSession) -> Response:
     principal = await READER(request, body)
     link = await item_link(session, principal, body)
     item = rendered_item(link) | {"created_at": link.created_at.isoformat().replace("+00:00", "Z")}

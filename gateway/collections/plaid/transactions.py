@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field, model_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.collections.plaid.auth import ITEM_WRITER, READER, item_link
 from gateway.collections.plaid.errors import InvalidField, ItemLoginRequired, SyncMutation
@@ -20,7 +19,7 @@ from gateway.collections.plaid.items import rendered_item
 from gateway.collections.plaid.requests import AccountIds, ItemRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
 from gateway.collections.plaid.sync import SyncPage, classify_changes
-from gateway.dependencies import DbSession, ReadSession
+from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
 from gateway.links.service import link_service
 from gateway.models.link import Link
@@ -68,7 +67,7 @@ class TransactionsSyncRequest(ItemRequest):
 
 
 @router.post("/transactions/get", openapi_extra=READER.openapi)
-async def transactions_get(body: TransactionsGetRequest, request: Request, session: ReadSession) -> Response:
+async def transactions_get(body: TransactionsGetRequest, request: Request, session: DbSession) -> Response:
     """Transactions between two dates, newest first, `count` from `offset`, with `total_transactions`;
     PRODUCT_NOT_READY until the Item's first transactions have arrived."""
     principal = await READER(request, body)
@@ -90,9 +89,7 @@ async def transactions_get(body: TransactionsGetRequest, request: Request, sessi
 
 
 @router.post("/transactions/sync", openapi_extra=READER.openapi)
-async def transactions_sync(
-    body: TransactionsSyncRequest, request: Request, session: ReadSession
-) -> Response:
+async def transactions_sync(body: TransactionsSyncRequest, request: Request, session: DbSession) -> Response:
     """Changes since `cursor` (none: the whole history; `"now"`: only later changes), oldest change first,
     `count` at a time while `has_more`. A posted transaction that was pending is reported as the pending
     one removed and the posted one added. If data changes mid-pagination,
@@ -125,7 +122,7 @@ async def transactions_sync(
 
 
 async def _sync_page(
-    session: AsyncSession, link: Link, body: TransactionsSyncRequest, only_account: Any
+    session: DbSession, link: Link, body: TransactionsSyncRequest, only_account: Any
 ) -> SyncPage:
     if body.cursor == "now":
         return SyncPage(next_cursor=encode_cursor(link.transactions_seq, None))

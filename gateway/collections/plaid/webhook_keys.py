@@ -13,7 +13,7 @@ from gateway.collections.plaid.auth import READER
 from gateway.collections.plaid.errors import plaid_error
 from gateway.collections.plaid.requests import PlaidRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
-from gateway.dependencies import ReadSession
+from gateway.dependencies import DbSession
 from gateway.models.signing_key import SigningKey
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
@@ -28,7 +28,7 @@ class WebhookVerificationKeyGetRequest(PlaidRequest):
 
 @router.post("/webhook_verification_key/get", openapi_extra=READER.openapi)
 async def webhook_verification_key_get(
-    body: WebhookVerificationKeyGetRequest, request: Request, session: ReadSession
+    body: WebhookVerificationKeyGetRequest, request: Request, session: DbSession
 ) -> Response:
     await READER(request, body)
     key = await session.get(SigningKey, body.key_id)
