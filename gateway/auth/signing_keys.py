@@ -116,3 +116,8 @@ async def rotate_signing_key(session: AsyncSession, box: SecretBox, *, longest_t
     session.add(key)
     await session.flush()
     return key.kid
+
+
+async def signing_key_by_kid(session: AsyncSession, kid: str) -> SigningKey | None:
+    """A signing key in any status (retired ones too), for verifiers holding an old signature."""
+    return await session.get(SigningKey, kid)

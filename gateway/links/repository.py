@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -122,11 +123,17 @@ async def manual_refreshes_since(
     return [(created, list(products)) for created, products in (await session.execute(statement)).all()]
 
 
-async def links_of_user(session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID) -> list[Link]:
-    """The end user's links that still serve data (connected or in error), oldest first."""
+SERVING_STATES = ("connected", "error")
+UNDELETED_STATES = ("connecting", "awaiting_token_exchange", "connected", "error")
+
+
+async def links_of_user(
+    session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, states: Sequence[str] = SERVING_STATES
+) -> list[Link]:
+    """The end user's links in `states` (by default those that still serve data), oldest first."""
     statement = (
         select(Link)
-        .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(("connected", "error")))
+        .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(states))
         .order_by(Link.created_at, Link.id)
     )
     return list((await session.execute(statement)).scalars())

@@ -14,8 +14,15 @@ from gateway.db import enqueue_after_commit
 from gateway.errors import RateLimited
 from gateway.links.connection_state import seal_state
 from gateway.links.refresh_jobs import REFRESH_JOBS
-from gateway.links.repository import link_repository, links_due_for_refresh, manual_refreshes_since
+from gateway.links.repository import (
+    UNDELETED_STATES,
+    link_repository,
+    links_due_for_refresh,
+    links_of_user,
+    manual_refreshes_since,
+)
 from gateway.models.base import utcnow
+from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
@@ -93,6 +100,13 @@ class LinkService:
         # Take the link row lock first: a refresh storing its data waits for us, then sees the deletion.
         await session.flush()
         await product_repository.erase_link_data(session, link.app_id, link.id)
+
+    async def delete_end_user(self, session: AsyncSession, user: EndUser) -> None:
+        """Delete each of the user's links as `delete` does (data erased, apps told), then the user."""
+        for link in await links_of_user(session, user.app_id, user.id, UNDELETED_STATES):
+            await self.delete(session, link)
+        await session.delete(user)
+        await session.flush()
 
     async def purge_deleted(self, session: AsyncSession, *, retention_days: int) -> int:
         """Remove links deleted more than `retention_days` ago, with their sessions and jobs."""

@@ -159,6 +159,9 @@ def test_malformed_requests_get_plaids_invalid_request(gateway: Gateway, item: d
     headers = {"PLAID-CLIENT-ID": gateway.client_id, "PLAID-SECRET": gateway.client_secret}
     not_json = httpx.post(url, content=b"{not json", headers=headers | {"content-type": "application/json"})
     assert error_of(not_json)["error_code"] == "INVALID_BODY"
+    oversized = b'{"access_token": "' + b"x" * (2 * 1024 * 1024) + b'"}'  # over LINKGATE_MAX_BODY_BYTES
+    too_large = httpx.post(url, content=oversized, headers=headers | {"content-type": "application/json"})
+    assert error_of(too_large, 413)["error_code"] == "INVALID_BODY"
     wrong_version = raw(
         gateway, "/item/get", {"access_token": item["access_token"]}, headers={"Plaid-Version": "2018-05-22"}
     )

@@ -16,8 +16,7 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
 from gateway.models.base import utcnow
 from gateway.models.link import Link
-from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.service import webhook_service
+from gateway.webhooks.events import send_test_event
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 
@@ -41,17 +40,10 @@ async def trigger_test_link_webhook_event(
     link = await accessible_link(session, principal, link_id)
     if principal.app_mode != "sandbox":
         raise ForbiddenConfig("Test webhooks are for sandbox links only.")
-    event = WebhookEvent(
-        app_id=link.app_id,
-        link_id=link.id,
-        event_type=body.webhook_event,
-        payload=_sample(link, body.webhook_event),
-    )
-    session.add(event)
-    await session.flush()
-    delivery = await webhook_service.deliver_event(
-        session, event, link, trigger="test", idempotency_key=body.webhook_idempotency_key
-    )
+    delivery = await send_test_event(
+        session, link, body.webhook_event, _sample(link, body.webhook_event),
+        idempotency_key=body.webhook_idempotency_key,
+    )  # fmt: skip
     if delivery is None:
         raise LinkBadConfig("The link has no webhook (set one with PATCH /links/{id}).")
     return json_response({"delivery_token": delivery.webhook_id})

@@ -19,7 +19,6 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart, StorableInput
 from gateway.end_users.repository import end_user_repository
 from gateway.errors import Conflict
-from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.models.end_user import EndUser
 from providers.mx import render
@@ -118,9 +117,5 @@ async def delete_user(user_guid: str, request: Request, session: DbSession) -> R
     """deleteUser: every member is disconnected and its data erased, then the user goes; 204."""
     principal = await MX_ADMIN(request)
     user = await accessible_user(session, principal, user_guid)
-    links, _ = await link_reader.of_end_user(session, user.app_id, user.id, offset=0, limit=10_000)
-    for link in links:
-        await link_service.delete(session, link)
-    await session.delete(user)
-    await session.flush()
+    await link_service.delete_end_user(session, user)
     return mx_response(None, 204)

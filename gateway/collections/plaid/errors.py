@@ -6,8 +6,6 @@ to the nearest Plaid error with Plaid's status.
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from fastapi.responses import Response
 
@@ -32,9 +30,6 @@ class PlaidError(GatewayError):
     error_type = "INVALID_REQUEST"
     display_message: str | None = None
 
-    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-
 
 def plaid_error(
     status: int, error_type: str, error_code: str, default: str, *, display: str | None = None
@@ -57,6 +52,7 @@ InvalidPublicToken = plaid_error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN",
 MissingFields = plaid_error(400, "INVALID_REQUEST", "MISSING_FIELDS", "required fields are missing")
 InvalidField = plaid_error(400, "INVALID_REQUEST", "INVALID_FIELD", "a field is not valid")
 InvalidBody = plaid_error(400, "INVALID_REQUEST", "INVALID_BODY", "body could not be parsed as JSON")
+BodyTooLarge = plaid_error(413, "INVALID_REQUEST", "INVALID_BODY", "the request body is too large")
 IncompatibleApiVersion = plaid_error(400, "INVALID_REQUEST", "INCOMPATIBLE_API_VERSION",
                                      "the Plaid-Version header is not supported")  # fmt: skip
 NotFoundError = plaid_error(404, "INVALID_REQUEST", "NOT_FOUND", "the requested resource was not found")
@@ -112,7 +108,7 @@ def as_plaid_error(error: GatewayError) -> PlaidError:
     if isinstance(error, RateLimited):
         return RateLimitExceeded(error.message, headers=error.headers)
     if isinstance(error, PayloadTooLarge):
-        return InvalidBody(error.message)
+        return BodyTooLarge(error.message)
     if isinstance(error, Conflict):
         return InvalidField(error.message)
     if error.status_code < 500:

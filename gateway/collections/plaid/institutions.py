@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
-from sqlalchemy import select
 
 from gateway.collections.plaid.auth import READER
 from gateway.collections.plaid.errors import InvalidInstitution
@@ -15,11 +14,12 @@ from gateway.collections.plaid.requests import PlaidRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
-from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
+from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
 from gateway.models.institution import Institution
 from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
+CATALOG_LIMIT = 10_000  # the whole catalogue: countries and products are filtered here, not in SQL
 
 CountryCodes = Annotated[
     list[Annotated[str, Field(min_length=2, max_length=2)]], Field(min_length=1, max_length=20)
@@ -58,10 +58,8 @@ def _matches(row: Institution, countries: set[str], options: InstitutionsGetOpti
 async def institutions_get(body: InstitutionsGetRequest, request: Request, session: DbSession) -> Response:
     """Institutions in the given countries (optionally with products or OAuth), `count` from `offset`."""
     await READER(request, body)
-    statement = (
-        select(Institution).where(Institution.provider != IMPORTED_PROVIDER).order_by(Institution.name)
-    )
-    rows = list((await session.execute(statement)).scalars())
+    rows = await list_institutions(session, name=None, featured=None, after=None, limit=CATALOG_LIMIT)
+    rows.sort(key=lambda row: (row.name, row.id))
     options = body.options or InstitutionsGetOptions()
     matching = [row for row in rows if _matches(row, set(body.country_codes), options)]
     page = matching[body.offset : body.offset + body.count]

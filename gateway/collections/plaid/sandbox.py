@@ -17,9 +17,7 @@ from gateway.collections.plaid.routing import PlaidRoute, plaid_response
 from gateway.dependencies import DbSession
 from gateway.links.service import link_service
 from gateway.models.base import utcnow
-from gateway.models.link import Link
-from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.service import webhook_service
+from gateway.webhooks.events import send_test_event
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 
@@ -73,16 +71,9 @@ async def sandbox_item_fire_webhook(
         raise InvalidField(f"webhook_type/webhook_code: this gateway can fire {codes}")
     if body.webhook_type == "TRANSACTIONS" and "transactions" not in link.products:
         raise SandboxProductNotEnabled("the item does not have the transactions product")
-    if not await _fire(session, link, event_type, _payload(body.webhook_code)):
+    if await send_test_event(session, link, event_type, _payload(body.webhook_code)) is None:
         raise InvalidField("webhook: the item has no webhook; set one with /item/webhook/update")
     return plaid_response({"webhook_fired": True})
-
-
-async def _fire(session: DbSession, link: Link, event_type: str, payload: dict[str, Any]) -> bool:
-    event = WebhookEvent(app_id=link.app_id, link_id=link.id, event_type=event_type, payload=payload)
-    session.add(event)
-    await session.flush()
-    return await webhook_service.deliver_event(session, event, link, trigger="test") is not None
 
 
 @router.post("/sandbox/item/reset_login", openapi_extra=ITEM_WRITER.openapi)

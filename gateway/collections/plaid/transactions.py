@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from typing import Any
+import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -122,7 +122,7 @@ async def transactions_sync(body: TransactionsSyncRequest, request: Request, ses
 
 
 async def _sync_page(
-    session: DbSession, link: Link, body: TransactionsSyncRequest, only_account: Any
+    session: DbSession, link: Link, body: TransactionsSyncRequest, only_account: uuid.UUID | None
 ) -> SyncPage:
     if body.cursor == "now":
         return SyncPage(next_cursor=encode_cursor(link.transactions_seq, None))

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from gateway.auth.signing_keys import signing_key_by_kid
 from gateway.collections.plaid.auth import READER
 from gateway.collections.plaid.errors import plaid_error
 from gateway.collections.plaid.requests import PlaidRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
 from gateway.dependencies import DbSession
-from gateway.models.signing_key import SigningKey
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 
@@ -31,7 +31,7 @@ async def webhook_verification_key_get(
     body: WebhookVerificationKeyGetRequest, request: Request, session: DbSession
 ) -> Response:
     await READER(request, body)
-    key = await session.get(SigningKey, body.key_id)
+    key = await signing_key_by_kid(session, body.key_id)
     if key is None:
         raise InvalidKeyId()
     jwk = key.public_jwk

@@ -12,14 +12,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from gateway.links.repository import SERVING_STATES
 from gateway.models.account import Account
 from gateway.models.end_user import EndUser
 from gateway.models.investment import Holding, Security
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.models.transaction import Transaction
-
-SERVED_STATES = ("connected", "error")
 
 TRANSACTION_COLUMNS = (
     Transaction.id, Transaction.link_id, Transaction.account_id, Transaction.amount, Transaction.direction,
@@ -45,7 +44,7 @@ async def user_links(session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid
     """The user's provider accounts: links that serve data (connected or in error), oldest first."""
     statement = (
         select(Link)
-        .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(SERVED_STATES))
+        .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(SERVING_STATES))
         .options(joinedload(Link.institution, innerjoin=True))
         .order_by(Link.created_at, Link.id)
     )

@@ -12,7 +12,8 @@ from gateway.collections.yodlee.access import token_user
 from gateway.collections.yodlee.errors import invalid_value
 from gateway.collections.yodlee.ids import IdKind, assign, resolve
 from gateway.collections.yodlee.providers import provider_id
-from gateway.collections.yodlee.repository import SERVED_STATES, refreshing, user_links
+from gateway.collections.yodlee.repository import refreshing, user_links
+from gateway.links.repository import SERVING_STATES
 from gateway.models.link import Link
 from providers.yodlee import render
 
@@ -39,7 +40,7 @@ async def links_by_ids(
 
 async def link_by_id(session: AsyncSession, principal: AppPrincipal, number: int) -> Link:
     links = await links_by_ids(session, principal, [number])
-    if links[0].state not in SERVED_STATES:
+    if links[0].state not in SERVING_STATES:
         raise invalid_value("providerAccountId")
     return links[0]
 

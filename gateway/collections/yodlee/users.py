@@ -28,7 +28,6 @@ from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_token_user
-from gateway.links.repository import links_of_user
 from gateway.links.service import link_service
 from gateway.models.end_user import EndUser
 from gateway.text import first_unstorable_path, is_storable
@@ -151,9 +150,7 @@ async def unregister_user(request: Request, session: DbSession) -> Response:
     user = await token_user(session, principal)
     if user is None:
         return no_content()
-    for link in await links_of_user(session, principal.app_id, user.id):
-        await link_service.delete(session, link)
-    await session.delete(user)
+    await link_service.delete_end_user(session, user)
     return no_content()
 
 
