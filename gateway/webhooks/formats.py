@@ -3,9 +3,9 @@
 Each collection registers its format here: MoneyKit, Plaid, MX and Yodlee.
 A format may have no rendering for an event; then nothing is sent for it in that format.
 
-Two optional hooks, for formats that need more than the event: `prepare(session, event, link)` returns
-what `render` reads as `EventView.context` (ids and names from the database), and
-`subscribed_url(session, app_id, event_type)` names a callback the app subscribed through the
+`prepare(session, event, link)` looks up what a format's bodies need beyond the event (the app's mode,
+the user's ids), which `render` reads as `EventView.context`. One optional hook,
+`subscribed_url(session, app_id, event_type)`, names a callback the app subscribed through the
 format's own API (Yodlee's `/configs/notifications/events`), asked before the app's configured URI.
 """
 
@@ -20,6 +20,8 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.signing_keys import KeyRing
+from gateway.models.link import Link
+from gateway.models.webhook import WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,7 @@ class EventView:
     occurred_at: datetime
     link_id: uuid.UUID | None
     link_tags: list[str]
-    app_mode: str = "sandbox"
-    # The link's end user (`end_users.guid`); formats that name users in their bodies (MX) read it.
-    end_user_guid: str | None = None
+    # What the format's own `prepare` looked up for it (the app's mode, the user's ids, ...).
     context: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -51,6 +51,12 @@ class SendContext:
 
 class WebhookFormat(Protocol):
     name: str
+
+    async def prepare(
+        self, session: AsyncSession, event: WebhookEvent, link: Link | None
+    ) -> Mapping[str, Any]:
+        """What `render` will read as `event.context`, looked up once when the delivery is created."""
+        ...
 
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
         """The body for `event`, or None when this format has no such webhook."""

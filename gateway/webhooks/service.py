@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import enqueue_after_commit
 from gateway.models.base import utcnow
-from gateway.models.developer import App, AppConfiguration
-from gateway.models.end_user import EndUser
+from gateway.models.developer import AppConfiguration
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookDelivery, WebhookEvent
 from gateway.webhooks.formats import EventView, get_format, subscribed_destination
@@ -76,8 +75,7 @@ class WebhookService:
         if destination is None or webhook_format is None:
             return None
         webhook_id = new_webhook_id()
-        prepare = getattr(webhook_format, "prepare", None)
-        context = await prepare(session, event, link) if prepare is not None else {}
+        context = await webhook_format.prepare(session, event, link)
         view = EventView(
             event_id=event.id,
             event_type=event.event_type,
@@ -85,8 +83,6 @@ class WebhookService:
             occurred_at=event.created_at,
             link_id=event.link_id,
             link_tags=list(link.tags) if link is not None else [],
-            app_mode=await self.app_mode(session, event.app_id),
-            end_user_guid=await _end_user_guid(session, link),
             context=context,
         )
         body = webhook_format.render(view, idempotency_key or webhook_id)
@@ -104,10 +100,6 @@ class WebhookService:
             trigger=trigger,
             webhook_id=webhook_id,
         )
-
-    async def app_mode(self, session: AsyncSession, app_id: uuid.UUID) -> str:
-        app = await session.get(App, app_id)
-        return app.mode if app is not None else "sandbox"
 
     async def create_delivery(
         self,
@@ -142,13 +134,6 @@ class WebhookService:
         await webhook_delivery_repository.add(session, delivery)
         enqueue_after_commit(session, WEBHOOK_DELIVERIES.task_for(delivery.id))
         return delivery
-
-
-async def _end_user_guid(session: AsyncSession, link: Link | None) -> str | None:
-    if link is None:
-        return None
-    user = await session.get(EndUser, link.end_user_id)
-    return user.guid if user is not None else None
 
 
 webhook_service = WebhookService()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models.link import Link
+from gateway.models.webhook import WebhookEvent
 from gateway.webhooks.formats import EventView, SendContext
 from gateway.webhooks.signing import moneykit_signature
 
@@ -13,6 +17,9 @@ TEST_EVENTS = ("link.state_changed", "transactions.updates_available", "product.
 
 class MoneyKitWebhooks:
     name = "moneykit"
+
+    async def prepare(self, session: AsyncSession, event: WebhookEvent, link: Link | None) -> dict[str, Any]:
+        return {}  # MoneyKit bodies need nothing beyond the event
 
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
         specific = self._specific(event)

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models.end_user import EndUser
+from gateway.models.link import Link
+from gateway.models.webhook import WebhookEvent
 from gateway.webhooks.formats import EventView, SendContext
 from providers.mx.render import ERROR_STATUSES, connection_status_id, guid
 
@@ -24,10 +29,15 @@ ANNOUNCED_STATUSES = frozenset(
 class MxWebhooks:
     name = "mx"
 
+    async def prepare(self, session: AsyncSession, event: WebhookEvent, link: Link | None) -> dict[str, Any]:
+        """MX bodies name the member's user by its guid."""
+        user = await session.get(EndUser, link.end_user_id) if link is not None else None
+        return {"user_guid": user.guid if user is not None else None}
+
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
         if event.link_id is None:
             return None
-        common = {"member_guid": guid("member", event.link_id), "user_guid": event.end_user_guid}
+        common = {"member_guid": guid("member", event.link_id), "user_guid": event.context.get("user_guid")}
         match event.event_type:
             case "transactions.updates_available":
                 return {

@@ -9,6 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models.developer import App
+from gateway.models.link import Link
+from gateway.models.webhook import WebhookEvent
 from gateway.webhooks.formats import EventView, SendContext
 from gateway.webhooks.signing import body_signature_jwt
 from providers.plaid import ids
@@ -45,7 +50,12 @@ class PlaidWebhooks:
         webhook_type, webhook_code, fields = specific
         item_id = ids.encode(event.link_id)
         return {"webhook_type": webhook_type, "webhook_code": webhook_code, "item_id": item_id, **fields,
-                "environment": environment(event.app_mode)}  # fmt: skip
+                "environment": event.context["environment"]}  # fmt: skip
+
+    async def prepare(self, session: AsyncSession, event: WebhookEvent, link: Link | None) -> dict[str, Any]:
+        """Plaid bodies name their `environment`: the app's mode."""
+        app = await session.get(App, event.app_id)
+        return {"environment": environment(app.mode if app is not None else "sandbox")}
 
     def headers(self, context: SendContext) -> dict[str, str]:
         return {"Plaid-Verification": body_signature_jwt(context.ring, context.body)}
