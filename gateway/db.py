@@ -48,10 +48,15 @@ def async_database_url(url: str) -> str:
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_database_url(settings.database_url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, json_deserializer=orjson.loads
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # orjson reads JSON columns several times faster than the json module (categories on every page).
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_deserializer=orjson.loads
+    )
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -23,21 +23,29 @@ async def issue_access_token(session: AsyncSession, link: Link, *, prefix: str) 
     return token
 
 
-async def link_for_access_token(
-    session: AsyncSession, app_id: uuid.UUID, token: str, *, for_update: bool = False
-) -> Link | None:
-    """The app's live (not deleted) link this token names, with its institution; None otherwise."""
-    statement = (
+def _link_by_token_hash() -> Select[Link]:
+    return (
         select(Link)
         .join(LinkAccessToken, LinkAccessToken.link_id == Link.id)
         .where(
-            LinkAccessToken.app_id == app_id,
-            LinkAccessToken.token_hash == token_hash(token),
-            Link.app_id == app_id,
+            LinkAccessToken.app_id == bindparam("app_id"),
+            LinkAccessToken.token_hash == bindparam("token_hash"),
+            Link.app_id == bindparam("app_id"),
             Link.state != "deleted",
         )
         .options(joinedload(Link.institution, innerjoin=True))
     )
-    if for_update:
-        statement = statement.with_for_update(of=Link)
-    return (await session.execute(statement)).scalar_one_or_none()
+
+
+# Built once: every Plaid call runs this, and building and keying the statement cost more than running it.
+LINK_BY_TOKEN_HASH = _link_by_token_hash()
+LINK_BY_TOKEN_HASH_FOR_UPDATE = _link_by_token_hash().with_for_update(of=Link)
+
+
+async def link_for_access_token(
+    session: AsyncSession, app_id: uuid.UUID, token: str, *, for_update: bool = False
+) -> Link | None:
+    """The app's live (not deleted) link this token names, with its institution; None otherwise."""
+    statement = LINK_BY_TOKEN_HASH_FOR_UPDATE if for_update else LINK_BY_TOKEN_HASH
+    parameters = {"app_id": app_id, "token_hash": token_hash(token)}
+    return (await session.execute(statement, parameters)).scalar_one_or_none()

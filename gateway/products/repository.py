@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,17 +189,26 @@ class ProductRepository:
 product_repository = ProductRepository()
 
 
+# Built once: most reads of a link start here, and building and keying it cost more than running it.
+LINK_ACCOUNTS = (
+    select(Account)
+    .where(Account.app_id == bindparam("app_id"), Account.link_id == bindparam("link_id"))
+    .order_by(Account.created_at, Account.id)
+)
+SOME_LINK_ACCOUNTS = LINK_ACCOUNTS.where(Account.id.in_(bindparam("account_ids", expanding=True)))
+
+
 class ProductReader:
     """Reads of stored product data for one link (tenant-scoped by the link's app)."""
 
     async def accounts(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, account_ids: Sequence[str] = ()
     ) -> list[Account]:
-        statement = select(Account).where(Account.app_id == app_id, Account.link_id == link_id)
-        wanted = _uuids(account_ids)
-        if account_ids:
-            statement = statement.where(Account.id.in_(wanted))
-        return list((await session.execute(statement.order_by(Account.created_at, Account.id))).scalars())
+        parameters = {"app_id": app_id, "link_id": link_id}
+        if not account_ids:
+            return list((await session.scalars(LINK_ACCOUNTS, parameters)).all())
+        wanted = {"account_ids": _uuids(account_ids)}
+        return list((await session.scalars(SOME_LINK_ACCOUNTS, parameters | wanted)).all())
 
 
 def _uuids(values: Sequence[str]) -> list[uuid.UUID]:

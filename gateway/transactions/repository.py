@@ -13,13 +13,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import bulk_insert
 from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.transaction import Transaction
+from gateway.transactions.records import (
+    CHANGE_COLUMNS,
+    RECORD_COLUMNS,
+    TransactionChange,
+    TransactionRecord,
+    change_from_row,
+)
 from providers.base import NormalizedTransaction
 
 TRACKED_FIELDS = (
@@ -62,16 +69,6 @@ def _values(transaction: NormalizedTransaction, account_id: uuid.UUID) -> dict[s
         "pending": transaction.pending,
         "pending_transaction_id": transaction.pending_transaction_id,
     }
-
-
-PAGE_COLUMNS = (
-    Transaction.id, Transaction.account_id, Transaction.amount, Transaction.direction, Transaction.currency,
-    Transaction.date, Transaction.datetime, Transaction.description, Transaction.original_description,
-    Transaction.pending, Transaction.categories, Transaction.merchant_name, Transaction.posted_seq,
-)  # fmt: skip
-# A Core row of PAGE_COLUMNS; read by attribute like a Transaction (see providers.moneykit.render).
-TransactionRow = Any
-SYNC_COLUMNS = (*PAGE_COLUMNS, Transaction.created_seq, Transaction.change_seq, Transaction.change_kind)
 
 
 # About half of executemany's cost for an import of 4000 (bench/RESULTS.md).
@@ -176,9 +173,9 @@ class TransactionRepository:
         *,
         up_to: int | None = None,
         account_id: uuid.UUID | None = None,
-    ) -> list[TransactionRow]:
-        """The change log after `after_seq` (and up to `up_to`), oldest change first, as Core rows of
-        `SYNC_COLUMNS` (a sync page may be 500 rows; hydrating objects would cost more than the query)."""
+    ) -> list[TransactionChange]:
+        """The change log after `after_seq` (and up to `up_to`), oldest change first (a sync page may be
+        500 rows: tuples, not ORM objects)."""
         conditions = [
             Transaction.app_id == app_id,
             Transaction.link_id == link_id,
@@ -188,11 +185,37 @@ class TransactionRepository:
             conditions.append(Transaction.change_seq <= up_to)
         if account_id is not None:
             conditions.append(Transaction.account_id == account_id)
-        statement = select(*SYNC_COLUMNS).where(*conditions).order_by(Transaction.change_seq).limit(limit)
-        return list((await session.execute(statement)).all())
+        statement = select(*CHANGE_COLUMNS).where(*conditions).order_by(Transaction.change_seq).limit(limit)
+        return [change_from_row(row) for row in await session.execute(statement)]
 
 
 transaction_repository = TransactionRepository()
+
+
+def _page_statements(*, some_accounts: bool) -> tuple[Select[int], Select[Any]]:
+    """The count and the page of live transactions of some links between two dates, newest first."""
+    conditions = [
+        Transaction.app_id == bindparam("app_id"),
+        Transaction.link_id.in_(bindparam("link_ids", expanding=True)),
+        Transaction.change_kind != "removed",
+        Transaction.date >= bindparam("start"),
+        Transaction.date <= bindparam("end"),
+    ]
+    if some_accounts:
+        conditions.append(Transaction.account_id.in_(bindparam("account_ids", expanding=True)))
+    count = select(func.count()).select_from(Transaction).where(*conditions)
+    page = (
+        select(*RECORD_COLUMNS)
+        .where(*conditions)
+        .order_by(Transaction.date.desc(), Transaction.change_seq.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return count, page
+
+
+# Built once (with and without an account filter): building and keying them cost more than rendering.
+PAGE_STATEMENTS = {False: _page_statements(some_accounts=False), True: _page_statements(some_accounts=True)}
 
 
 class TransactionReader:
@@ -207,31 +230,23 @@ class TransactionReader:
         offset: int,
         limit: int,
         account_ids: Sequence[uuid.UUID] | None = None,
-    ) -> tuple[list[TransactionRow], int]:
+    ) -> tuple[list[TransactionRecord], int]:
         """Live (not removed) transactions of the links between two dates, newest first, and their count.
 
-        Core rows, not ORM objects: this is the hottest read, and hydrating objects costs more than
+        Records, not ORM objects: this is the hottest read, and hydrating objects costs more than
         the query (ARCHITECTURE.md, measured costs)."""
-        conditions = [
-            Transaction.app_id == app_id,
-            Transaction.link_id.in_(link_ids),
-            Transaction.change_kind != "removed",
-            Transaction.date >= start,
-            Transaction.date <= end,
-        ]
+        count, page = PAGE_STATEMENTS[account_ids is not None]
+        parameters: dict[str, Any] = {
+            "app_id": app_id,
+            "link_ids": list(link_ids),
+            "start": start,
+            "end": end,
+        }
         if account_ids is not None:
-            conditions.append(Transaction.account_id.in_(account_ids))
-        total = (
-            await session.execute(select(func.count()).select_from(Transaction).where(*conditions))
-        ).scalar_one()
-        ordered = (
-            select(*PAGE_COLUMNS)
-            .where(*conditions)
-            .order_by(Transaction.date.desc(), Transaction.change_seq.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        return list((await session.execute(ordered)).all()), int(total)
+            parameters["account_ids"] = list(account_ids)
+        total = (await session.execute(count, parameters)).scalar_one()
+        rows = await session.execute(page, parameters | {"offset": offset, "limit": limit})
+        return list(map(TransactionRecord._make, rows)), int(total)
 
 
 transaction_reader = TransactionReader()

@@ -7,16 +7,14 @@ rather than sent as null; enums are closed.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from gateway.models.account import Account, AccountNumber, AccountOwner
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link
-from gateway.models.transaction import Transaction
+from gateway.transactions.records import TransactionRecord
 
 API_VERSION = "2023-02-18"
 PRODUCTS = ("accounts", "account_numbers", "identity", "transactions", "investments")
@@ -119,23 +117,7 @@ def account(row: Account) -> dict[str, Any]:
     )
 
 
-class TransactionView(Protocol):
-    """What rendering a transaction reads: an ORM object or a Core row of the same columns."""
-
-    id: uuid.UUID
-    account_id: uuid.UUID
-    amount: Decimal
-    direction: str
-    currency: str
-    date: dt.date
-    datetime: dt.datetime | None
-    description: str
-    original_description: str | None
-    pending: bool
-    categories: list[str]
-
-
-def transaction(row: TransactionView | Transaction) -> dict[str, Any]:
+def transaction(row: TransactionRecord) -> dict[str, Any]:
     return _compact(
         {
             "transaction_id": str(row.id),

@@ -19,6 +19,7 @@ from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, Security
 from gateway.models.link import Link
+from gateway.transactions.records import TransactionRecord
 
 MEDIA_TYPE = "application/vnd.mx.api.v1+json"
 CREDENTIAL_NAMESPACE = uuid.UUID("6f1c3f53-6c4e-4f7e-9a51-0d7b7d1e2a11")
@@ -262,8 +263,8 @@ def place(row: Account, owner: EndUser) -> AccountPlace:
                         owner.guid, owner.external_id)  # fmt: skip
 
 
-def transaction(row: Any, where: AccountPlace) -> dict[str, Any]:
-    """A transaction page row (gateway.transactions.repository.PAGE_COLUMNS)."""
+def transaction(row: TransactionRecord, where: AccountPlace) -> dict[str, Any]:
+    """A transaction of a page."""
     is_credit = row.direction == "credit"
     categories = list(row.categories or [])
     transacted = timestamp(row.datetime) or f"{row.date.isoformat()}T12:00:00Z"

@@ -8,15 +8,15 @@ optional non-nullable keys are left out rather than sent as null, which plaid-py
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from gateway.models.account import Account, AccountNumber, AccountOwner
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link
+from gateway.transactions.records import TransactionRecord
 from providers.plaid import ids
 
 API_VERSION = "2020-09-14"
@@ -43,7 +43,9 @@ def number(value: Decimal | None) -> float | None:
 def _datetime(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def plaid_products(products: Iterable[str]) -> list[str]:
@@ -118,29 +120,11 @@ def account(row: Account, *, investment: bool = False) -> dict[str, Any]:
     }
 
 
-class TransactionView(Protocol):
-    """What rendering a transaction reads: an ORM object or a Core row of the same columns."""
-
-    id: uuid.UUID
-    account_id: uuid.UUID
-    amount: Decimal
-    direction: str
-    currency: str
-    date: dt.date
-    datetime: dt.datetime | None
-    description: str
-    original_description: str | None
-    merchant_name: str | None
-    categories: list[str]
-    pending: bool
-    posted_seq: int | None
-
-
-def transaction_id(row: TransactionView) -> str:
+def transaction_id(row: TransactionRecord) -> str:
     return ids.pending_id(row.id) if row.pending else ids.encode(row.id)
 
 
-def transaction(row: TransactionView, *, include_original_description: bool = False) -> dict[str, Any]:
+def transaction(row: TransactionRecord, *, include_original_description: bool = False) -> dict[str, Any]:
     signed = row.amount if row.direction == "debit" else -row.amount
     day, moment = row.date.isoformat(), _datetime(row.datetime) if row.datetime is not None else None
     rendered: dict[str, Any] = {
@@ -178,7 +162,7 @@ def transaction(row: TransactionView, *, include_original_description: bool = Fa
     return rendered
 
 
-def removed(row: TransactionView, *, seen_pending: bool) -> dict[str, str]:
+def removed(row: TransactionRecord, *, seen_pending: bool) -> dict[str, str]:
     """A transaction a reader had seen, as Plaid reports its removal (under the id the reader knew)."""
     known = ids.pending_id(row.id) if seen_pending else ids.encode(row.id)
     return {"transaction_id": known, "account_id": ids.encode(row.account_id)}

@@ -93,8 +93,8 @@ async def change_log(
     database, app_id: uuid.UUID, link_id: uuid.UUID, after: int
 ) -> list[tuple[int, str, str, bool]]:
     async with database.unit_of_work() as session:
-        rows = await transaction_repository.changes_since(session, app_id, link_id, after, limit=100)
-        return [(row.change_seq, row.change_kind, row.description, row.pending) for row in rows]
+        changes = await transaction_repository.changes_since(session, app_id, link_id, after, limit=100)
+        return [(c.change_seq, c.change_kind, c.record.description, c.record.pending) for c in changes]
 
 
 async def events(database, link_id: uuid.UUID) -> list[tuple[str, dict[str, Any]]]:

@@ -31,7 +31,8 @@ from gateway.errors import InvalidRequest
 from gateway.links.service import link_service
 from gateway.products.repository import product_reader
 from gateway.state import get_app_state
-from gateway.transactions.repository import TransactionRow, transaction_reader, transaction_repository
+from gateway.transactions.records import TransactionChange
+from gateway.transactions.repository import transaction_reader, transaction_repository
 from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
@@ -109,14 +110,13 @@ async def get_transactions_sync(
     link = await product_link(session, principal, link_id, "transactions")
     seen = decode_sync_cursor(cursor)
     changes = await transaction_repository.changes_since(session, link.app_id, link.id, seen, limit=size + 1)
-    rows = list(changes)
-    has_more = len(rows) > size
-    rows = rows[:size]
+    has_more = len(changes) > size
+    changes = changes[:size]
     accounts = await product_reader.accounts(session, link.app_id, link.id)
-    last = rows[-1].change_seq if rows else seen
+    last = changes[-1].change_seq if changes else seen
     return json_response(
         {
-            "transactions": _sync_groups(rows, seen),
+            "transactions": _sync_groups(changes, seen),
             "accounts": [render.account(a) for a in accounts],
             "cursor": {"next": encode_sync_cursor(last)},
             "has_more": has_more,
@@ -125,18 +125,18 @@ async def get_transactions_sync(
     )
 
 
-def _sync_groups(rows: list[TransactionRow], seen: int) -> dict[str, list[Any]]:
+def _sync_groups(changes: list[TransactionChange], seen: int) -> dict[str, list[Any]]:
     """A row the reader never saw (created after its cursor) is `created` even if changed since."""
     created, updated, removed = [], [], []
-    for row in rows:
-        new_to_reader = row.created_seq > seen
-        if row.change_kind == "removed":
+    for change in changes:
+        new_to_reader = change.created_seq > seen
+        if change.change_kind == "removed":
             if not new_to_reader:
-                removed.append(str(row.id))
+                removed.append(str(change.record.id))
         elif new_to_reader:
-            created.append(render.transaction(row))
+            created.append(render.transaction(change.record))
         else:
-            updated.append(render.transaction(row))
+            updated.append(render.transaction(change.record))
     return {"created": created, "updated": updated, "removed": removed}
 
 

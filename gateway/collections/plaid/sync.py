@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gateway.transactions.repository import TransactionRow
+from gateway.transactions.records import TransactionChange, TransactionRecord
 from providers.plaid import render
 
 
 @dataclass
 class SyncPage:
-    added: list[TransactionRow] = field(default_factory=list)
-    modified: list[TransactionRow] = field(default_factory=list)
+    added: list[TransactionRecord] = field(default_factory=list)
+    modified: list[TransactionRecord] = field(default_factory=list)
     removed: list[dict[str, str]] = field(default_factory=list)
     next_cursor: str = ""
     has_more: bool = False
@@ -28,15 +28,16 @@ class SyncPage:
         return cls(next_cursor=cursor if cursor and cursor != "now" else "")
 
 
-def classify_changes(rows: Sequence[TransactionRow], position: int) -> SyncPage:
-    """`rows` are the changes after `position`, oldest first."""
+def classify_changes(changes: Sequence[TransactionChange], position: int) -> SyncPage:
+    """`changes` are those after `position`, oldest first."""
     page = SyncPage()
-    for row in rows:
+    for change in changes:
+        row = change.record
         posted_since = row.posted_seq is not None and row.posted_seq > position
-        if row.change_kind == "removed":
-            if row.created_seq <= position:
+        if change.change_kind == "removed":
+            if change.created_seq <= position:
                 page.removed.append(render.removed(row, seen_pending=row.pending or posted_since))
-        elif row.created_seq > position:
+        elif change.created_seq > position:
             page.added.append(row)
         elif posted_since:
             page.removed.append(render.removed(row, seen_pending=True))

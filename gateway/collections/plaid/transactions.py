@@ -131,14 +131,14 @@ async def _sync_page(
         chain_end = link.transactions_seq
     elif link.transactions_seq != chain_end:
         raise SyncMutation()
-    rows = await transaction_repository.changes_since(
+    changes = await transaction_repository.changes_since(
         session, link.app_id, link.id, position, limit=body.count + 1, up_to=chain_end,
         account_id=only_account,
     )  # fmt: skip
-    has_more = len(rows) > body.count
-    rows = rows[: body.count]
-    last = rows[-1].change_seq if rows else position
-    page = classify_changes(rows, position)
+    has_more = len(changes) > body.count
+    changes = changes[: body.count]
+    last = changes[-1].change_seq if changes else position
+    page = classify_changes(changes, position)
     page.has_more = has_more
     page.next_cursor = encode_cursor(last, chain_end if has_more else None)
     return page

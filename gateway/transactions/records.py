@@ -1,0 +1,56 @@
+"""Transactions as the read paths see them: plain typed tuples, not ORM objects.
+
+A page of transactions is the hottest read; hydrating ORM objects, or even reading SQLAlchemy `Row`s by
+attribute (a mapping lookup per field), costs more than rendering the page (bench/RESULTS.md). A
+NamedTuple reads a field in a few tens of nanoseconds and still renders like a `Transaction`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from gateway.models.transaction import Transaction
+
+
+class TransactionRecord(NamedTuple):
+    """One transaction as every collection renders it."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    amount: Decimal
+    direction: str
+    currency: str
+    date: dt.date
+    datetime: dt.datetime | None
+    description: str
+    original_description: str | None
+    pending: bool
+    categories: list[str]
+    merchant_name: str | None
+    posted_seq: int | None
+
+
+class TransactionChange(NamedTuple):
+    """One entry of a link's change log: the transaction as it is now and where its changes sit."""
+
+    record: TransactionRecord
+    created_seq: int
+    change_seq: int
+    change_kind: str
+
+
+RECORD_COLUMNS = tuple(getattr(Transaction, name) for name in TransactionRecord._fields)
+CHANGE_COLUMNS = (*RECORD_COLUMNS, Transaction.created_seq, Transaction.change_seq, Transaction.change_kind)
+_RECORD_WIDTH = len(RECORD_COLUMNS)
+
+
+def change_from_row(row: Sequence[Any]) -> TransactionChange:
+    """A change from a row of CHANGE_COLUMNS."""
+    created_seq, change_seq, change_kind = row[_RECORD_WIDTH:]
+    return TransactionChange(
+        TransactionRecord._make(row[:_RECORD_WIDTH]), created_seq, change_seq, change_kind
+    )
