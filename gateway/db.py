@@ -19,6 +19,7 @@ from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from gateway.db_liveness import ping_idle_connections
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -54,9 +55,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     # orjson reads JSON columns several times faster than the json module (categories on every page).
-    return create_async_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_deserializer=orjson.loads
-    )
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, json_deserializer=orjson.loads)
+    ping_idle_connections(engine.sync_engine)
+    return engine
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -27,6 +27,8 @@ class TcpProxy:
         """Refuse new connections and cut the open ones, as a stopped server would."""
         with self._lock:
             if self._listener is not None:
+                with contextlib.suppress(OSError):  # wakes the accepting thread, freeing the port now
+                    self._listener.shutdown(socket.SHUT_RDWR)
                 self._listener.close()
                 self._listener = None
             for connection in self._connections:
