@@ -1,8 +1,10 @@
 """The unified schema rendered as Plaid API 2020-09-14 objects, shaped for the official clients.
 
 Money is a JSON number with Plaid's sign (positive = money out of the account); dates are
-`YYYY-MM-DD`; datetimes carry a zone. Required keys are always present (null where Plaid allows it);
-optional non-nullable keys are left out rather than sent as null, which plaid-python rejects.
+`YYYY-MM-DD`; datetimes carry a zone (a transaction's are left as objects for the body's serializer,
+`gateway.collections.plaid.routing.plaid_response`, to write). Required keys are always present (null
+where Plaid allows it); optional non-nullable keys are left out rather than sent as null, which
+plaid-python rejects.
 """
 
 from __future__ import annotations
@@ -126,7 +128,8 @@ def transaction_id(row: TransactionRecord) -> str:
 
 def transaction(row: TransactionRecord, *, include_original_description: bool = False) -> dict[str, Any]:
     signed = row.amount if row.direction == "debit" else -row.amount
-    day, moment = row.date.isoformat(), _datetime(row.datetime) if row.datetime is not None else None
+    # Left as date and datetime objects: the body's serializer writes them (see plaid_response), in C.
+    day, moment = row.date, row.datetime
     rendered: dict[str, Any] = {
         "account_id": ids.encode(row.account_id),
         "amount": float(signed),
@@ -147,7 +150,7 @@ def transaction(row: TransactionRecord, *, include_original_description: bool = 
         "merchant_entity_id": None,
         "logo_url": None,
         "website": None,
-        "category": list(row.categories) or None,
+        "category": row.categories or None,
         "category_id": None,
         "check_number": None,
         "location": NO_LOCATION,

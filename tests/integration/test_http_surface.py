@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -196,3 +197,12 @@ class TestProbesAndSchema:
         assert schema["info"]["title"] == "Linkgate"
         assert {"/healthz", "/readyz"} <= set(schema["paths"])
         assert "503" in schema["paths"]["/readyz"]["get"]["responses"]
+
+
+async def test_startup_objects_are_out_of_the_cyclic_collectors_reach(settings: Settings) -> None:
+    """The app's long-lived objects are frozen once started, so full collections stop walking them."""
+    application = create_app(settings)
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    async with application.router.lifespan_context(application):
+        assert gc.get_freeze_count() > 50_000

@@ -32,6 +32,7 @@ class PlaidRoute(SecuredRoute):
 
 
 def plaid_response(body: dict[str, Any]) -> Response:
-    """A 200 answer with the request's `request_id`, as every Plaid body has."""
+    """A 200 answer with the request's `request_id`, as every Plaid body has. Dates in `body` may be
+    `date`s (written `YYYY-MM-DD`) and datetimes aware `datetime`s (UTC written with `Z`)."""
     body["request_id"] = current_request_id()
-    return Response(orjson.dumps(body), media_type="application/json")
+    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), media_type="application/json")
