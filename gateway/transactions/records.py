@@ -50,7 +50,4 @@ _RECORD_WIDTH = len(RECORD_COLUMNS)
 
 def change_from_row(row: Sequence[Any]) -> TransactionChange:
     """A change from a row of CHANGE_COLUMNS."""
-    created_seq, change_seq, change_kind = row[_RECORD_WIDTH:]
-    return TransactionChange(
-        TransactionRecord._make(row[:_RECORD_WIDTH]), created_seq, change_seq, change_kind
-    )
+    return TransactionChange._make((TransactionRecord._make(row[:_RECORD_WIDTH]), *row[_RECORD_WIDTH:]))

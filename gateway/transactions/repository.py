@@ -75,6 +75,29 @@ def _values(transaction: NormalizedTransaction, account_id: uuid.UUID) -> dict[s
 COPY_THRESHOLD = 200
 
 
+LAST_SEQ = 2**63 - 1  # BIGINT's largest: "up to" no bound
+
+
+def _change_log_statement(*, one_account: bool) -> Select[Any]:
+    """A link's changes after a sequence number and up to another, oldest first."""
+    conditions = [
+        Transaction.app_id == bindparam("app_id"),
+        Transaction.link_id == bindparam("link_id"),
+        Transaction.change_seq > bindparam("after_seq"),
+        Transaction.change_seq <= bindparam("up_to"),
+    ]
+    if one_account:
+        conditions.append(Transaction.account_id == bindparam("account_id"))
+    return (
+        select(*CHANGE_COLUMNS).where(*conditions).order_by(Transaction.change_seq).limit(bindparam("limit"))
+    )
+
+
+# Built once (with and without an account filter), like the page statements below.
+CHANGE_LOG_STATEMENTS = {False: _change_log_statement(one_account=False),
+                         True: _change_log_statement(one_account=True)}  # fmt: skip
+
+
 class TransactionRepository:
     async def _allocate(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, count: int
@@ -176,17 +199,13 @@ class TransactionRepository:
     ) -> list[TransactionChange]:
         """The change log after `after_seq` (and up to `up_to`), oldest change first (a sync page may be
         500 rows: tuples, not ORM objects)."""
-        conditions = [
-            Transaction.app_id == app_id,
-            Transaction.link_id == link_id,
-            Transaction.change_seq > after_seq,
-        ]
-        if up_to is not None:
-            conditions.append(Transaction.change_seq <= up_to)
-        if account_id is not None:
-            conditions.append(Transaction.account_id == account_id)
-        statement = select(*CHANGE_COLUMNS).where(*conditions).order_by(Transaction.change_seq).limit(limit)
-        return [change_from_row(row) for row in await session.execute(statement)]
+        statement = CHANGE_LOG_STATEMENTS[account_id is not None]
+        parameters = {
+            "app_id": app_id, "link_id": link_id, "after_seq": after_seq, "limit": limit,
+            "up_to": LAST_SEQ if up_to is None else up_to, "account_id": account_id,
+        }  # fmt: skip
+        connection = await session.connection()  # Core, not the ORM: half the cost for 500 rows
+        return [change_from_row(row) for row in await connection.execute(statement, parameters)]
 
 
 transaction_repository = TransactionRepository()
@@ -244,8 +263,9 @@ class TransactionReader:
         }
         if account_ids is not None:
             parameters["account_ids"] = list(account_ids)
-        total = (await session.execute(count, parameters)).scalar_one()
-        rows = await session.execute(page, parameters | {"offset": offset, "limit": limit})
+        connection = await session.connection()  # Core, not the ORM: column rows need none of it
+        total = (await connection.execute(count, parameters)).scalar_one()
+        rows = await connection.execute(page, parameters | {"offset": offset, "limit": limit})
         return list(map(TransactionRecord._make, rows)), int(total)
 
 
