@@ -46,6 +46,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        # asyncpg already reads `timestamptz` as an aware UTC datetime: no per-value work on Postgres.
+        if dialect.driver == "asyncpg":
+            return self.impl_instance.result_processor(dialect, coltype)
+        return super().result_processor(dialect, coltype)
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """`NUMERIC` on Postgres; exact decimal text on SQLite, whose NUMERIC affinity rounds via floats."""
@@ -74,6 +80,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return value if isinstance(value, Decimal) else Decimal(str(value))
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        # Postgres' NUMERIC already arrives as a Decimal: no per-value work there.
+        if dialect.name == "postgresql":
+            return self.impl_instance.result_processor(dialect, coltype)
+        return super().result_processor(dialect, coltype)
 
 
 def Money() -> ExactDecimal:
