@@ -126,40 +126,32 @@ def transaction_id(row: TransactionRecord) -> str:
     return ids.pending_id(row.id) if row.pending else ids.encode(row.id)
 
 
+# A transaction's keys in Plaid's order, those Linkgate has no data for already filled in. `transaction`
+# copies it and sets the rest: half the time of building a 30-key literal, 500 times per sync page.
+TRANSACTION_TEMPLATE: dict[str, Any] = dict.fromkeys((
+    "account_id", "amount", "iso_currency_code", "unofficial_currency_code", "date", "datetime",
+    "authorized_date", "authorized_datetime", "pending", "transaction_id", "pending_transaction_id",
+    "account_owner", "name", "merchant_name", "merchant_entity_id", "logo_url", "website", "category",
+    "category_id", "check_number",
+)) | {"location": NO_LOCATION, "payment_meta": NO_PAYMENT_META, "payment_channel": "other",
+      "transaction_code": None, "transaction_type": "special", "counterparties": ()}  # fmt: skip
+
+
 def transaction(row: TransactionRecord, *, include_original_description: bool = False) -> dict[str, Any]:
-    signed = row.amount if row.direction == "debit" else -row.amount
+    rendered = TRANSACTION_TEMPLATE.copy()
+    rendered["account_id"] = ids.encode(row.account_id)
+    rendered["amount"] = float(row.amount if row.direction == "debit" else -row.amount)
+    rendered["iso_currency_code"] = row.currency
     # Left as date and datetime objects: the body's serializer writes them (see plaid_response), in C.
-    day, moment = row.date, row.datetime
-    rendered: dict[str, Any] = {
-        "account_id": ids.encode(row.account_id),
-        "amount": float(signed),
-        "iso_currency_code": row.currency,
-        "unofficial_currency_code": None,
-        "date": day,
-        "datetime": moment,
-        "authorized_date": day,
-        "authorized_datetime": moment,
-        "pending": row.pending,
-        "transaction_id": transaction_id(row),
-        "pending_transaction_id": ids.pending_id(row.id)
-        if row.posted_seq is not None and not row.pending
-        else None,
-        "account_owner": None,
-        "name": row.description,
-        "merchant_name": row.merchant_name,
-        "merchant_entity_id": None,
-        "logo_url": None,
-        "website": None,
-        "category": row.categories or None,
-        "category_id": None,
-        "check_number": None,
-        "location": NO_LOCATION,
-        "payment_meta": NO_PAYMENT_META,
-        "payment_channel": "other",
-        "transaction_code": None,
-        "transaction_type": "special",
-        "counterparties": [],
-    }
+    rendered["date"] = rendered["authorized_date"] = row.date
+    rendered["datetime"] = rendered["authorized_datetime"] = row.datetime
+    rendered["pending"] = row.pending
+    rendered["transaction_id"] = transaction_id(row)
+    if row.posted_seq is not None and not row.pending:
+        rendered["pending_transaction_id"] = ids.pending_id(row.id)
+    rendered["name"] = row.description
+    rendered["merchant_name"] = row.merchant_name
+    rendered["category"] = row.categories or None
     if include_original_description:
         rendered["original_description"] = row.original_description
     return rendered
