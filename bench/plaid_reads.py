@@ -10,7 +10,7 @@
 The Item is built with MoneyKit's import (the fastest way to 50,000 transactions) and given an access
 token and a connected state directly in the database, as `/item/public_token/exchange` would.
 
-    .venv/bin/python -m bench.plaid_reads [--seconds 3] [--rounds 3] [--pulls 3] [--write]
+    .venv/bin/python -m bench.plaid_reads [--seconds 3] [--rounds 3] [--pulls 5] [--write]
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Plaid read benchmarks on Postgres.")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pulls", type=int, default=3)
+    parser.add_argument("--pulls", type=int, default=5)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     with scratch_database() as database_url:
