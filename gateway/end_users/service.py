@@ -10,13 +10,22 @@ from gateway.end_users.repository import end_user_repository
 from gateway.models.end_user import EndUser
 
 
+def new_end_user(app_id: uuid.UUID, **columns: object) -> EndUser:
+    """An end user not stored yet, with a new Linkgate guid unless `columns` names one."""
+    return EndUser(**({"app_id": app_id, "guid": f"USR-{uuid.uuid4()}"} | columns))
+
+
+async def store_end_user(session: AsyncSession, user: EndUser) -> EndUser:
+    session.add(user)
+    await session.flush()
+    return user
+
+
 async def get_or_create_end_user(session: AsyncSession, app_id: uuid.UUID, external_id: str) -> EndUser:
     """The app's end user with this id of theirs (MoneyKit `customer_user.id`), created if new."""
     user = await end_user_repository.find(session, app_id, field="id", value=external_id)
     if user is None:
-        user = EndUser(app_id=app_id, guid=f"USR-{uuid.uuid4()}", external_id=external_id)
-        session.add(user)
-        await session.flush()
+        user = await store_end_user(session, new_end_user(app_id, external_id=external_id))
     return user
 
 
@@ -28,7 +37,5 @@ async def get_or_create_token_user(
     user = await end_user_repository.find(session, app_id, field=field, value=value)
     if user is None:
         ids = {"guid": {"guid": value}, "uid": {"uid": value}, "id": {"external_id": value}}[field]
-        user = EndUser(app_id=app_id, **({"guid": f"USR-{uuid.uuid4()}"} | ids))
-        session.add(user)
-        await session.flush()
+        user = await store_end_user(session, new_end_user(app_id, **ids))
     return user

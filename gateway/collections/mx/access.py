@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.principal import AppPrincipal
 from gateway.auth.tokens import TokenKind
+from gateway.collections.mx.auth import MX_READER
 from gateway.end_users.repository import end_user_repository
 from gateway.errors import Forbidden, NotFound
 from gateway.links.repository import link_reader
@@ -58,6 +60,11 @@ async def accessible_user(session: AsyncSession, principal: AppPrincipal, user_g
     if user is None:
         raise UserNotFound()
     return user
+
+
+async def readable_user(request: Request, session: AsyncSession, user_guid: str) -> EndUser:
+    """The user a read route names, once its caller is admitted as a reader (the start of most reads)."""
+    return await accessible_user(session, await MX_READER(request), user_guid)
 
 
 async def accessible_member(session: AsyncSession, user: EndUser, member_guid: str) -> Link:

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
-    accessible_user,
+    readable_user,
     user_accounts,
 )
 from gateway.collections.mx.auth import MX_READER
@@ -25,8 +25,7 @@ async def list_user_accounts(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     accounts = [render.account(o.account, o.link, user) for o in await user_accounts(session, user)]
     return page_of("accounts", accounts, page, per_page(records_per_page))
 
@@ -36,8 +35,7 @@ async def list_member_accounts(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     member = await accessible_member(session, user, member_guid)
     accounts = [render.account(o.account, o.link, user) for o in await user_accounts(session, user, member)]
     return page_of("accounts", accounts, page, per_page(records_per_page))
@@ -45,8 +43,7 @@ async def list_member_accounts(
 
 @router.get("/users/{user_guid}/accounts/{account_guid}", openapi_extra=MX_READER.openapi)
 async def read_account(user_guid: str, account_guid: str, request: Request, session: DbSession) -> Response:
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     owned = await accessible_account(session, user, account_guid)
     return mx_response({"account": render.account(owned.account, owned.link, user)})
 
@@ -57,8 +54,7 @@ async def read_account(user_guid: str, account_guid: str, request: Request, sess
 async def read_member_account(
     user_guid: str, member_guid: str, account_guid: str, request: Request, session: DbSession
 ) -> Response:
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     member = await accessible_member(session, user, member_guid)
     owned = await accessible_account(session, user, account_guid, member)
     return mx_response({"account": render.account(owned.account, owned.link, user)})

@@ -11,7 +11,7 @@ from gateway.collections.mx.access import (
     OwnedAccount,
     accessible_account,
     accessible_member,
-    accessible_user,
+    readable_user,
     user_accounts,
 )
 from gateway.collections.mx.auth import MX_READER
@@ -43,8 +43,7 @@ async def list_account_numbers_by_account(
     user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     owned = [await accessible_account(session, user, account_guid)]
     rendered = await _account_numbers(session, user, owned)
     return page_of("account_numbers", rendered, page, per_page(records_per_page))
@@ -55,8 +54,7 @@ async def list_account_numbers_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     member = await accessible_member(session, user, member_guid)
     rendered = await _account_numbers(session, user, await user_accounts(session, user, member))
     return page_of("account_numbers", rendered, page, per_page(records_per_page))
@@ -67,8 +65,7 @@ async def list_account_owners_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     member = await accessible_member(session, user, member_guid)
     owned = _granted(await user_accounts(session, user, member), "identity")
     places = {o.account.id: render.place(o.account, user) for o in owned}

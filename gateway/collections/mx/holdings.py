@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
-    accessible_user,
     data_links,
+    readable_user,
     user_accounts,
 )
 from gateway.collections.mx.auth import MX_READER
@@ -47,8 +47,7 @@ async def list_holdings(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     return page_of(
         "investment_holdings", await _holdings(session, user, None), page, per_page(records_per_page)
     )
@@ -59,8 +58,7 @@ async def list_holdings_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     member = await accessible_member(session, user, member_guid)
     holdings = await _holdings(session, user, member)
     return page_of("investment_holdings", holdings, page, per_page(records_per_page))
@@ -71,8 +69,7 @@ async def list_holdings_by_account(
     user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     owned = await accessible_account(session, user, account_guid)
     holdings = await _holdings(session, user, owned.link, owned.account.id)
     return page_of("investment_holdings", holdings, page, per_page(records_per_page))

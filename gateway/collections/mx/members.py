@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.principal import AppPrincipal
-from gateway.collections.mx.access import accessible_member, accessible_user
+from gateway.collections.mx.access import accessible_member, accessible_user, readable_user
 from gateway.collections.mx.auth import MX_READER, MX_WRITER
 from gateway.collections.mx.responses import PageParam, RecordsPerPage, listed, mx_response, page_of, per_page
 from gateway.collections.mx.routing import MxRoute
@@ -135,8 +135,7 @@ async def list_members(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     size = per_page(records_per_page)
     links, total = await link_reader.of_end_user(
         session, user.app_id, user.id, offset=(page - 1) * size, limit=size

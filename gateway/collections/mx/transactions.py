@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
-    accessible_user,
     data_links,
+    readable_user,
     user_accounts,
 )
 from gateway.collections.mx.auth import MX_READER
@@ -62,8 +62,7 @@ async def list_transactions(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     return await _page(session, user, member=None, account_id=None, from_date=from_date, to_date=to_date,
                        page=page, records_per_page=records_per_page)  # fmt: skip
 
@@ -73,8 +72,7 @@ async def list_transactions_by_account(
     user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     owned = await accessible_account(session, user, account_guid)
     return await _page(session, user, member=owned.link, account_id=owned.account.id, from_date=from_date,
                        to_date=to_date, page=page, records_per_page=records_per_page)  # fmt: skip
@@ -85,8 +83,7 @@ async def list_transactions_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
-    principal = await MX_READER(request)
-    user = await accessible_user(session, principal, user_guid)
+    user = await readable_user(request, session, user_guid)
     member = await accessible_member(session, user, member_guid)
     return await _page(session, user, member=member, account_id=None, from_date=from_date, to_date=to_date,
                        page=page, records_per_page=records_per_page)  # fmt: skip

@@ -18,6 +18,7 @@ from gateway.collections.mx.routing import MxRoute
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart, StorableInput
 from gateway.end_users.repository import end_user_repository
+from gateway.end_users.service import new_end_user, store_end_user
 from gateway.errors import Conflict
 from gateway.links.service import link_service
 from gateway.models.end_user import EndUser
@@ -67,10 +68,9 @@ async def create_user(body: UserRequest, request: Request, session: DbSession) -
     """createUser: 200 with the new user (MX answers 200, not 201)."""
     principal = await MX_ADMIN(request)
     await _refuse_duplicate_id(session, principal.app_id, body.user.id)
-    user = EndUser(app_id=principal.app_id, guid=f"USR-{uuid.uuid4()}", user_metadata={})
+    user = new_end_user(principal.app_id, user_metadata={})
     _apply(user, body.user)
-    session.add(user)
-    await session.flush()
+    await store_end_user(session, user)
     return mx_response({"user": render.user(user)})
 
 

@@ -15,10 +15,15 @@ from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.access import ADMIN, json_response, no_content
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, required
 from gateway.collections.yodlee.routing import YodleeRoute
-from gateway.collections.yodlee.subscriptions import EVENT_NAMES, subscription, subscriptions
+from gateway.collections.yodlee.subscriptions import (
+    EVENT_NAMES,
+    subscribe,
+    subscription,
+    subscriptions,
+    unsubscribe,
+)
 from gateway.dependencies import DbSession
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, InvalidWebhookUri, check_webhook_uri
-from gateway.models.yodlee import YodleeSubscription
 from gateway.text import is_storable
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
@@ -80,8 +85,7 @@ async def create_subscription(
     url = await _callback(principal, body)
     if await subscription(session, principal.app_id, name) is not None:
         raise YodleeError("Y811", f"{name} subscription already exists")
-    session.add(YodleeSubscription(app_id=principal.app_id, event_name=name, callback_url=url))
-    await session.flush()
+    await subscribe(session, principal.app_id, name, url)
     return no_content(201)
 
 
@@ -110,5 +114,5 @@ async def delete_subscription(eventName: str, request: Request, session: DbSessi
     found = await subscription(session, principal.app_id, _event_name(eventName))
     if found is None:
         raise invalid_value("eventName")
-    await session.delete(found)
+    await unsubscribe(session, found)
     return no_content()

@@ -39,6 +39,15 @@ async def subscription(
     return found[0] if found else None
 
 
+async def subscribe(session: AsyncSession, app_id: uuid.UUID, event_name: str, callback_url: str) -> None:
+    session.add(YodleeSubscription(app_id=app_id, event_name=event_name, callback_url=callback_url))
+    await session.flush()
+
+
+async def unsubscribe(session: AsyncSession, found: YodleeSubscription) -> None:
+    await session.delete(found)
+
+
 async def subscribed_url(session: AsyncSession, app_id: uuid.UUID, event_type: str) -> str | None:
     """The callback an app subscribed for the Yodlee event that carries `event_type`, if any."""
     name = EVENT_FOR.get(event_type)
