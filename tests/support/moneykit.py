@@ -13,6 +13,7 @@ import moneykit
 from moneykit.api import AccessTokenApi, LinksApi
 
 from tests.conftest import TEST_ENVIRONMENT
+from tests.support.conformance import ValidatingProxy
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http, wait_until
 
 
@@ -95,8 +96,10 @@ def forget_rate_limits() -> None:
             client.delete(key)
 
 
-def running_gateway(logs: Path) -> Iterator[Gateway]:
-    """Serve and work until the caller is done; the sandbox allows 3 refreshes a day per link."""
+def running_gateway(logs: Path, proxy: ValidatingProxy | None = None) -> Iterator[Gateway]:
+    """Serve and work until the caller is done; the sandbox allows 3 refreshes a day per link.
+
+    With a `proxy`, the tests reach the gateway only through it (`Gateway.base_url` is the proxy's)."""
     forget_rate_limits()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
     env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1"}
@@ -107,9 +110,15 @@ def running_gateway(logs: Path) -> Iterator[Gateway]:
         wait_for_http(f"http://127.0.0.1:{port}/readyz", process=server)
         wait_until(lambda: " ready." in worker.output(), timeout_s=30, what="the worker")
         base_url = f"http://127.0.0.1:{port}"
+        if proxy is not None:
+            proxy.upstream = base_url
+            proxy.start()
+            base_url = proxy.url
         first = Gateway(base_url, sign_up_tenant(base_url))
         first.other_tenant = Gateway(base_url, sign_up_tenant(base_url))
         yield first
     finally:
+        if proxy is not None:
+            proxy.stop()
         server.stop()
         worker.stop()
