@@ -216,3 +216,16 @@ class TestMxBank:
     async def test_mx_passwords_mean_nothing_at_credentials_bank(self) -> None:
         with pytest.raises(ReconnectRequired):
             await sandbox.connect("credentials_bank", {"username": "user_good", "password": "challenge"})
+
+
+def test_every_new_history_holds_every_kind_of_spend() -> None:
+    """Tests of any collection may look for a credit or a category in a new link: it is always there."""
+    import datetime as dt
+
+    from providers.sandbox.generator import HISTORY_SIZE, SPENDS, refresh_transactions
+
+    for number in range(200):
+        added = refresh_transactions(f"sbx-seed-{number}", 1, dt.date(2026, 12, 2))
+        assert len(added) == HISTORY_SIZE + 1
+        assert {t.description for t in added} == {spend.description for spend in SPENDS}
+        assert any(t.direction == "credit" and not t.pending for t in added)
