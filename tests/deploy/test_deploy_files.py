@@ -51,6 +51,9 @@ class TestDockerfile:
         assert re.search(r"^USER linkgate$", self.text, flags=re.M)
         assert "EXPOSE 8000" in self.text
 
+    def test_installs_the_hashed_lock(self) -> None:
+        assert "--require-hashes --no-deps -r requirements.lock" in self.text
+
 
 class TestCompose:
     def test_distributed_has_every_role_with_valid_commands(self) -> None:

@@ -162,7 +162,7 @@ async def test_two_refreshes_follow_the_seed_through_the_change_log(
 
 async def test_a_duplicate_task_changes_nothing(database, settings, sandbox_app, worker) -> None:
     from gateway.links.refresh_jobs import REFRESH_JOBS
-    from workers.enqueue import send_task_request
+    from workers.celery_app import celery_app
 
     link = await connect_link(database, settings, sandbox_app.app_id, username="user_good")
     await wait_for_jobs(database, link.id, 1)
@@ -171,8 +171,10 @@ async def test_a_duplicate_task_changes_nothing(database, settings, sandbox_app,
         stored = await session.get(Link, link.id)
         assert stored is not None
         before = stored.transactions_seq
-    send_task_request(REFRESH_JOBS.task_for(job.id))  # as if Redis redelivered it
-    await asyncio.sleep(2)
+    duplicate = REFRESH_JOBS.task_for(job.id)
+    task_id = uuid.uuid4().hex  # as if Redis redelivered it; its id tells when the worker has run it
+    celery_app.send_task(duplicate.name, args=list(duplicate.args), task_id=task_id)
+    wait_until(lambda: f"[{task_id}] succeeded" in worker.output(), timeout_s=30, what="the duplicate task")
     async with database.unit_of_work() as session:
         after = await session.get(Link, link.id)
         assert after is not None

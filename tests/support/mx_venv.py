@@ -1,6 +1,7 @@
 """The official MX client's own virtualenv: mx-platform-python pins pydantic 1, the gateway needs 2.
 
-`<repo>/.venv-mx` is created on first use (python -m venv; pip install mx-platform-python) and reused.
+`<repo>/.venv-mx` is created on first use (python -m venv; the client and its dependencies installed
+from tests/contract/mx_client/requirements.lock, exact versions with hashes) and reused.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from tests.support.processes import PROJECT_ROOT
 
 MX_VENV = PROJECT_ROOT / ".venv-mx"
-MX_CLIENT = "mx-platform-python==1.12.0"
+MX_CLIENT_LOCK = PROJECT_ROOT / "tests" / "contract" / "mx_client" / "requirements.lock"
 
 
 def mx_python() -> Path:
@@ -24,7 +25,8 @@ def mx_python() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(MX_VENV)], check=True)
     probe = subprocess.run([str(python), "-c", "import mx_platform_python"], capture_output=True)
     if probe.returncode != 0:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", MX_CLIENT], check=True)
+        install = [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(MX_CLIENT_LOCK)]
+        subprocess.run(install, check=True)
     return python
 
 
