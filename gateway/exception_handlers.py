@@ -82,7 +82,7 @@ def install_exception_handlers(app: FastAPI, renderers: ErrorRenderers) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return renderers.respond(request.scope, _from_validation_error(request, exc))
+        return renderers.respond(request.scope, from_validation_error(request, exc))
 
     app.add_exception_handler(GatewayError, on_gateway_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
@@ -98,7 +98,8 @@ def _from_http_exception(exc: StarletteHTTPException) -> GatewayError:
     return HttpStatusError(exc.status_code, str(exc.detail), headers=headers)
 
 
-def _from_validation_error(request: Request, exc: RequestValidationError) -> GatewayError:
+def from_validation_error(request: Request, exc: RequestValidationError) -> GatewayError:
+    """The error a request that failed FastAPI's validation is answered with."""
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return InvalidJson()
