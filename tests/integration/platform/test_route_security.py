@@ -87,6 +87,8 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
             "member_guid": "MBR-x",
             "account_guid": "ACT-x",
             "institution_code": "x",
+            "transaction_guid": "TRN-x",
+            "holding_guid": "HOL-x",
         }
         url = path.format(**ids)
         mx = path.startswith("/v1/mx/")
