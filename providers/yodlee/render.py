@@ -7,6 +7,7 @@ wire format demands.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from gateway.models.account import Account
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, Security
+from providers.yodlee.categories import category_ids
 
 DATASET_NAMES = {
     "accounts": "BASIC_AGG_DATA",
@@ -114,8 +116,9 @@ def provider_account_status(state: str, refreshing: bool) -> str:
 
 
 def provider_account(
-    *, provider_account_id: int, provider_id: int, status: str, products: list[str], created: dt.datetime,
-    last_updated: dt.datetime | None, error_code: str | None, request_id: str | None = None,
+    *, provider_account_id: int, consent_id: int | None, provider_id: int, status: str, products: list[str],
+    created: dt.datetime, last_updated: dt.datetime | None, error_code: str | None,
+    request_id: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     progress = {"SUCCESS": "AVAILABLE_DATA_RETRIEVED", "IN_PROGRESS": "DATA_RETRIEVAL_IN_PROGRESS",
                 "LOGIN_IN_PROGRESS": "LOGIN_IN_PROGRESS"}  # fmt: skip
@@ -127,7 +130,8 @@ def provider_account(
         for name in names
     ]  # fmt: skip
     return _compact({
-        "id": provider_account_id, "providerId": provider_id, "requestId": request_id, "status": status,
+        "id": provider_account_id, "providerId": provider_id, "consentId": consent_id,
+        "requestId": request_id, "status": status,
         "dataset": dataset, "aggregationSource": "USER", "isManual": False, "isRealTimeMFA": False,
         "createdDate": timestamp(created), "lastUpdated": timestamp(last_updated),
     })  # fmt: skip
@@ -220,6 +224,7 @@ def transaction(row: Any, *, transaction_id: int, account_id: int, container_nam
         "category": categories[0].split(".")[-1].replace("_", " ").title() if categories else "Uncategorized",
         "categoryType": category_type(row.direction, categories),
         "categorySource": "SYSTEM",
+        **category_ids(categories),
         "merchant": {"name": row.merchant_name, "source": "YODLEE"} if row.merchant_name else None,
         "isManual": False,
         "isPhysical": False,
@@ -246,3 +251,42 @@ def holding(
         "costBasis": money(row.cost_basis, row.currency), "createdDate": timestamp(row.created_at),
         "lastUpdated": timestamp(row.as_of or row.updated_at),
     })  # fmt: skip
+
+
+# Balances -------------------------------------------------------------------------------------
+
+BALANCE_INTERVALS = ("D", "W", "M")
+
+
+def requested_days(start: dt.date, end: dt.date, interval: str) -> list[dt.date]:
+    """The dates a balance history reports, newest first: every day (D), every 7th day back from `end`
+    (W), or `end` and the last day of each earlier month (M), none before `start`."""
+    if interval == "D":
+        return [end - dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    if interval == "W":
+        return [end - dt.timedelta(days=n) for n in range(0, (end - start).days + 1, 7)]
+    days = [end]
+    month_end = end.replace(day=1) - dt.timedelta(days=1)
+    while month_end >= start:
+        days.append(month_end)
+        month_end = month_end.replace(day=1) - dt.timedelta(days=1)
+    return days
+
+
+def historical_balances(
+    snapshots: list[tuple[dt.date, Decimal, str]], days: list[dt.date], *, carry_forward: bool, is_asset: bool
+) -> list[dict[str, Any]]:
+    """One entry per requested day: that day's snapshot (`S`), or with `carry_forward` the latest one
+    before it (`CF`); a day with neither is left out. `snapshots` are (day, balance, currency)."""
+    ordered = sorted(snapshots)
+    known = [snapshot[0] for snapshot in ordered]
+    entries = []
+    for day in days:
+        index = bisect.bisect_right(known, day) - 1
+        if index < 0 or (known[index] != day and not carry_forward):
+            continue
+        as_of, amount, currency = ordered[index]
+        entries.append({"date": day.isoformat(), "asOfDate": as_of.isoformat(), "isAsset": is_asset,
+                        "balance": money(amount, currency),
+                        "dataSourceType": "S" if as_of == day else "CF"})  # fmt: skip
+    return entries

@@ -1,4 +1,4 @@
-"""Provider accounts are links: add with credentials (201), list, get, refresh (PUT, 200), delete (204)."""
+"""Provider accounts are links: add with credentials (201), list, get, refresh (PUT, 200), delete (200)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from gateway.collections.yodlee.access import (
     no_content,
     token_user_created,
 )
-from gateway.collections.yodlee.errors import YodleeError, invalid_value, required
+from gateway.collections.yodlee.errors import YodleeError, invalid_value, required, resource_not_found
 from gateway.collections.yodlee.ids import parse_id, parse_ids
 from gateway.collections.yodlee.linking import link_with_credentials
 from gateway.collections.yodlee.providers import PROVIDER_IDS, provider_institution
@@ -56,10 +56,14 @@ async def get_all_provider_accounts(
     session: DbSession,
     provider_ids: Annotated[str | None, Query(alias="providerIds", max_length=1200)] = None,
 ) -> Response:
-    """The user's provider accounts, optionally for some providers only."""
+    """The user's provider accounts, optionally for some providers only. The description declares no
+    400 here: malformed `providerIds` are 404 (Y807)."""
     principal = await USER_READER(request)
     links = await links_of_token(session, principal)
-    wanted = parse_ids(provider_ids, "providerIds")
+    try:
+        wanted = parse_ids(provider_ids, "providerIds")
+    except YodleeError as exc:
+        raise resource_not_found() from exc
     if wanted is not None:
         links = [link for link in links if PROVIDER_IDS.get(link.institution_id) in wanted]
     return json_response({"providerAccount": await rendered_provider_accounts(session, links)})
@@ -137,11 +141,12 @@ async def delete_provider_account(
     request: Request,
     session: DbSession,
 ) -> Response:
-    """Delete a provider account with its accounts, transactions and holdings (204)."""
+    """Delete a provider account with its accounts, transactions and holdings: 200 without a body, the
+    status the description declares (its prose says 204, its responses only 200)."""
     principal = await USER_WRITER(request)
     link = await link_by_id(session, principal, parse_id(providerAccountId, "providerAccountId"))
     await link_service.delete(session, link)
-    return no_content()
+    return no_content(200)
 
 
 def _request_id(request: Request) -> str | None:

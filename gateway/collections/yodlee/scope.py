@@ -14,6 +14,7 @@ from gateway.collections.yodlee.ids import IdKind, assign, resolve
 from gateway.collections.yodlee.providers import provider_id
 from gateway.collections.yodlee.repository import refreshing, user_links
 from gateway.links.repository import SERVING_STATES
+from gateway.models.account import Account
 from gateway.models.link import Link
 from providers.yodlee import render
 
@@ -45,6 +46,19 @@ async def link_by_id(session: AsyncSession, principal: AppPrincipal, number: int
     return links[0]
 
 
+async def chosen_accounts(
+    session: AsyncSession, accounts: list[Account], numbers: list[int], name: str = "accountId"
+) -> list[Account]:
+    """The accounts among `accounts` (the caller's) that `numbers` name; any other number is Y800."""
+    if not accounts:
+        raise invalid_value(name)
+    resolved = await resolve(session, accounts[0].app_id, IdKind.account, numbers)
+    own = {account.id: account for account in accounts}
+    if any(number not in resolved or resolved[number] not in own for number in numbers):
+        raise invalid_value(name)
+    return [own[resolved[number]] for number in numbers]
+
+
 async def provider_account_ids(session: AsyncSession, links: list[Link]) -> dict[uuid.UUID, int]:
     if not links:
         return {}
@@ -57,10 +71,12 @@ async def rendered_provider_accounts(
     if not links:
         return []
     ids = await provider_account_ids(session, links)
+    consents = await assign(session, links[0].app_id, IdKind.consent, [link.id for link in links])
     busy = await refreshing(session, links[0].app_id, [link.id for link in links])
     return [
         render.provider_account(
             provider_account_id=ids[link.id],
+            consent_id=consents[link.id],
             provider_id=provider_id(link.institution_id),
             status=render.provider_account_status(link.state, link.id in busy),
             products=list(link.products),
