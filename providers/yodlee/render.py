@@ -107,7 +107,9 @@ def login_form(institution: Institution) -> dict[str, Any]:
 # Provider accounts ----------------------------------------------------------------------------
 
 
-def provider_account_status(state: str, refreshing: bool) -> str:
+def provider_account_status(state: str, refreshing: bool, challenged: bool = False) -> str:
+    if challenged:
+        return "USER_INPUT_REQUIRED"
     if state == "error":
         return "FAILED"
     if state in ("connected", "deleted"):
@@ -118,10 +120,13 @@ def provider_account_status(state: str, refreshing: bool) -> str:
 def provider_account(
     *, provider_account_id: int, consent_id: int | None, provider_id: int, status: str, products: list[str],
     created: dt.datetime, last_updated: dt.datetime | None, error_code: str | None,
-    request_id: str | None = None,
+    request_id: str | None = None, challenge: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """`challenge`: the MFA prompts waiting for an answer (gateway.links.direct.pending_challenge), sent
+    as the `loginForm` that `PUT /providerAccounts` answers."""
     progress = {"SUCCESS": "AVAILABLE_DATA_RETRIEVED", "IN_PROGRESS": "DATA_RETRIEVAL_IN_PROGRESS",
-                "LOGIN_IN_PROGRESS": "LOGIN_IN_PROGRESS"}  # fmt: skip
+                "LOGIN_IN_PROGRESS": "LOGIN_IN_PROGRESS",
+                "USER_INPUT_REQUIRED": "ADDL_AUTHENTICATION_REQUIRED"}  # fmt: skip
     additional = progress.get(status, _failure_status(error_code))
     names = sorted({DATASET_NAMES[p] for p in products if p in DATASET_NAMES})
     dataset = [
@@ -134,12 +139,34 @@ def provider_account(
         "requestId": request_id, "status": status,
         "dataset": dataset, "aggregationSource": "USER", "isManual": False, "isRealTimeMFA": False,
         "createdDate": timestamp(created), "lastUpdated": timestamp(last_updated),
+        "loginForm": [mfa_form(challenge)] if challenge else None,
     })  # fmt: skip
+
+
+MFA_FORM_TYPES = {"otp": "token", "questions": "questionAndAnswer"}
+
+
+def mfa_form(challenge: dict[str, Any]) -> dict[str, Any]:
+    """Pending MFA prompts as Yodlee's MFA `loginForm`: a row per prompt, whose field `id` is what
+    `PUT /providerAccounts` takes back with the answer as `value`."""
+    rows = []
+    for index, prompt in enumerate(challenge.get("prompts", []), start=1):
+        options = [
+            {"displayText": o, "optionValue": o, "isSelected": False} for o in prompt.get("options") or []
+        ]
+        field = {"id": prompt["id"], "name": prompt["id"], "type": "options" if options else "text",
+                 "value": "", "isOptional": False, "valueEditable": "true",
+                 "option": options or None}  # fmt: skip
+        rows.append({"id": f"row-{index}", "label": prompt["text"], "form": "0001",
+                     "fieldRowChoice": f"{index:04d}", "field": [_compact(field)]})  # fmt: skip
+    return {"id": 1, "formType": MFA_FORM_TYPES.get(str(challenge.get("kind")), "login"),
+            "mfaInfoTitle": "Additional authentication", "row": rows}  # fmt: skip
 
 
 def _failure_status(error_code: str | None) -> str:
     return {"invalid_credentials": "INCORRECT_CREDENTIALS", "auth_expired": "CREDENTIALS_UPDATE_NEEDED",
-            "user_error": "USER_INPUT_REQUIRED"}.get(error_code or "", "DATA_RETRIEVAL_FAILED")  # fmt: skip
+            "user_error": "USER_ACTION_NEEDED_AT_SITE", "user_input_incorrect": "INVALID_ADDL_INFO_PROVIDED",
+            }.get(error_code or "", "DATA_RETRIEVAL_FAILED")  # fmt: skip
 
 
 # Accounts -------------------------------------------------------------------------------------

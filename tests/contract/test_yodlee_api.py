@@ -200,11 +200,6 @@ def test_bad_logins_and_requests_write_nothing(yodlee: Yodlee) -> None:
     wrong = [{"id": "username", "value": "user_good"}, {"id": "password", "value": "nope"}]
     path = f"/providerAccounts?providerId={CREDENTIALS_BANK}"
     error(yodlee.call("POST", path, token, json={"field": wrong}), 400, "Y400")
-    mfa = [{"id": "username", "value": "user_good"}, {"id": "password", "value": "mfa_device"}]
-    assert (
-        "multi-factor"
-        in error(yodlee.call("POST", path, token, json={"field": mfa}), 400, "Y901")["errorMessage"]
-    )
     error(yodlee.call("POST", "/providerAccounts", token, json={"field": GOOD_LOGIN}), 400, "Y803")
     error(yodlee.call("POST", "/providerAccounts?providerId=100002", token, json={"field": []}), 400, "Y901")
     error(yodlee.call("POST", path, token, json={"field": GOOD_LOGIN[:1]}), 400, "Y803")
@@ -214,6 +209,77 @@ def test_bad_logins_and_requests_write_nothing(yodlee: Yodlee) -> None:
         "Y806",
     )
     assert yodlee.ok("GET", "/providerAccounts", token)["providerAccount"] == []
+
+
+def mfa_login(password: str) -> list[dict[str, str]]:
+    return [{"id": "username", "value": "user_good"}, {"id": "password", "value": password}]
+
+
+def test_mfa_logins_are_relayed(yodlee: Yodlee, other: Yodlee) -> None:
+    """The provider account waits USER_INPUT_REQUIRED with the MFA login form; PUT answers it."""
+    name, token = yodlee.new_user()
+    path = f"/providerAccounts?providerId={CREDENTIALS_BANK}"
+    added = yodlee.ok("POST", path, token, status=201, json={"field": mfa_login("mfa_device")})
+    provider_account_id = added["providerAccount"][0]["id"]
+    assert added["providerAccount"][0]["status"] == "USER_INPUT_REQUIRED"
+    pending = yodlee.ok("GET", f"/providerAccounts/{provider_account_id}", token)["providerAccount"][0]
+    assert pending["status"] == "USER_INPUT_REQUIRED"
+    assert {d["additionalStatus"] for d in pending["dataset"]} == {"ADDL_AUTHENTICATION_REQUIRED"}
+    [form] = pending["loginForm"]
+    assert form["formType"] == "token"
+    [row] = form["row"]
+    assert "1234" in row["label"]
+    assert [(f["id"], f["type"]) for f in row["field"]] == [("code", "text")]
+    assert [p["id"] for p in yodlee.ok("GET", "/providerAccounts", token)["providerAccount"]] == [
+        provider_account_id
+    ]
+    put = f"/providerAccounts?providerAccountIds={provider_account_id}"
+    answer = {"field": [{"id": "code", "value": "1234"}]}
+    # Bad input, and another user's or app's token: nothing is answered.
+    error(yodlee.call("PUT", put, token, json={"field": [{"id": "code", "value": "12\u00004"}]}), 400, "Y800")
+    error(yodlee.call("PUT", f"{put},{provider_account_id + 1}", token, json=answer), 400, "Y805")
+    for client, stranger in ((yodlee, yodlee.new_user()[1]), (other, other.token(name))):
+        error(client.call("PUT", put, stranger, json=answer), 400, "Y800")
+    assert (
+        yodlee.ok("GET", f"/providerAccounts/{provider_account_id}", token)["providerAccount"][0]["status"]
+        == "USER_INPUT_REQUIRED"
+    )
+    answered = yodlee.ok("PUT", put, token, json=answer)["providerAccount"][0]
+    assert answered["id"] == provider_account_id
+    assert answered["status"] in ("IN_PROGRESS", "SUCCESS")
+    assert "loginForm" not in answered
+    yodlee.wait_success(token, provider_account_id)
+    assert {a["providerAccountId"] for a in yodlee.ok("GET", "/accounts", token)["account"]} == {
+        provider_account_id
+    }
+    # Nothing waits for an answer any more: a field now would be a credential update.
+    error(yodlee.call("PUT", put, token, json=answer), 400, "Y901")
+
+
+def test_mfa_questions_choices_and_wrong_answers(yodlee: Yodlee) -> None:
+    _, token = yodlee.new_user()
+    path = f"/providerAccounts?providerId={CREDENTIALS_BANK}"
+    questions = yodlee.ok("POST", path, token, status=201, json={"field": mfa_login("mfa_question")})
+    questions_id = questions["providerAccount"][0]["id"]
+    [form] = yodlee.ok("GET", f"/providerAccounts/{questions_id}", token)["providerAccount"][0]["loginForm"]
+    assert form["formType"] == "questionAndAnswer"
+    assert [f["id"] for row in form["row"] for f in row["field"]] == ["q1", "q2"]
+    wrong = {"field": [{"id": "q1", "value": "Hello"}, {"id": "q2", "value": "Moon"}]}
+    failed = yodlee.ok("PUT", f"/providerAccounts?providerAccountIds={questions_id}", token, json=wrong)
+    assert failed["providerAccount"][0]["status"] == "FAILED"
+    assert {d["additionalStatus"] for d in failed["providerAccount"][0]["dataset"]} == {
+        "INVALID_ADDL_INFO_PROVIDED"
+    }
+    choices = yodlee.ok("POST", path, token, status=201, json={"field": mfa_login("mfa_selections")})
+    choices_id = choices["providerAccount"][0]["id"]
+    [form] = yodlee.ok("GET", f"/providerAccounts/{choices_id}", token)["providerAccount"][0]["loginForm"]
+    [field] = form["row"][0]["field"]
+    assert (field["id"], field["type"]) == ("colour", "options")
+    assert [o["optionValue"] for o in field["option"]] == ["Red", "Green", "Blue"]
+    right = {"field": [{"id": "colour", "value": "Blue"}]}
+    chosen = yodlee.ok("PUT", f"/providerAccounts?providerAccountIds={choices_id}", token, json=right)
+    assert chosen["providerAccount"][0]["status"] in ("IN_PROGRESS", "SUCCESS")
+    yodlee.wait_success(token, choices_id)
 
 
 def test_refresh_keeps_ids_stable(yodlee: Yodlee) -> None:

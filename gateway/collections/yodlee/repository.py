@@ -40,11 +40,18 @@ class TransactionFilter:
     keyword: str | None = None
 
 
+# Provider accounts: links that serve data (connected or in error), and links still logging in (an MFA
+# challenge waiting for its answer, as Yodlee lists them: USER_INPUT_REQUIRED).
+PROVIDER_ACCOUNT_STATES = (*SERVING_STATES, "connecting")
+
+
 async def user_links(session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID) -> list[Link]:
-    """The user's provider accounts: links that serve data (connected or in error), oldest first."""
+    """The user's provider accounts (PROVIDER_ACCOUNT_STATES), oldest first."""
     statement = (
         select(Link)
-        .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(SERVING_STATES))
+        .where(
+            Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(PROVIDER_ACCOUNT_STATES)
+        )
         .options(joinedload(Link.institution, innerjoin=True))
         .order_by(Link.created_at, Link.id)
     )
