@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Table, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -153,6 +154,12 @@ def _send_all(sender: TaskSender, requests: list[TaskRequest]) -> None:
 def enqueue_after_commit(session: AsyncSession, request: TaskRequest) -> None:
     """Ask for `request` to be sent when this session's transaction commits (dropped on rollback)."""
     session.info.setdefault(PENDING_TASKS_KEY, []).append(request)
+
+
+async def conflict_insert(session: AsyncSession, model: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's dialect, the kind that takes ON CONFLICT clauses (Postgres, SQLite)."""
+    dialect = (await session.connection()).dialect.name
+    return postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
 
 
 async def bulk_insert(
