@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.auth.basic import BASIC_CHALLENGE, basic_client_credentials
+from gateway.auth.dependencies import caller_address
 from gateway.auth.principal import ApiClient
 from gateway.auth.tokens import TokenKind
 from gateway.collections.oauth.errors import NO_STORE, InvalidScope, OAuthError, UnsupportedGrantType
@@ -93,7 +94,7 @@ async def issue_token(request: Request, session: DbSession) -> Response:
             f"Unknown audience; this gateway issues tokens for {state.settings.token_audience!r}."
         )
     try:
-        client = await state.auth.client_credentials(client_id, client_secret)
+        client = await state.auth.check_client(client_id, client_secret, caller_address(request))
     except InvalidCredentials as exc:
         if basic is not None:
             exc.headers.update(BASIC_CHALLENGE)
