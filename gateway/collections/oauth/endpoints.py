@@ -124,7 +124,10 @@ async def _read_body(request: Request) -> TokenRequest:
         except orjson.JSONDecodeError as exc:
             raise OAuthError("The request body is not valid JSON.") from exc
     elif media_type == "application/x-www-form-urlencoded":
-        raw = dict((await request.form()).items())
+        # One field may be as large as the whole body: LINKGATE_MAX_BODY_BYTES decides (413), not
+        # Starlette's 1 MiB default for a field (400).
+        limit = get_app_state(request).settings.max_body_bytes
+        raw = dict((await request.form(max_part_size=limit)).items())
     else:
         raise OAuthError("Send the request as application/x-www-form-urlencoded or application/json.")
     if not isinstance(raw, dict):
