@@ -29,6 +29,7 @@ from fastapi import APIRouter, FastAPI
 
 from bench.asgi import write_section
 from bench.http_load import Request, generator_name, throughput
+from bench.postgres import BENCH_RATE_LIMITS
 from gateway.app import create_app
 from gateway.db import Database
 from gateway.developers.schemas import TokenInfo
@@ -169,7 +170,7 @@ def main() -> None:
             "LINKGATE_DATABASE_URL": database_url,
             "LINKGATE_SECRET_KEY": "b" * 48,
             "LINKGATE_LOG_LEVEL": "WARNING",
-        }
+        } | BENCH_RATE_LIMITS
         settings = Settings(database_url=database_url, redis_url=None, secret_key="b" * 48)
         upgrade_to_head(database_url)
         port = free_port()

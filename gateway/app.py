@@ -15,6 +15,7 @@ from gateway import __version__
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.client_address import parse_networks
 from gateway.auth.dependencies import SECURITY_SCHEMES
+from gateway.auth.throttle import AddressRateLimitMiddleware
 from gateway.collections.connect.api import router as connect_api_router
 from gateway.collections.connect.pages import router as connect_pages_router
 from gateway.collections.dashboard.endpoints import router as dashboard_router
@@ -79,7 +80,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         database = Database.from_settings(settings, task_sender=send_task_request)
         redis = _redis_client(settings)
         probe = broker_probe or (RedisProbe(redis) if redis is not None else None)
-        auth = Authenticator(settings, database)
+        rate_limiter = RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter()
+        auth = Authenticator(settings, database, rate_limiter)
         await auth.start()
         await _sync_institutions(database)
         app.state.linkgate = AppState(
@@ -88,7 +90,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
             broker_probe=probe,
             error_renderers=renderers,
             auth=auth,
-            rate_limiter=RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter(),
+            rate_limiter=rate_limiter,
             trusted_proxies=parse_networks(settings.trusted_proxies),
         )
         freeze_startup_objects()
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         app.include_router(router)
     # Outermost last: the request id must wrap everything, including 413s from the size limit.
     app.add_middleware(CollapseSlashesMiddleware)
+    app.add_middleware(AddressRateLimitMiddleware, render_error=renderers.respond)
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond
     )

@@ -47,11 +47,19 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None
     token_audience: str = "linkgate"
     auth_cache_ttl_s: float = Field(default=30.0, ge=0, le=60)
-    dashboard_session_ttl_s: int = Field(default=12 * 3600, gt=0)
+    dashboard_session_ttl_s: int = Field(default=12 * 3600, gt=0, le=30 * 86400)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     login_max_attempts_per_email: int = Field(default=10, ge=1)
     login_max_attempts_per_address: int = Field(default=50, ge=1)
     login_window_s: int = Field(default=900, gt=0)
+    # Credential checks and API calls, counted per fixed window of rate_limit_window_s seconds.
+    rate_limits_enabled: bool = True
+    rate_limit_window_s: int = Field(default=60, gt=0)
+    rate_limit_failures_per_address: int = Field(default=30, ge=1)
+    rate_limit_failures_per_client: int = Field(default=30, ge=1)
+    rate_limit_requests_per_address: int = Field(default=60_000, ge=1)
+    rate_limit_requests_per_client: int = Field(default=30_000, ge=1)
+    rate_limit_signups_per_address: int = Field(default=20, ge=1)
 
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 

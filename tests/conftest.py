@@ -44,6 +44,12 @@ TEST_ENVIRONMENT = {
     "LINKGATE_SWEEPER_GRACE_S": "1",
     "LINKGATE_SCHEDULER_LOCK_TTL_S": "3",
     "LINKGATE_LOG_LEVEL": "INFO",
+    # Every test calls from 127.0.0.1 and many fail credentials on purpose; the tests of the rate
+    # limits (tests/integration/test_security_limits.py) set their own.
+    "LINKGATE_RATE_LIMIT_FAILURES_PER_ADDRESS": "1000000",
+    "LINKGATE_RATE_LIMIT_FAILURES_PER_CLIENT": "1000000",
+    "LINKGATE_RATE_LIMIT_REQUESTS_PER_ADDRESS": "1000000000",
+    "LINKGATE_RATE_LIMIT_SIGNUPS_PER_ADDRESS": "1000000",
 }
 for name in [n for n in os.environ if n.startswith("LINKGATE_") and not n.startswith("LINKGATE_TEST_")]:
     del os.environ[name]

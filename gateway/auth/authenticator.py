@@ -21,6 +21,7 @@ from gateway.auth.cache import TtlCache
 from gateway.auth.principal import ApiClient, AppPrincipal, DeveloperPrincipal
 from gateway.auth.repository import auth_repository
 from gateway.auth.signing_keys import KeyRing, ensure_signing_key, load_key_ring
+from gateway.auth.throttle import CredentialThrottle
 from gateway.auth.tokens import (
     LIFETIME_S,
     ExpiredTokenError,
@@ -34,6 +35,7 @@ from gateway.auth.tokens import (
 from gateway.crypto import SecretBox, hash_api_secret
 from gateway.db import Database
 from gateway.errors import ExpiredToken, InvalidCredentials, InvalidToken
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from gateway.text import is_storable
 
@@ -47,9 +49,10 @@ _ABSENT_SECRET_HASH = "0" * 64
 
 
 class Authenticator:
-    def __init__(self, settings: Settings, database: Database) -> None:
+    def __init__(self, settings: Settings, database: Database, limiter: RateLimiter) -> None:
         self.settings = settings
         self.database = database
+        self.throttle = CredentialThrottle(limiter, settings)
         self.master_key = settings.master_key()
         self.box = SecretBox(self.master_key)
         self.ring = KeyRing()
@@ -60,7 +63,9 @@ class Authenticator:
         # Whole principals per token: the hot path is one lookup. Bounded by the same TTL as clients,
         # so a revoked key's tokens stop within LINKGATE_AUTH_CACHE_TTL_S here too.
         self._principals: TtlCache[str, tuple[AppPrincipal, str]] = TtlCache(TOKEN_CACHE_ENTRIES)
-        self._clients: TtlCache[str, ApiClient | None] = TtlCache(CLIENT_CACHE_ENTRIES)
+        # Unknown ids are cached as `(None,)` beside known ones: both answer from one lookup, so how
+        # fast a wrong secret is refused never tells whether the client_id exists.
+        self._clients: TtlCache[str, tuple[ApiClient | None]] = TtlCache(CLIENT_CACHE_ENTRIES)
 
     async def start(self) -> None:
         async with self.database.unit_of_work() as session:
@@ -82,11 +87,13 @@ class Authenticator:
 
     async def api_client(self, client_id: str) -> ApiClient | None:
         cached = self._clients.get(client_id)
-        if cached is not None or not _SANE_CLIENT_ID.match(client_id):
-            return cached
+        if cached is not None:
+            return cached[0]
+        if not _SANE_CLIENT_ID.match(client_id):
+            return None
         async with self.database.unit_of_work() as session:
             client = await auth_repository.api_client(session, client_id)
-        self._clients.put(client_id, client, self.settings.auth_cache_ttl_s)
+        self._clients.put(client_id, (client,), self.settings.auth_cache_ttl_s)
         return client
 
     def forget_clients(self) -> None:
@@ -95,12 +102,24 @@ class Authenticator:
         self._principals.clear()
 
     async def client_credentials(self, client_id: str, client_secret: str) -> ApiClient:
-        """The live API client these credentials belong to, or InvalidCredentials."""
+        """The live API client these credentials belong to, or InvalidCredentials (not rate limited:
+        callers serving requests use `check_client`)."""
         client = await self.api_client(client_id)
         presented = hash_api_secret(self.master_key, client_secret)
         stored = client.secret_hash if client is not None else _ABSENT_SECRET_HASH
         if not hmac.compare_digest(presented, stored) or client is None or client.revoked:
             raise InvalidCredentials("The client_id or client_secret is not valid.")
+        return client
+
+    async def check_client(self, client_id: str, client_secret: str, address: str) -> ApiClient:
+        """`client_credentials` for a request from `address`, within the failure and call limits."""
+        await self.throttle.before_check(address, client_id)
+        try:
+            client = await self.client_credentials(client_id, client_secret)
+        except InvalidCredentials:
+            await self.throttle.failed(address, client_id)
+            raise
+        await self.throttle.admit(client.client_id)
         return client
 
     # Tokens --------------------------------------------------------------------------------
@@ -144,12 +163,24 @@ class Authenticator:
         )
         return token, lifetime
 
-    async def bearer(self, token: str) -> AppPrincipal:
+    async def bearer(self, token: str, address: str) -> AppPrincipal:
+        """The principal of an API token presented from `address`, within the failure and call limits."""
         cached = self._principals.get(token)
         if cached is not None:
             principal, kid = cached
             if kid in self.ring.keys and (principal.expires_at or 0) > time.time():
+                await self.throttle.admit(principal.client.client_id)
                 return principal
+        await self.throttle.before_check(address)
+        try:
+            principal = await self._fresh_principal(token)
+        except InvalidToken:
+            await self.throttle.failed(address)
+            raise
+        await self.throttle.admit(principal.client.client_id)
+        return principal
+
+    async def _fresh_principal(self, token: str) -> AppPrincipal:
         claims = await self._verified(token, kind=None)
         client = await self.api_client(claims.subject)
         if client is None or client.revoked or str(client.app_id) != claims.app_id:
@@ -180,7 +211,7 @@ class Authenticator:
         self._principals.discard(token)
         self._tokens.discard(token)
 
-    async def basic(self, encoded: str) -> AppPrincipal:
+    async def basic(self, encoded: str, address: str) -> AppPrincipal:
         """`base64(client_id:secret)` is generic; `base64(client_id:secret:user_guid)` is user-level."""
         try:
             decoded = base64.b64decode(encoded, validate=True).decode()
@@ -189,7 +220,7 @@ class Authenticator:
         parts = decoded.split(":")
         if len(parts) not in (2, 3) or not all(parts) or not is_storable(decoded):
             raise InvalidCredentials("Basic credentials are client_id:client_secret[:user_guid].")
-        client = await self.client_credentials(parts[0], parts[1])
+        client = await self.check_client(parts[0], parts[1], address)
         if len(parts) == 2:
             return AppPrincipal(kind=TokenKind.generic, client=client, scopes=client.scopes)
         return AppPrincipal(
@@ -201,8 +232,14 @@ class Authenticator:
             user=parts[2],
         )
 
-    async def dashboard(self, token: str) -> DeveloperPrincipal:
-        claims = await self._verified(token, kind=TokenKind.dashboard)
+    async def dashboard(self, token: str, address: str) -> DeveloperPrincipal:
+        """The developer of a dashboard session presented from `address`, within the failure limit."""
+        await self.throttle.before_check(address)
+        try:
+            claims = await self._verified(token, kind=TokenKind.dashboard)
+        except InvalidToken:
+            await self.throttle.failed(address)
+            raise
         return DeveloperPrincipal(developer_id=uuid.UUID(claims.subject), expires_at=claims.expires_at)
 
     async def _verified(self, token: str, *, kind: TokenKind | None) -> TokenClaims:

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from gateway.auth.client_address import address_allowed, client_address
 from gateway.auth.principal import AppPrincipal, DeveloperPrincipal
+from gateway.auth.throttle import address_of
 from gateway.auth.tokens import TokenKind
 from gateway.errors import InsufficientScope, IpNotAllowed, Unauthenticated, WrongTokenKind
 from gateway.state import get_app_state
@@ -38,6 +39,11 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
     "LinkSessionToken": {"type": "apiKey", "in": "header", "name": "Link-Session-Token",
                          "description": "The link_session_token an app created for this Connect session."},
 }  # fmt: skip
+
+
+def caller_address(request: Request) -> str:
+    """The caller's address as rate limits key it (behind trusted proxies, the forwarded client)."""
+    return address_of(request, get_app_state(request).trusted_proxies)
 
 
 def _authorization(request: Request) -> tuple[str, str] | None:
@@ -69,9 +75,9 @@ class AppAuthenticator:
             )
         scheme, credentials = presented
         if scheme == "bearer":
-            principal = await state.auth.bearer(credentials)
+            principal = await state.auth.bearer(credentials, caller_address(request))
         elif scheme == "basic" and self.basic:
-            principal = await state.auth.basic(credentials)
+            principal = await state.auth.basic(credentials, caller_address(request))
         else:
             raise Unauthenticated("Unsupported Authorization scheme.", headers=BEARER_CHALLENGE)
         return self.admit(request, principal)
@@ -108,7 +114,7 @@ class DeveloperAuthenticator:
                 "Log in at /v1/dashboard/login and send the session as a Bearer token.",
                 headers=BEARER_CHALLENGE,
             )
-        developer = await get_app_state(request).auth.dashboard(presented[1])
+        developer = await get_app_state(request).auth.dashboard(presented[1], caller_address(request))
         request.scope[AUTHENTICATED_KEY] = True
         return developer
 

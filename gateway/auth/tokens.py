@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -32,6 +33,8 @@ LIFETIME_S = {
     TokenKind.item: 24 * 3600,
 }
 LONGEST_API_TOKEN_S = max(LIFETIME_S.values())
+LONGEST_DASHBOARD_SESSION_S = 30 * 86400
+EARLIEST_ISSUE = 1_577_836_800  # 2020-01-01T00:00:00Z: no token of ours is older
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "kind", "jti"]
 _SANE_KID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -161,6 +164,8 @@ def _parse_claims(claims: dict[str, Any], kid: str) -> TokenClaims:
     scope = claims.get("scope", "")
     if not isinstance(scope, str) or not isinstance(claims["sub"], str):
         raise InvalidTokenError("claims of the wrong type")
+    issued_at, expires_at = _timestamp(claims, "iat"), _timestamp(claims, "exp")
+    _check_lifetime(kind, issued_at, expires_at)
     return TokenClaims(
         kind=kind,
         subject=claims["sub"],
@@ -170,11 +175,35 @@ def _parse_claims(claims: dict[str, Any], kid: str) -> TokenClaims:
         item=strings["item"],
         organization=strings["organization"],
         scopes=tuple(scope.split()),
-        issued_at=int(claims["iat"]),
-        expires_at=int(claims["exp"]),
+        issued_at=issued_at,
+        expires_at=expires_at,
         jti=str(claims["jti"]),
         kid=kid,
     )
+
+
+def _timestamp(claims: dict[str, Any], name: str) -> int:
+    """A NumericDate claim as we mint it: a JSON integer (PyJWT alone also takes "123", 1.5, true)."""
+    value = claims[name]
+    if type(value) is not int:
+        raise InvalidTokenError(f"{name} must be an integer")
+    return value
+
+
+def _check_lifetime(kind: TokenKind, issued_at: int, expires_at: int) -> None:
+    """Issued after EARLIEST_ISSUE and not in the future; valid no longer than its kind ever is."""
+    longest = LIFETIME_S.get(kind, LONGEST_DASHBOARD_SESSION_S)
+    if not EARLIEST_ISSUE <= issued_at <= time.time():
+        raise InvalidTokenError("iat out of range")
+    if not issued_at < expires_at <= issued_at + longest:
+        raise InvalidTokenError("exp out of range")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def _check_kind_rules(claims: TokenClaims, typ: object, *, expected: TokenKind | None) -> None:
@@ -199,3 +228,7 @@ def _check_kind_rules(claims: TokenClaims, typ: object, *, expected: TokenKind |
     present = {name for name, value in has.items() if value}
     if present != required:
         raise InvalidTokenError(f"a {claims.kind} token must carry exactly {sorted(required)}")
+    if claims.kind is TokenKind.dashboard and not _is_uuid(claims.subject):
+        raise InvalidTokenError("a dashboard session's subject is a developer id")
+    if claims.app_id is not None and not _is_uuid(claims.app_id):
+        raise InvalidTokenError("the app claim is an app id")

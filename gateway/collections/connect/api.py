@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from gateway.auth.dependencies import LINK_SESSION_OPENAPI, SecuredRoute, mark_authenticated
+from gateway.auth.dependencies import LINK_SESSION_OPENAPI, SecuredRoute, caller_address, mark_authenticated
 from gateway.collections.connect.csrf import require_csrf, token_for
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
@@ -52,7 +52,13 @@ async def _session(request: Request, session: DbSession) -> LinkSession:
     token = request.headers.get("link-session-token", "")
     if not token or len(token) > 100:
         raise Unauthenticated("Send the link session token in the Link-Session-Token header.")
-    link_session = await connect.open_session(session, token)
+    throttle, address = get_app_state(request).auth.throttle, caller_address(request)
+    await throttle.before_check(address)
+    try:
+        link_session = await connect.open_session(session, token)
+    except Unauthenticated:
+        await throttle.failed(address)
+        raise
     mark_authenticated(request)
     return link_session
 

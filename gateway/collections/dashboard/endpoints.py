@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 
 from gateway.auth.client_address import client_address
-from gateway.auth.dependencies import DASHBOARD, SecuredRoute
+from gateway.auth.dependencies import DASHBOARD, SecuredRoute, caller_address
 from gateway.collections.ids import parse_id, parse_key
 from gateway.dependencies import DbSession
 from gateway.developers.api_keys import api_key_service
@@ -58,8 +58,9 @@ def _organization_out(organization: Organization) -> OrganizationOut:
 
 
 @router.post("/signup", status_code=201, response_model=SignupResponse)
-async def signup(body: SignupRequest, session: DbSession) -> SignupResponse:
+async def signup(body: SignupRequest, request: Request, session: DbSession) -> SignupResponse:
     """Create a developer account. Passwords are stored as argon2id hashes."""
+    await get_app_state(request).auth.throttle.signup(caller_address(request))
     developer = await developer_service.signup(
         session, email=body.email, password=body.password, name=body.name
     )

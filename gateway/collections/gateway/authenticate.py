@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
+from gateway.auth.dependencies import caller_address
 from gateway.auth.tokens import TokenKind
 from gateway.dependencies import DbSession
 from gateway.end_users.service import get_or_create_token_user
@@ -39,7 +40,7 @@ async def authenticate(
         check_redirect_uri(redirect_uri)
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from exc
-    principal = await get_app_state(request).auth.bearer(token)
+    principal = await get_app_state(request).auth.bearer(token, caller_address(request))
     if principal.kind is not TokenKind.user or principal.user is None or principal.user_field is None:
         raise WrongTokenKind("The gateway takes a user token.")
     user = await get_or_create_token_user(session, principal.app_id, principal.user_field, principal.user)

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from gateway.auth.basic import basic_client_credentials
-from gateway.auth.dependencies import require_app
+from gateway.auth.dependencies import caller_address, require_app
 from gateway.auth.principal import ApiClient
 from gateway.auth.tokens import TokenKind
 from gateway.collections.moneykit.errors import TokenRequestRefused, token_request_bad_input
@@ -52,7 +52,7 @@ async def create_access_token(
     if not client_id or not client_secret:
         raise InvalidCredentials("client_id and client_secret are required.")
     state = get_app_state(request)
-    client: ApiClient = await state.auth.client_credentials(client_id, client_secret)
+    client: ApiClient = await state.auth.check_client(client_id, client_secret, caller_address(request))
     scopes = tuple(sorted(set(scope.split()))) if scope and scope.strip() else client.scopes
     if not set(scopes) <= set(client.scopes):
         raise InvalidCredentials("The requested scope exceeds this API key's scopes.")

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.auth.basic import BASIC_CHALLENGE, basic_client_credentials
+from gateway.auth.dependencies import caller_address
 from gateway.auth.principal import ApiClient
 from gateway.auth.tokens import TokenKind
 from gateway.collections.oauth.errors import NO_STORE, InvalidScope, OAuthError, UnsupportedGrantType
@@ -93,7 +94,7 @@ async def issue_token(request: Request, session: DbSession) -> Response:
             f"Unknown audience; this gateway issues tokens for {state.settings.token_audience!r}."
         )
     try:
-        client = await state.auth.client_credentials(client_id, client_secret)
+        client = await state.auth.check_client(client_id, client_secret, caller_address(request))
     except InvalidCredentials as exc:
         if basic is not None:
             exc.headers.update(BASIC_CHALLENGE)
@@ -123,7 +124,10 @@ async def _read_body(request: Request) -> TokenRequest:
         except orjson.JSONDecodeError as exc:
             raise OAuthError("The request body is not valid JSON.") from exc
     elif media_type == "application/x-www-form-urlencoded":
-        raw = dict((await request.form()).items())
+        # One field may be as large as the whole body: LINKGATE_MAX_BODY_BYTES decides (413), not
+        # Starlette's 1 MiB default for a field (400).
+        limit = get_app_state(request).settings.max_body_bytes
+        raw = dict((await request.form(max_part_size=limit)).items())
     else:
         raise OAuthError("Send the request as application/x-www-form-urlencoded or application/json.")
     if not isinstance(raw, dict):

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.dependencies import AppAuthenticator
+from gateway.auth.dependencies import AppAuthenticator, caller_address
 from gateway.auth.principal import AppPrincipal, Scope
 from gateway.auth.tokens import TokenKind
 from gateway.collections.plaid.errors import InvalidAccessToken, MissingFields
@@ -50,7 +50,7 @@ class PlaidCaller:
             raise MissingFields(f"the following required fields are missing: {', '.join(missing)}")
         assert client_id is not None
         assert secret is not None
-        client = await auth.client_credentials(client_id, secret)
+        client = await auth.check_client(client_id, secret, caller_address(request))
         principal = AppPrincipal(kind=TokenKind.generic, client=client, scopes=client.scopes)
         return self.guard.admit(request, principal)
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import Response
 
-from gateway.auth.dependencies import require_app
+from gateway.auth.dependencies import caller_address, require_app
 from gateway.auth.principal import ApiClient
 from gateway.auth.tokens import TokenKind
 from gateway.collections.yodlee.access import json_response, no_content
@@ -43,7 +43,7 @@ async def generate_access_token(
         raise YodleeError("Y303", "clientId or secret is missing")
     state = get_app_state(request)
     try:
-        client: ApiClient = await state.auth.client_credentials(client_id, secret)
+        client: ApiClient = await state.auth.check_client(client_id, secret, caller_address(request))
     except InvalidCredentials as exc:
         raise YodleeError("Y301", "Invalid clientId or secret") from exc
     if login_name is None:

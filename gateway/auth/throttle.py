@@ -1,0 +1,146 @@
+"""Rate limits on credential checks and on API calls, per client address and per client_id.
+
+Failed checks are limited tightly. An address that failed LINKGATE_RATE_LIMIT_FAILURES_PER_ADDRESS
+times in the current window has every credential it presents refused with 429 before it is checked.
+A client_id that failed LINKGATE_RATE_LIMIT_FAILURES_PER_CLIENT times (from anywhere) is refused only
+to addresses that have failed too: a botnet guessing one client's secret gets about one try per
+address, while the client's own servers, which do not fail, keep working. (A plain per-client lockout
+would let anyone who knows a client_id lock its owner out.)
+
+Calls are limited generously: every request per address (`AddressRateLimitMiddleware`), every
+authenticated call per client_id (`CredentialThrottle.admit`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.auth.client_address import IPNetwork, client_address
+from gateway.errors import RateLimited
+from gateway.ratelimit import RateLimiter
+from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.exception_handlers import ErrorResponder
+
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+_LONGEST_KEYED_CLIENT_ID = 64
+
+
+def too_many(retry_after_s: int, what: str = "requests") -> RateLimited:
+    return RateLimited(
+        f"Too many {what}; try again in {retry_after_s} s.", headers={"Retry-After": str(retry_after_s)}
+    )
+
+
+def address_of(request: Request, trusted_proxies: tuple[IPNetwork, ...]) -> str:
+    """The caller's address as a rate-limit key (behind trusted proxies, the forwarded client)."""
+    return str(client_address(request, trusted_proxies) or "unknown")
+
+
+def _client_key(client_id: str) -> str:
+    # Made-up ids may be long; a digest keeps keys short without merging real ids.
+    if len(client_id) > _LONGEST_KEYED_CLIENT_ID:
+        client_id = "sha256:" + hashlib.sha256(client_id.encode()).hexdigest()
+    return client_id
+
+
+class CredentialThrottle:
+    """Counts failed credential checks and authenticated calls; refuses what is over its limit."""
+
+    def __init__(self, limiter: RateLimiter, settings: Settings) -> None:
+        self.limiter = limiter
+        self.settings = settings
+
+    @property
+    def window_s(self) -> int:
+        return self.settings.rate_limit_window_s
+
+    async def before_check(self, address: str, client_id: str | None = None) -> None:
+        """Raise RateLimited if this address, or this client_id for this address, may not try now."""
+        if not self.settings.rate_limits_enabled:
+            return
+        failures, retry_after = await self.limiter.count(f"fail:address:{address}", window_s=self.window_s)
+        if failures >= self.settings.rate_limit_failures_per_address:
+            raise too_many(retry_after, "failed credential checks from this address")
+        if client_id is None or failures == 0:
+            return
+        client_failures, retry_after = await self.limiter.count(
+            f"fail:client:{_client_key(client_id)}", window_s=self.window_s
+        )
+        if client_failures >= self.settings.rate_limit_failures_per_client:
+            raise too_many(retry_after, "failed credential checks for this client_id")
+
+    async def failed(self, address: str, client_id: str | None = None) -> None:
+        """Count one failed check against the address and, when one was named, the client_id."""
+        if not self.settings.rate_limits_enabled:
+            return
+        keys = [f"fail:address:{address}"]
+        if client_id is not None:
+            keys.append(f"fail:client:{_client_key(client_id)}")
+        for key in keys:
+            await self.limiter.hit(key, limit=0, window_s=self.window_s)
+
+    async def admit(self, client_id: str) -> None:
+        """Count one authenticated call by this client_id; RateLimited past its generous limit."""
+        if not self.settings.rate_limits_enabled:
+            return
+        verdict = await self.limiter.hit(
+            f"requests:client:{client_id}",
+            limit=self.settings.rate_limit_requests_per_client,
+            window_s=self.window_s,
+        )
+        if not verdict.allowed:
+            raise too_many(verdict.retry_after_s)
+
+    async def signup(self, address: str) -> None:
+        """Count one signup from this address (each costs a slow password hash)."""
+        if not self.settings.rate_limits_enabled:
+            return
+        verdict = await self.limiter.hit(
+            f"signup:address:{address}",
+            limit=self.settings.rate_limit_signups_per_address,
+            window_s=self.window_s,
+        )
+        if not verdict.allowed:
+            raise too_many(verdict.retry_after_s, "signups from this address")
+
+    async def request(self, address: str) -> None:
+        """Count one request from this address; RateLimited past its generous limit."""
+        if not self.settings.rate_limits_enabled:
+            return
+        verdict = await self.limiter.hit(
+            f"requests:address:{address}",
+            limit=self.settings.rate_limit_requests_per_address,
+            window_s=self.window_s,
+        )
+        if not verdict.allowed:
+            raise too_many(verdict.retry_after_s)
+
+
+class AddressRateLimitMiddleware:
+    """Every request (health probes aside) counts against its address; over the limit, 429 in the
+    caller's format with Retry-After."""
+
+    def __init__(self, app: ASGIApp, *, render_error: ErrorResponder) -> None:
+        self.app = app
+        self.render_error = render_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        state = getattr(scope["app"].state, "linkgate", None)
+        if state is None:  # no lifespan has run (an app driven bare, as bench/middleware_overhead does)
+            await self.app(scope, receive, send)
+            return
+        try:
+            await state.auth.throttle.request(address_of(Request(scope), state.trusted_proxies))
+        except RateLimited as refused:
+            await self.render_error(scope, refused)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
