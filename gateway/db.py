@@ -49,16 +49,23 @@ def async_database_url(url: str) -> str:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    """The gateway's engine. Its errors never quote statement parameters (`hide_parameters`): they are
+    logged, and parameters can be tokens, emails or secrets' HMACs."""
     url = async_database_url(settings.database_url)
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
         engine = create_async_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, json_deserializer=orjson.loads
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_deserializer=orjson.loads,
+            hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     # orjson reads JSON columns several times faster than the json module (categories on every page).
-    engine = create_async_engine(url, pool_size=10, max_overflow=10, json_deserializer=orjson.loads)
+    engine = create_async_engine(
+        url, pool_size=10, max_overflow=10, json_deserializer=orjson.loads, hide_parameters=True
+    )
     ping_idle_connections(engine.sync_engine)
     return engine
 

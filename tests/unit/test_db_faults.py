@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import asyncpg
 import pytest
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 
+from gateway.db import Database
 from gateway.db_faults import DATABASE_FAULT_TYPES, DATABASE_RETRY_AFTER_S, database_unavailable
+from gateway.settings import Settings
 
 
 def wrapped(driver_error: Exception, kind: type[sa_exc.DBAPIError] = sa_exc.DBAPIError) -> sa_exc.DBAPIError:
@@ -50,3 +54,15 @@ def test_connection_level_failures_are_a_503_with_retry_after(error: Exception) 
 @pytest.mark.parametrize("error", NOT_UNAVAILABLE.values(), ids=NOT_UNAVAILABLE.keys())
 def test_other_failures_are_not(error: Exception) -> None:
     assert database_unavailable(error) is None
+
+
+async def test_a_failed_statement_never_quotes_its_parameters(tmp_path: Path) -> None:
+    """Unexpected database errors are logged with their message; parameters may be secrets."""
+    database = Database.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", redis_url=None))
+    try:
+        async with database.unit_of_work() as session:
+            with pytest.raises(sa_exc.DBAPIError) as raised:
+                await session.execute(text("SELECT no_such_column WHERE 1 = :token"), {"token": "lgs_secret"})
+        assert "lgs_secret" not in str(raised.value)
+    finally:
+        await database.dispose()
