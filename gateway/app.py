@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from gateway import __version__
+from gateway.access_log import AccessLogMiddleware
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.client_address import parse_networks
 from gateway.auth.dependencies import SECURITY_SCHEMES
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond
     )
     app.add_middleware(UnhandledErrorMiddleware, render_error=renderers.respond)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     _publish_security_schemes(app)
     return app
