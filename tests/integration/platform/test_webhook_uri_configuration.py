@@ -88,7 +88,7 @@ def yodlee_error(body: dict[str, Any]) -> tuple[str, str]:
 PLACES: dict[str, tuple[Configure, int, str, Callable[[dict[str, Any]], tuple[str, str]]]] = {
     "dashboard": (dashboard_configuration, 400, "invalid_webhook_uri", dashboard_error),
     "webhooks": (webhooks_configuration, 400, "invalid_webhook_uri", dashboard_error),
-    "moneykit": (moneykit_link_session, 422, "api_error.request.validation_failed", moneykit_error),
+    "moneykit": (moneykit_link_session, 403, "link_session_error.forbidden_config", moneykit_error),
     "plaid": (plaid_link_token, 400, "INVALID_FIELD", plaid_error),
     "yodlee": (yodlee_subscription, 400, "Y800", yodlee_error),
 }
