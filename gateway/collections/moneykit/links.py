@@ -260,7 +260,7 @@ async def create_link_session(
     if body.existing_link_id is not None:
         existing = await _relinkable(session, principal, body.existing_link_id)
         if existing.end_user_id != user.id:
-            raise ForbiddenConfig("existing_link_id belongs to another customer_user.")
+            raise _field_refused("existing_link_id", "belongs to another customer_user")
     requested = list((body.settings.products or {}) if body.settings else {})
     products = list(dict.fromkeys(["accounts", *(requested or render.PRODUCTS)]))
     if body.institution_id is not None and existing is None:
