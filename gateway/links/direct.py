@@ -7,7 +7,8 @@ For wire formats whose apps send the end user's credentials themselves (MX `POST
 
 The link row exists from the first call, so the app has a stable id while MFA is pending: the Connect
 session runs as a reconnect of that link. When the provider connects, every offered account is granted
-and the link is exchanged at once (its first refresh starts). A wrong password or answer leaves the link
+(a link given new credentials keeps the accounts it had) and the link is exchanged at once (a refresh
+starts). A wrong password or answer leaves the link
 in `error` with the provider's code (invalid_credentials, user_input_incorrect, ...) and ends the session.
 """
 
@@ -116,7 +117,9 @@ async def _finish_if_connected(session: AsyncSession, link_session: LinkSession,
     if link_session.state != "choosing_accounts":
         return
     offered = [account["id"] for account in link_session.settings.get("accounts", [])]
-    token = await connect.choose_accounts(session, link_session, offered)
+    # A link that exists keeps the accounts it was granted (when the bank still offers any of them).
+    kept = [account for account in offered if account in link.permitted_accounts]
+    token = await connect.choose_accounts(session, link_session, kept or offered)
     redeemed = await redeem_exchangeable_token(session, link.app_id, token)
     assert redeemed == link.id
     await link_service.complete_exchange(

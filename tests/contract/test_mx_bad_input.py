@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from gateway.collections.mx.router import ROUTERS
 from gateway.errors import NotFound
 from tests.support.conformance import openapi as conformance_openapi
+from tests.support.connect import ConnectPage
 from tests.support.moneykit import Gateway, sign_up_tenant
 from tests.support.processes import wait_until
 from tests.support.receiver import WebhookReceiver
@@ -305,8 +306,10 @@ def test_mx_webhooks_go_to_the_apps_uri(gateway: Gateway) -> None:
     assert status["user_guid"] == user
 
 
-def credentials_body(mx: Mx, username: str, password: str) -> list[dict[str, str]]:
-    fields = mx.http.get("/institutions/mxbank/credentials").json()["credentials"]
+def credentials_body(
+    mx: Mx, username: str, password: str, institution: str = "mxbank"
+) -> list[dict[str, str]]:
+    fields = mx.http.get(f"/institutions/{institution}/credentials").json()["credentials"]
     values = {"USERNAME": username, "PASSWORD": password}
     return [{"guid": f["guid"], "value": values[f["field_name"]]} for f in fields]
 
@@ -335,6 +338,27 @@ def test_updated_credentials_connect_challenge_or_deny(mx: Mx) -> None:
     assert refused.json()["member"]["connection_status"] == "DENIED"
     for job in JOBS:
         assert_mx_error(mx.http.post(f"{path}/{job}"), 409)
+
+
+def test_updated_credentials_keep_the_accounts_the_member_was_granted(mx: Mx) -> None:
+    # user_1 is a static sandbox login: its bank keeps the same account ids from one login to the next.
+    user = mx.create_user()
+    widget = {"widget_url": {"widget_type": "connect_widget", "current_institution_code": "credentials_bank"}}
+    url = mx.http.post(f"/users/{user}/widget_urls", json=widget).json()["widget_url"]["url"]
+    page = ConnectPage(mx.base_url, url.split("link_session_token=")[1])
+    offered = page.step("/credentials", {"credentials": {"username": "user_1", "password": "pass_good"}})
+    assert len(offered["accounts"]) > 1
+    page.step("/accounts", {"account_ids": [offered["accounts"][0]["id"]]})
+    [member] = mx.http.get(f"/users/{user}/members").json()["members"]
+    mx.wait_aggregated(user, member["guid"])
+    granted = [a["guid"] for a in mx.http.get(f"/users/{user}/accounts").json()["accounts"]]
+    assert len(granted) == 1
+
+    body = {"member": {"credentials": credentials_body(mx, "user_1", "pass_good", "credentials_bank")}}
+    updated = mx.http.put(f"/users/{user}/members/{member['guid']}", json=body)
+    assert updated.json()["member"]["connection_status"] == "CONNECTED"
+    mx.wait_aggregated(user, member["guid"])
+    assert [a["guid"] for a in mx.http.get(f"/users/{user}/accounts").json()["accounts"]] == granted
 
 
 def test_member_updates_refuse_bad_bodies_and_change_nothing(mx: Mx) -> None:
