@@ -19,12 +19,16 @@ from plaid.model.identity_get_request import IdentityGetRequest
 from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
 from plaid.model.institutions_get_request import InstitutionsGetRequest
 from plaid.model.institutions_get_request_options import InstitutionsGetRequestOptions
+from plaid.model.institutions_search_request import InstitutionsSearchRequest
+from plaid.model.institutions_search_request_options import InstitutionsSearchRequestOptions
 from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
 from plaid.model.investments_transactions_get_request import InvestmentsTransactionsGetRequest
+from plaid.model.item_access_token_invalidate_request import ItemAccessTokenInvalidateRequest
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.item_remove_request import ItemRemoveRequest
 from plaid.model.link_token_create_request import LinkTokenCreateRequest
 from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+from plaid.model.link_token_get_request import LinkTokenGetRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from plaid.model.transactions_get_request import TransactionsGetRequest
@@ -277,3 +281,50 @@ def test_account_filters_name_only_the_items_accounts(client: plaid.ApiClient) -
             )
         )
     assert plaid_error(refused.value)["error_code"] == "INVALID_ACCOUNT_ID"
+
+
+def test_link_tokens_read_back_and_access_tokens_rotate(client: plaid.ApiClient) -> None:
+    created = client.link_token_create(
+        LinkTokenCreateRequest(client_name="Test App", language="en", country_codes=[CountryCode("US")],
+                               user=LinkTokenCreateRequestUser(client_user_id="user-9"),
+                               products=[Products("transactions"), Products("auth")],
+                               webhook="https://example.com/hook")
+    )  # fmt: skip
+    got = client.link_token_get(LinkTokenGetRequest(link_token=created.link_token))
+    assert got.link_token == created.link_token
+    assert abs(got.expiration - created.expiration) < dt.timedelta(seconds=1)
+    assert got.created_at <= got.expiration
+    assert got.metadata.client_name == "Test App"
+    assert got.metadata.language == "en"
+    assert [c.value for c in got.metadata.country_codes] == ["US"]
+    assert [p.value for p in got.metadata.initial_products] == ["transactions", "auth"]
+    assert got.metadata.webhook == "https://example.com/hook"
+    assert got.link_sessions == []  # nobody has opened it yet
+
+    access_token, item_id = linked_item(client, products=("transactions",))
+    rotated = client.item_access_token_invalidate(ItemAccessTokenInvalidateRequest(access_token=access_token))
+    assert rotated.new_access_token.startswith("access-sandbox-")
+    assert rotated.new_access_token != access_token
+    with pytest.raises(plaid.ApiException) as old:
+        client.item_get(ItemGetRequest(access_token=access_token))
+    assert plaid_error(old.value)["error_code"] == "INVALID_ACCESS_TOKEN"
+    assert client.item_get(ItemGetRequest(access_token=rotated.new_access_token)).item.item_id == item_id
+
+
+def test_institutions_search_by_name(client: plaid.ApiClient) -> None:
+    found = client.institutions_search(
+        InstitutionsSearchRequest(query="platypus", country_codes=[CountryCode("US")])
+    ).institutions
+    names = [i.name for i in found]
+    assert "First Platypus Bank" in names
+    assert all("platypus" in name.lower() for name in names)
+    assert names == sorted(names)
+    only_oauth = client.institutions_search(
+        InstitutionsSearchRequest(query="platypus", country_codes=[CountryCode("US")],
+                                  options=InstitutionsSearchRequestOptions(oauth=True))
+    ).institutions  # fmt: skip
+    assert {i.institution_id for i in only_oauth} == {"ins_127287"}
+    nothing = client.institutions_search(
+        InstitutionsSearchRequest(query="no such bank anywhere", country_codes=[CountryCode("US")])
+    )
+    assert nothing.institutions == []
