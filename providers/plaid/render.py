@@ -19,13 +19,18 @@ from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link
 from gateway.transactions.records import TransactionRecord
+from providers.base import CreditLiability
 from providers.plaid import ids
 
 API_VERSION = "2020-09-14"
 # Our products under Plaid's names; `accounts` is what every Item has and Plaid does not bill.
 PLAID_PRODUCTS = {"account_numbers": "auth", "identity": "identity", "transactions": "transactions",
                   "investments": "investments"}  # fmt: skip
-UNIFIED_PRODUCTS = {plaid: ours for ours, plaid in PLAID_PRODUCTS.items()} | {"balance": "accounts"}
+# Liabilities come from the accounts (gateway.products.liabilities), so asking for them asks for accounts.
+UNIFIED_PRODUCTS = {plaid: ours for ours, plaid in PLAID_PRODUCTS.items()} | {
+    "balance": "accounts",
+    "liabilities": "accounts",
+}
 # Never mutated, so every transaction may share them.
 NO_LOCATION = dict.fromkeys(
     ("address", "city", "region", "postal_code", "country", "lat", "lon", "store_number")
@@ -332,3 +337,23 @@ def investment_transaction(row: InvestmentTransaction) -> dict[str, Any]:
         "iso_currency_code": row.currency,
         "unofficial_currency_code": None,
     }
+
+
+def credit_liability(account_id: str, row: CreditLiability) -> dict[str, Any]:
+    """A credit card's `liabilities.credit` entry; dates are left as `date`s for the body's serializer."""
+    return {
+        "account_id": account_id,
+        "aprs": [
+            {"apr_percentage": float(apr.percentage), "apr_type": f"{apr.kind}_apr" if apr.kind != "special"
+             else "special", "balance_subject_to_apr": number(apr.balance_subject),
+             "interest_charge_amount": number(apr.interest_charged)}
+            for apr in row.aprs
+        ],
+        "is_overdue": row.is_overdue,
+        "last_payment_amount": number(row.last_payment_amount),
+        "last_payment_date": row.last_payment_date,
+        "last_statement_issue_date": row.last_statement_issue_date,
+        "last_statement_balance": number(row.last_statement_balance),
+        "minimum_payment_amount": number(row.minimum_payment_amount),
+        "next_payment_due_date": row.next_payment_due_date,
+    }  # fmt: skip

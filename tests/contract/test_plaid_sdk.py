@@ -26,6 +26,8 @@ from plaid.model.investments_transactions_get_request import InvestmentsTransact
 from plaid.model.item_access_token_invalidate_request import ItemAccessTokenInvalidateRequest
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.item_remove_request import ItemRemoveRequest
+from plaid.model.liabilities_get_request import LiabilitiesGetRequest
+from plaid.model.liabilities_get_request_options import LiabilitiesGetRequestOptions
 from plaid.model.link_token_create_request import LinkTokenCreateRequest
 from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
 from plaid.model.link_token_get_request import LinkTokenGetRequest
@@ -328,3 +330,31 @@ def test_institutions_search_by_name(client: plaid.ApiClient) -> None:
         InstitutionsSearchRequest(query="no such bank anywhere", country_codes=[CountryCode("US")])
     )
     assert nothing.institutions == []
+
+
+def test_the_sandbox_credit_card_has_liabilities(client: plaid.ApiClient) -> None:
+    access_token, _ = linked_item(client, products=("transactions",))
+    wait_for_transactions(client, access_token)
+    answer = client.liabilities_get(LiabilitiesGetRequest(access_token=access_token))
+    assert [(a.type.value, a.subtype.value) for a in answer.accounts] == [("credit", "credit card")]
+    card = answer.accounts[0]
+    (credit,) = answer.liabilities.credit
+    assert credit.account_id == card.account_id
+    assert answer.liabilities.mortgage == answer.liabilities.student == []
+    assert {apr.apr_type for apr in credit.aprs} == {"purchase_apr", "cash_apr"}
+    purchase = next(apr for apr in credit.aprs if apr.apr_type == "purchase_apr")
+    assert 0 < purchase.apr_percentage < 40
+    assert credit.last_statement_balance == card.balances.current
+    assert 0 < credit.minimum_payment_amount <= max(credit.last_statement_balance, 25)
+    assert credit.last_payment_date < credit.last_statement_issue_date <= dt.date.today()
+    assert credit.next_payment_due_date >= dt.date.today() - dt.timedelta(days=1)  # the client's zone
+    assert credit.is_overdue is False
+    again = client.liabilities_get(LiabilitiesGetRequest(access_token=access_token)).liabilities.credit[0]
+    assert (again.aprs, again.next_payment_due_date) == (credit.aprs, credit.next_payment_due_date)
+
+    checking = client.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
+    only_checking = client.liabilities_get(LiabilitiesGetRequest(
+        access_token=access_token, options=LiabilitiesGetRequestOptions(
+            account_ids=[a.account_id for a in checking if a.subtype.value == "checking"])
+    ))  # fmt: skip
+    assert only_checking.accounts == only_checking.liabilities.credit == []

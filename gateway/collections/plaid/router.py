@@ -9,6 +9,7 @@ from gateway.collections.plaid import (
     institutions,
     investments,
     items,
+    liabilities,
     link_tokens,
     sandbox,
     transactions,
@@ -18,5 +19,7 @@ from gateway.collections.plaid import (
 PREFIX = "/v1/plaid"
 
 router = APIRouter(prefix=PREFIX)
-for part in (link_tokens, items, accounts, transactions, institutions, investments, sandbox, webhook_keys):
+PARTS = (link_tokens, items, accounts, transactions, institutions, investments, sandbox, webhook_keys,
+         liabilities)  # fmt: skip
+for part in PARTS:
     router.include_router(part.router)
