@@ -19,6 +19,7 @@ from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link
 from gateway.transactions.records import TransactionRecord
+from gateway.transactions.recurring import RecurringStream
 from providers.base import CreditLiability
 from providers.plaid import ids
 
@@ -356,4 +357,33 @@ def credit_liability(account_id: str, row: CreditLiability) -> dict[str, Any]:
         "last_statement_balance": number(row.last_statement_balance),
         "minimum_payment_amount": number(row.minimum_payment_amount),
         "next_payment_due_date": row.next_payment_due_date,
+    }  # fmt: skip
+
+
+def _signed(amount: Decimal, direction: str) -> float:
+    return float(amount if direction == "debit" else -amount)
+
+
+def recurring_stream(stream: RecurringStream) -> dict[str, Any]:
+    """A `TransactionStream`: amounts carry Plaid's sign (an inflow's are negative), dates are `date`s."""
+    status = "TOMBSTONED" if not stream.is_active else "MATURE" if stream.is_mature else "EARLY_DETECTION"
+    return {
+        "account_id": ids.encode(stream.account_id),
+        "stream_id": stream.id.hex,
+        "category": list(stream.categories) or None,
+        "category_id": None,
+        "description": stream.description,
+        "merchant_name": stream.merchant_name,
+        "first_date": stream.first_date,
+        "last_date": stream.last_date,
+        "predicted_next_date": stream.predicted_next_date,
+        "frequency": stream.frequency,
+        "transaction_ids": [transaction_id(row) for row in stream.transactions],
+        "average_amount": {"amount": _signed(stream.average_amount, stream.direction),
+                           "iso_currency_code": stream.currency, "unofficial_currency_code": None},
+        "last_amount": {"amount": _signed(stream.last_amount, stream.direction),
+                        "iso_currency_code": stream.currency, "unofficial_currency_code": None},
+        "is_active": stream.is_active,
+        "status": status,
+        "is_user_modified": False,
     }  # fmt: skip

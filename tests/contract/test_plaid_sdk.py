@@ -35,6 +35,7 @@ from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from plaid.model.transactions_get_request import TransactionsGetRequest
 from plaid.model.transactions_get_request_options import TransactionsGetRequestOptions
+from plaid.model.transactions_recurring_get_request import TransactionsRecurringGetRequest
 from plaid.model.transactions_refresh_request import TransactionsRefreshRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 
@@ -358,3 +359,30 @@ def test_the_sandbox_credit_card_has_liabilities(client: plaid.ApiClient) -> Non
             account_ids=[a.account_id for a in checking if a.subtype.value == "checking"])
     ))  # fmt: skip
     assert only_checking.accounts == only_checking.liabilities.credit == []
+
+
+def test_recurring_streams_of_a_new_items_history(client: plaid.ApiClient) -> None:
+    access_token, _ = linked_item(client, username="user_good", products=("transactions",))
+    history = wait_for_transactions(client, access_token)
+    answer = client.transactions_recurring_get(TransactionsRecurringGetRequest(access_token=access_token))
+    assert answer.updated_datetime
+    (payroll,) = [s for s in answer.inflow_streams if s.merchant_name == "Acme Corp"]
+    assert payroll.frequency.value == "BIWEEKLY"
+    assert payroll.average_amount.amount < 0  # money in, Plaid's sign
+    assert payroll.status.value == "MATURE"
+    assert payroll.is_active is True
+    assert payroll.predicted_next_date == payroll.last_date + dt.timedelta(days=14)
+    (coffee,) = [s for s in answer.outflow_streams if s.merchant_name == "Blue Bottle"]
+    assert coffee.frequency.value == "WEEKLY"
+    assert coffee.average_amount.amount > 0
+    assert len(coffee.transaction_ids) == 8
+    by_id = {t.transaction_id: t for t in history.transactions}
+    assert {by_id[i].name for i in coffee.transaction_ids} == {"Coffee"}
+    assert {by_id[i].account_id for i in coffee.transaction_ids} == {coffee.account_id}
+    assert all(s.frequency.value != "UNKNOWN" for s in [*answer.inflow_streams, *answer.outflow_streams])
+
+    only_checking = client.transactions_recurring_get(
+        TransactionsRecurringGetRequest(access_token=access_token, account_ids=[payroll.account_id])
+    )
+    assert [s.stream_id for s in only_checking.inflow_streams] == [payroll.stream_id]
+    assert all(s.account_id == payroll.account_id for s in only_checking.outflow_streams)

@@ -11,6 +11,7 @@ from gateway.collections.plaid import (
     items,
     liabilities,
     link_tokens,
+    recurring,
     sandbox,
     transactions,
     webhook_keys,
@@ -20,6 +21,6 @@ PREFIX = "/v1/plaid"
 
 router = APIRouter(prefix=PREFIX)
 PARTS = (link_tokens, items, accounts, transactions, institutions, investments, sandbox, webhook_keys,
-         liabilities)  # fmt: skip
+         liabilities, recurring)  # fmt: skip
 for part in PARTS:
     router.include_router(part.router)

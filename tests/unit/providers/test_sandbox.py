@@ -263,3 +263,19 @@ class TestCreditLiability:
         assert liability.minimum_payment_amount == Decimal("10.00")
         paid_off = credit_liability("seed-credit_card", Decimal("-5.00"), dt.date(2026, 1, 1))
         assert paid_off.minimum_payment_amount == paid_off.last_statement_balance == 0
+
+
+def test_every_new_history_holds_a_biweekly_payroll_and_a_weekly_coffee() -> None:
+    """Plaid's `/transactions/recurring/get` finds them in every new link, always on one account each."""
+    from providers.sandbox.generator import refresh_transactions
+
+    for number in range(100):
+        added = refresh_transactions(f"sbx-seed-{number}", 1, dt.date(2026, 12, 2))
+        for name, every, count in (("Payroll deposit", 14, 4), ("Coffee", 7, 8)):
+            posted = [t for t in added if t.description == name and not t.pending]
+            dates = sorted(t.date for t in posted)
+            assert len(dates) == count
+            assert {(later - earlier).days for earlier, later in zip(dates, dates[1:], strict=False)} == {
+                every
+            }
+            assert len({t.provider_account_id for t in posted}) == 1
