@@ -9,6 +9,7 @@ plaid-python rejects.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -18,6 +19,7 @@ from gateway.models.account import Account, AccountNumber, AccountOwner
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link
+from gateway.products.identity_match import IdentityMatch
 from gateway.transactions.records import TransactionRecord
 from gateway.transactions.recurring import RecurringStream
 from providers.base import CreditLiability
@@ -387,3 +389,11 @@ def recurring_stream(stream: RecurringStream) -> dict[str, Any]:
         "status": status,
         "is_user_modified": False,
     }  # fmt: skip
+
+
+def identity_match(match: IdentityMatch) -> dict[str, Any]:
+    """An account's `/identity/match` scores (Plaid's field names are the unified ones). Every field is an
+    object, its score null when either side lacks the value (plaid-python refuses a null object)."""
+    scores = (("legal_name", match.legal_name), ("phone_number", match.phone_number),
+              ("email_address", match.email_address), ("address", match.address))  # fmt: skip
+    return {field: dataclasses.asdict(score) for field, score in scores}

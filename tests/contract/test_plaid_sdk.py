@@ -13,9 +13,12 @@ import pytest
 from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.accounts_get_request_options import AccountsGetRequestOptions
+from plaid.model.address_data_nullable_no_required_fields import AddressDataNullableNoRequiredFields
 from plaid.model.auth_get_request import AuthGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.identity_get_request import IdentityGetRequest
+from plaid.model.identity_match_request import IdentityMatchRequest
+from plaid.model.identity_match_user import IdentityMatchUser
 from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
 from plaid.model.institutions_get_request import InstitutionsGetRequest
 from plaid.model.institutions_get_request_options import InstitutionsGetRequestOptions
@@ -386,3 +389,45 @@ def test_recurring_streams_of_a_new_items_history(client: plaid.ApiClient) -> No
     )
     assert [s.stream_id for s in only_checking.inflow_streams] == [payroll.stream_id]
     assert all(s.account_id == payroll.account_id for s in only_checking.outflow_streams)
+
+
+def test_identity_match_scores_each_account_against_its_owners(client: plaid.ApiClient) -> None:
+    access_token, _ = linked_item(client, products=("identity",))
+    wait_until(lambda: _identity_ready(client, access_token), timeout_s=30, what="the Item's identity")
+    owner = client.identity_get(IdentityGetRequest(access_token=access_token)).accounts[0].owners[0]
+    address = owner.addresses[0].data
+    exact = client.identity_match(IdentityMatchRequest(access_token=access_token, user=IdentityMatchUser(
+        legal_name=owner.names[0], phone_number=owner.phone_numbers[0].data,
+        email_address=owner.emails[0].data.upper(),
+        address=AddressDataNullableNoRequiredFields(street=address.street, city=address.city,
+                                                    region=address.region, postal_code=address.postal_code,
+                                                    country=address.country),
+    )))  # fmt: skip
+    assert len(exact.accounts) == 4
+    for account in exact.accounts:
+        assert account.legal_name.score == 100
+        assert account.phone_number.score == 100
+        assert account.email_address.score == 100
+        assert account.address.score == 100
+        assert account.address.is_postal_code_match is True
+
+    first, *_, last = owner.names[0].split()
+    other = client.identity_match(IdentityMatchRequest(access_token=access_token, user=IdentityMatchUser(
+        legal_name=f"Zed {last}", email_address=f"{first}+bank@elsewhere.example",
+    )))  # fmt: skip
+    account = other.accounts[0]
+    assert account.legal_name.score == 70
+    assert account.legal_name.is_first_name_or_last_name_match is True
+    assert account.email_address.score < 70
+    assert account.phone_number.score is None  # not sent
+    assert account.address.score is None
+
+
+def _identity_ready(client: plaid.ApiClient, access_token: str) -> bool:
+    try:
+        client.identity_get(IdentityGetRequest(access_token=access_token))
+    except plaid.ApiException as exc:
+        if plaid_error(exc)["error_code"] != "PRODUCT_NOT_READY":
+            raise
+        return False
+    return True
