@@ -157,9 +157,12 @@ async def link_token_create(body: LinkTokenCreateRequest, request: Request, sess
 
 def _link_metadata(body: LinkTokenCreateRequest, existing_products: list[str] | None) -> dict[str, object]:
     """What `/link/token/get` shows of the request that made the token."""
-    products = plaid_products(existing_products) if existing_products is not None else body.products
+    if existing_products is not None:
+        products = plaid_products(existing_products)
+    else:
+        products = list(dict.fromkeys(body.products or ["transactions"]))
     return {"client_name": body.client_name, "language": body.language, "country_codes": body.country_codes,
-            "initial_products": products or ["transactions"]}  # fmt: skip
+            "initial_products": products}  # fmt: skip
 
 
 @router.post("/link/token/get", openapi_extra=APP_READER.openapi)
