@@ -289,7 +289,7 @@ def test_account_filters_name_only_the_items_accounts(client: plaid.ApiClient) -
     assert plaid_error(refused.value)["error_code"] == "INVALID_ACCOUNT_ID"
 
 
-def test_link_tokens_read_back_and_access_tokens_rotate(client: plaid.ApiClient) -> None:
+def test_link_tokens_read_back_and_access_tokens_rotate(gateway: Gateway, client: plaid.ApiClient) -> None:
     created = client.link_token_create(
         LinkTokenCreateRequest(client_name="Test App", language="en", country_codes=[CountryCode("US")],
                                user=LinkTokenCreateRequestUser(client_user_id="user-9"),
@@ -306,6 +306,13 @@ def test_link_tokens_read_back_and_access_tokens_rotate(client: plaid.ApiClient)
     assert [p.value for p in got.metadata.initial_products] == ["transactions", "auth"]
     assert got.metadata.webhook == "https://example.com/hook"
     assert got.link_sessions == []  # nobody has opened it yet
+    page = ConnectPage(gateway.base_url, created.link_token)
+    page.step("/institution", {"institution_id": "ins_109508"})
+    chosen = page.step("/credentials", {"credentials": {"username": "user_good", "password": "pass_good"}})
+    page.step("/accounts", {"account_ids": [a["id"] for a in chosen["accounts"]]})
+    (finished,) = client.link_token_get(LinkTokenGetRequest(link_token=created.link_token)).link_sessions
+    assert finished.link_session_id
+    assert got.created_at <= finished.finished_at
 
     access_token, item_id = linked_item(client, products=("transactions",))
     rotated = client.item_access_token_invalidate(ItemAccessTokenInvalidateRequest(access_token=access_token))
