@@ -341,6 +341,10 @@ def test_institutions_search_by_name(client: plaid.ApiClient) -> None:
         InstitutionsSearchRequest(query="no such bank anywhere", country_codes=[CountryCode("US")])
     )
     assert nothing.institutions == []
+    wildcard = client.institutions_search(
+        InstitutionsSearchRequest(query="%", country_codes=[CountryCode("US")])
+    )
+    assert wildcard.institutions == []  # a letter, not a pattern
 
 
 def test_the_sandbox_credit_card_has_liabilities(client: plaid.ApiClient) -> None:

@@ -96,10 +96,11 @@ async def institutions_search(
     """Institutions whose name contains `query` (any case), in the given countries, with every product
     in `products` (and OAuth or not, with `options.oauth`); at most `SEARCH_LIMIT`, by name."""
     await READER(request, body)
-    rows = await list_institutions(session, name=body.query.strip(), featured=None, after=None,
-                                   limit=CATALOG_LIMIT)  # fmt: skip
+    rows = await list_institutions(session, name=None, featured=None, after=None, limit=CATALOG_LIMIT)
     rows.sort(key=lambda row: (row.name, row.id))
     options = body.options or InstitutionsGetOptions()
     options = options.model_copy(update={"products": [*(body.products or []), *(options.products or [])]})
-    matching = [row for row in rows if _matches(row, set(body.country_codes), options)]
+    query = body.query.strip().casefold()  # matched here, not in SQL: `%` and `_` are letters in a query
+    countries = set(body.country_codes)
+    matching = [row for row in rows if query in row.name.casefold() and _matches(row, countries, options)]
     return plaid_response({"institutions": [render.institution(row) for row in matching[:SEARCH_LIMIT]]})
