@@ -213,6 +213,31 @@ class NormalizedInvestmentTransaction:
 
 
 @dataclass(frozen=True)
+class Apr:
+    """One annual percentage rate of a credit card and what it charged in the last statement."""
+
+    kind: Literal["purchase", "cash", "balance_transfer", "special"]
+    percentage: Decimal
+    balance_subject: Decimal | None = None
+    interest_charged: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CreditLiability:
+    """A credit card's terms and payments: its APRs, last statement, last payment and the next one due."""
+
+    provider_account_id: str
+    aprs: tuple[Apr, ...]
+    is_overdue: bool | None
+    last_payment_amount: Decimal | None
+    last_payment_date: dt.date | None
+    last_statement_issue_date: dt.date | None
+    last_statement_balance: Decimal | None
+    minimum_payment_amount: Decimal | None
+    next_payment_due_date: dt.date | None
+
+
+@dataclass(frozen=True)
 class Investments:
     securities: tuple[NormalizedSecurity, ...]
     holdings: tuple[NormalizedHolding, ...]

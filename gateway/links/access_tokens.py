@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +21,16 @@ async def issue_access_token(session: AsyncSession, link: Link, *, prefix: str) 
     session.add(LinkAccessToken(app_id=link.app_id, link_id=link.id, token_hash=token_hash(token)))
     await session.flush()
     return token
+
+
+async def replace_access_tokens(session: AsyncSession, link: Link, *, prefix: str) -> str:
+    """Every token of `link` stops working; returns the one new token that works from now on."""
+    await session.execute(
+        delete(LinkAccessToken).where(
+            LinkAccessToken.app_id == link.app_id, LinkAccessToken.link_id == link.id
+        )
+    )
+    return await issue_access_token(session, link, prefix=prefix)
 
 
 def _link_by_token_hash() -> Select[Link]:

@@ -76,6 +76,7 @@ async def create_session(
     lifetime: timedelta = SESSION_LIFETIME,
     exchangeable_token_prefix: str | None = None,
     relink_completes: bool = False,
+    metadata: Mapping[str, Any] | None = None,
 ) -> str:
     """A session token. With `gateway_user` (Link Money's gateway entry) the link is connected when the
     user finishes, and the app learns of it from the events on its redirect, not from a token exchange.
@@ -83,13 +84,15 @@ async def create_session(
     A collection may bring its own `token` (Plaid's `link-sandbox-<uuid>`, random) and ask for
     exchangeable tokens that look like its own (`exchangeable_token_prefix`, e.g. `public-sandbox-`).
     With `relink_completes` a relinked link is connected again when the user finishes, with no token
-    exchange (Plaid's update mode)."""
+    exchange (Plaid's update mode). `metadata` is what the collection wants to show of the session later
+    (Plaid's `/link/token/get`)."""
     token = token or "lst-" + secrets.token_urlsafe(32)
     chosen = existing_link.institution_id if existing_link is not None else institution_id
     settings: dict[str, Any] = {"webhook": webhook, "webhook_format": webhook_format, "tags": list(tags),
                                 "institution_id": chosen, "gateway_user": gateway_user,
                                 "exchangeable_token_prefix": exchangeable_token_prefix,
-                                "relink_completes": relink_completes}  # fmt: skip
+                                "relink_completes": relink_completes,
+                                "metadata": dict(metadata or {})}  # fmt: skip
     session.add(
         LinkSession(
             app_id=app_id,

@@ -105,3 +105,11 @@ async def open_session_of_link(
         .with_for_update()
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def app_session_by_token(session: AsyncSession, app_id: uuid.UUID, token: str) -> LinkSession | None:
+    """The app's session this Connect token opens (any state, expired or not); another app's is None."""
+    statement = select(LinkSession).where(
+        LinkSession.app_id == app_id, LinkSession.token_hash == token_hash(token)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()

@@ -9,6 +9,7 @@ plaid-python rejects.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -18,14 +19,21 @@ from gateway.models.account import Account, AccountNumber, AccountOwner
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link
+from gateway.products.identity_match import IdentityMatch
 from gateway.transactions.records import TransactionRecord
+from gateway.transactions.recurring import RecurringStream
+from providers.base import CreditLiability
 from providers.plaid import ids
 
 API_VERSION = "2020-09-14"
 # Our products under Plaid's names; `accounts` is what every Item has and Plaid does not bill.
 PLAID_PRODUCTS = {"account_numbers": "auth", "identity": "identity", "transactions": "transactions",
                   "investments": "investments"}  # fmt: skip
-UNIFIED_PRODUCTS = {plaid: ours for ours, plaid in PLAID_PRODUCTS.items()} | {"balance": "accounts"}
+# Liabilities come from the accounts (gateway.products.liabilities), so asking for them asks for accounts.
+UNIFIED_PRODUCTS = {plaid: ours for ours, plaid in PLAID_PRODUCTS.items()} | {
+    "balance": "accounts",
+    "liabilities": "accounts",
+}
 # Never mutated, so every transaction may share them.
 NO_LOCATION = dict.fromkeys(
     ("address", "city", "region", "postal_code", "country", "lat", "lon", "store_number")
@@ -332,3 +340,60 @@ def investment_transaction(row: InvestmentTransaction) -> dict[str, Any]:
         "iso_currency_code": row.currency,
         "unofficial_currency_code": None,
     }
+
+
+def credit_liability(account_id: str, row: CreditLiability) -> dict[str, Any]:
+    """A credit card's `liabilities.credit` entry; dates are left as `date`s for the body's serializer."""
+    return {
+        "account_id": account_id,
+        "aprs": [
+            {"apr_percentage": float(apr.percentage), "apr_type": f"{apr.kind}_apr" if apr.kind != "special"
+             else "special", "balance_subject_to_apr": number(apr.balance_subject),
+             "interest_charge_amount": number(apr.interest_charged)}
+            for apr in row.aprs
+        ],
+        "is_overdue": row.is_overdue,
+        "last_payment_amount": number(row.last_payment_amount),
+        "last_payment_date": row.last_payment_date,
+        "last_statement_issue_date": row.last_statement_issue_date,
+        "last_statement_balance": number(row.last_statement_balance),
+        "minimum_payment_amount": number(row.minimum_payment_amount),
+        "next_payment_due_date": row.next_payment_due_date,
+    }  # fmt: skip
+
+
+def _signed(amount: Decimal, direction: str) -> float:
+    return float(amount if direction == "debit" else -amount)
+
+
+def recurring_stream(stream: RecurringStream) -> dict[str, Any]:
+    """A `TransactionStream`: amounts carry Plaid's sign (an inflow's are negative), dates are `date`s."""
+    status = "TOMBSTONED" if not stream.is_active else "MATURE" if stream.is_mature else "EARLY_DETECTION"
+    return {
+        "account_id": ids.encode(stream.account_id),
+        "stream_id": stream.id.hex,
+        "category": list(stream.categories) or None,
+        "category_id": None,
+        "description": stream.description,
+        "merchant_name": stream.merchant_name,
+        "first_date": stream.first_date,
+        "last_date": stream.last_date,
+        "predicted_next_date": stream.predicted_next_date,
+        "frequency": stream.frequency,
+        "transaction_ids": [transaction_id(row) for row in stream.transactions],
+        "average_amount": {"amount": _signed(stream.average_amount, stream.direction),
+                           "iso_currency_code": stream.currency, "unofficial_currency_code": None},
+        "last_amount": {"amount": _signed(stream.last_amount, stream.direction),
+                        "iso_currency_code": stream.currency, "unofficial_currency_code": None},
+        "is_active": stream.is_active,
+        "status": status,
+        "is_user_modified": False,
+    }  # fmt: skip
+
+
+def identity_match(match: IdentityMatch) -> dict[str, Any]:
+    """An account's `/identity/match` scores (Plaid's field names are the unified ones). Every field is an
+    object, its score null when either side lacks the value (plaid-python refuses a null object)."""
+    scores = (("legal_name", match.legal_name), ("phone_number", match.phone_number),
+              ("email_address", match.email_address), ("address", match.address))  # fmt: skip
+    return {field: dataclasses.asdict(score) for field, score in scores}

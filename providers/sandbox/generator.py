@@ -52,6 +52,21 @@ SPENDS = (
     Spend("Electricity", "Power Co", "utilities.electricity", 40, 120),
     Spend("Payroll deposit", "Acme Corp", "income.salary", 1500, 3200, "credit"),
 )
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """A spend a new link's history holds on a fixed cadence, always on the same account."""
+
+    description: str
+    every_days: int
+    occurrences: int
+    account_kind: str
+
+
+# Within HISTORY_DAYS, whichever day the first falls on: a biweekly payroll and a weekly coffee.
+RECURRING = (Recurring("Payroll deposit", 14, 4, "checking"), Recurring("Coffee", 7, 8, "credit_card"))
+RECURRING_NAMES = frozenset(stream.description for stream in RECURRING)
 # The seed's deterministic script for static users, refresh by refresh: (spend, pending).
 STATIC_SCRIPT = (
     (("Coffee", False), ("Food", True)),
@@ -135,10 +150,13 @@ def owners(seed: str) -> list[NormalizedOwner]:
 
 
 def _transaction(
-    seed: str, refresh: int, index: int, spend: Spend, pending: bool, date: dt.date, rng: random.Random
-) -> NormalizedTransaction:
+    seed: str, refresh: int, index: int, spend: Spend, pending: bool, date: dt.date, rng: random.Random,
+    account_kind: str | None = None,
+) -> NormalizedTransaction:  # fmt: skip
     ids = _account_ids(seed)
     account = ids["checking"] if spend.direction == "credit" or index % 2 == 0 else ids["credit_card"]
+    if account_kind is not None:
+        account = ids[account_kind]
     return NormalizedTransaction(
         provider_transaction_id=f"{seed}-r{refresh}-{index}",
         provider_account_id=account,
@@ -174,19 +192,33 @@ def refresh_transactions(seed: str, refresh: int, today: dt.date) -> list[Normal
             for index, (name, pending) in enumerate(script)
         ]
     if refresh == 1:
-        # Every kind of spend at least once (a credit among them), then random ones: whatever a test
-        # looks for in a new link's history is there on every run, not on nine runs in ten.
-        spends = [*SPENDS, *(rng.choice(SPENDS) for _ in range(HISTORY_SIZE - len(SPENDS)))]
-        history = [
-            _transaction(seed, refresh, index, spend, False,
-                         today - dt.timedelta(days=rng.randint(1, HISTORY_DAYS)), rng)
-            for index, spend in enumerate(spends)
-        ]  # fmt: skip
+        history = _history(seed, today, rng)
         return [*history, _transaction(seed, refresh, HISTORY_SIZE, rng.choice(SPENDS[:8]), True, today, rng)]
     count = rng.randint(2, 4)
     return [
         _transaction(seed, refresh, index, rng.choice(SPENDS[:8]), index == 0, today, rng)
         for index in range(count)
+    ]
+
+
+def _history(seed: str, today: dt.date, rng: random.Random) -> list[NormalizedTransaction]:
+    """A new link's first `HISTORY_SIZE` posted transactions: its recurring streams on their cadence,
+    every other kind of spend once (a credit among them), then random ones of those kinds at random
+    dates. Whatever a test looks for in a new link's history is there on every run."""
+    by_name = {spend.description: spend for spend in SPENDS}
+    planned: list[tuple[Spend, int, str | None]] = []  # (spend, days ago, account kind)
+    for stream in RECURRING:
+        first = rng.randint(1, stream.every_days)
+        planned += [(by_name[stream.description], first + n * stream.every_days, stream.account_kind)
+                    for n in range(stream.occurrences)]  # fmt: skip
+    others = [spend for spend in SPENDS if spend.description not in RECURRING_NAMES]
+    planned += [(spend, rng.randint(1, HISTORY_DAYS), None) for spend in others]
+    planned += [
+        (rng.choice(others), rng.randint(1, HISTORY_DAYS), None) for _ in range(HISTORY_SIZE - len(planned))
+    ]
+    return [
+        _transaction(seed, 1, index, spend, False, today - dt.timedelta(days=days_ago), rng, account_kind)
+        for index, (spend, days_ago, account_kind) in enumerate(planned)
     ]
 
 

@@ -26,8 +26,12 @@ ITEM_ENDPOINTS: dict[str, dict[str, Any]] = {
     "/transactions/refresh": {},
     "/investments/holdings/get": {},
     "/investments/transactions/get": WINDOW,
+    "/liabilities/get": {},
+    "/transactions/recurring/get": {},
+    "/identity/match": {"user": {"legal_name": "Alberta Charleson"}},
     "/sandbox/item/fire_webhook": {"webhook_code": "DEFAULT_UPDATE"},
     "/sandbox/item/reset_login": {},
+    "/item/access_token/invalidate": {},
     "/link/token/create": {"client_name": "x", "language": "en", "country_codes": ["US"],
                            "user": {"client_user_id": "u"}},
 }  # fmt: skip
@@ -37,6 +41,8 @@ OTHER_ENDPOINTS: dict[str, dict[str, Any]] = {
     "/institutions/get": {"count": 1, "offset": 0, "country_codes": ["US"]},
     "/institutions/get_by_id": {"institution_id": "ins_109508", "country_codes": ["US"]},
     "/webhook_verification_key/get": {"key_id": "nope"},
+    "/link/token/get": {"link_token": "link-sandbox-00000000-0000-4000-8000-000000000000"},
+    "/institutions/search": {"query": "platypus", "country_codes": ["US"]},
 }
 
 
@@ -124,6 +130,15 @@ def test_missing_and_invalid_fields_are_named(gateway: Gateway, item: dict[str, 
         ("/transactions/sync", {"access_token": token, "count": 0}, "INVALID_FIELD", "count"),
         ("/accounts/get", {"access_token": token, "options": {"account_ids": ["nope"]}}, "INVALID_ACCOUNT_ID",
          "nope"),
+        ("/liabilities/get", {"access_token": token, "options": {"account_ids": ["nope"]}},
+         "INVALID_ACCOUNT_ID", "nope"),
+        ("/transactions/recurring/get", {"access_token": token, "account_ids": ["nope"]},
+         "INVALID_ACCOUNT_ID", "nope"),
+        ("/transactions/recurring/get", {"access_token": token, "options": "x"}, "INVALID_FIELD", "options"),
+        ("/identity/match", {"access_token": token, "user": {"legal_name": 5}}, "INVALID_FIELD",
+         "legal_name"),
+        ("/identity/match", {"access_token": token, "user": {"address": {"country": "USA"}}}, "INVALID_FIELD",
+         "country"),
         ("/item/webhook/update", {"access_token": token, "webhook": "javascript:alert(1)"}, "INVALID_FIELD",
          "webhook"),
         ("/sandbox/item/fire_webhook", {"access_token": token, "webhook_code": "NOPE"}, "INVALID_FIELD",
@@ -145,6 +160,11 @@ def test_missing_and_invalid_fields_are_named(gateway: Gateway, item: dict[str, 
         ("/institutions/get_by_id", {"institution_id": "ins_nope", "country_codes": ["US"]},
          "INVALID_INSTITUTION", "ins_nope"),
         ("/webhook_verification_key/get", {}, "MISSING_FIELDS", "key_id"),
+        ("/link/token/get", {}, "MISSING_FIELDS", "link_token"),
+        ("/link/token/get", {"link_token": "link-sandbox-nope"}, "INVALID_LINK_TOKEN", "link_token"),
+        ("/institutions/search", {"country_codes": ["US"]}, "MISSING_FIELDS", "query"),
+        ("/institutions/search", {"query": "  ", "country_codes": ["US"]}, "INVALID_FIELD", "query"),
+        ("/institutions/search", {"query": "x", "country_codes": []}, "INVALID_FIELD", "country_codes"),
     ]  # fmt: skip
     before = snapshot(gateway, token)
     for path, body, code, named in cases:
@@ -216,3 +236,30 @@ def test_a_path_of_plaids_description_we_do_not_serve_is_a_plaid_404(gateway: Ga
     for path in ("/asset_report/create", "/transfer/get", "/processor/token/create", "/nope"):
         body = error_of(raw(gateway, path, {"access_token": "access-sandbox-x"}), 404)
         assert (body["error_type"], body["error_code"]) == ("INVALID_REQUEST", "NOT_FOUND"), path
+
+
+def test_another_apps_link_token_answers_like_a_made_up_one(gateway: Gateway) -> None:
+    other = gateway.other_tenant
+    assert other is not None
+    create = ITEM_ENDPOINTS["/link/token/create"]
+    token = raw(gateway, "/link/token/create", create).json()["link_token"]
+    assert raw(gateway, "/link/token/get", {"link_token": token}).status_code == 200
+    foreign = error_of(raw(other, "/link/token/get", {"link_token": token}))
+    unknown = error_of(raw(other, "/link/token/get", OTHER_ENDPOINTS["/link/token/get"]))
+    assert without_request_id(foreign) == without_request_id(unknown)
+    assert foreign["error_code"] == "INVALID_LINK_TOKEN"
+
+
+def test_a_rotated_access_token_is_refused_everywhere(gateway: Gateway) -> None:
+    client = plaid_client(gateway)
+    old_token, _ = linked_item(client, products=("transactions",))
+    rotated = raw(gateway, "/item/access_token/invalidate", {"access_token": old_token})
+    assert rotated.status_code == 200, rotated.text
+    for path, body in ITEM_ENDPOINTS.items():
+        if path != "/link/token/create":
+            refused = error_of(raw(gateway, path, {"access_token": old_token, **body}))
+            assert refused["error_code"] == "INVALID_ACCESS_TOKEN", path
+    again = error_of(raw(gateway, "/item/access_token/invalidate", {"access_token": old_token}))
+    assert again["error_code"] == "INVALID_ACCESS_TOKEN"
+    new_token = rotated.json()["new_access_token"]
+    assert raw(gateway, "/item/get", {"access_token": new_token}).status_code == 200

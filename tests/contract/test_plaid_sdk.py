@@ -13,22 +13,32 @@ import pytest
 from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.accounts_get_request_options import AccountsGetRequestOptions
+from plaid.model.address_data_nullable_no_required_fields import AddressDataNullableNoRequiredFields
 from plaid.model.auth_get_request import AuthGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.identity_get_request import IdentityGetRequest
+from plaid.model.identity_match_request import IdentityMatchRequest
+from plaid.model.identity_match_user import IdentityMatchUser
 from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
 from plaid.model.institutions_get_request import InstitutionsGetRequest
 from plaid.model.institutions_get_request_options import InstitutionsGetRequestOptions
+from plaid.model.institutions_search_request import InstitutionsSearchRequest
+from plaid.model.institutions_search_request_options import InstitutionsSearchRequestOptions
 from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
 from plaid.model.investments_transactions_get_request import InvestmentsTransactionsGetRequest
+from plaid.model.item_access_token_invalidate_request import ItemAccessTokenInvalidateRequest
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.item_remove_request import ItemRemoveRequest
+from plaid.model.liabilities_get_request import LiabilitiesGetRequest
+from plaid.model.liabilities_get_request_options import LiabilitiesGetRequestOptions
 from plaid.model.link_token_create_request import LinkTokenCreateRequest
 from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+from plaid.model.link_token_get_request import LinkTokenGetRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from plaid.model.transactions_get_request import TransactionsGetRequest
 from plaid.model.transactions_get_request_options import TransactionsGetRequestOptions
+from plaid.model.transactions_recurring_get_request import TransactionsRecurringGetRequest
 from plaid.model.transactions_refresh_request import TransactionsRefreshRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 
@@ -277,3 +287,158 @@ def test_account_filters_name_only_the_items_accounts(client: plaid.ApiClient) -
             )
         )
     assert plaid_error(refused.value)["error_code"] == "INVALID_ACCOUNT_ID"
+
+
+def test_link_tokens_read_back_and_access_tokens_rotate(gateway: Gateway, client: plaid.ApiClient) -> None:
+    created = client.link_token_create(
+        LinkTokenCreateRequest(client_name="Test App", language="en", country_codes=[CountryCode("US")],
+                               user=LinkTokenCreateRequestUser(client_user_id="user-9"),
+                               products=[Products("transactions"), Products("auth")],
+                               webhook="https://example.com/hook")
+    )  # fmt: skip
+    got = client.link_token_get(LinkTokenGetRequest(link_token=created.link_token))
+    assert got.link_token == created.link_token
+    assert abs(got.expiration - created.expiration) < dt.timedelta(seconds=1)
+    assert got.created_at <= got.expiration
+    assert got.metadata.client_name == "Test App"
+    assert got.metadata.language == "en"
+    assert [c.value for c in got.metadata.country_codes] == ["US"]
+    assert [p.value for p in got.metadata.initial_products] == ["transactions", "auth"]
+    assert got.metadata.webhook == "https://example.com/hook"
+    assert got.link_sessions == []  # nobody has opened it yet
+    page = ConnectPage(gateway.base_url, created.link_token)
+    page.step("/institution", {"institution_id": "ins_109508"})
+    chosen = page.step("/credentials", {"credentials": {"username": "user_good", "password": "pass_good"}})
+    page.step("/accounts", {"account_ids": [a["id"] for a in chosen["accounts"]]})
+    (finished,) = client.link_token_get(LinkTokenGetRequest(link_token=created.link_token)).link_sessions
+    assert finished.link_session_id
+    assert got.created_at <= finished.finished_at
+
+    access_token, item_id = linked_item(client, products=("transactions",))
+    rotated = client.item_access_token_invalidate(ItemAccessTokenInvalidateRequest(access_token=access_token))
+    assert rotated.new_access_token.startswith("access-sandbox-")
+    assert rotated.new_access_token != access_token
+    with pytest.raises(plaid.ApiException) as old:
+        client.item_get(ItemGetRequest(access_token=access_token))
+    assert plaid_error(old.value)["error_code"] == "INVALID_ACCESS_TOKEN"
+    assert client.item_get(ItemGetRequest(access_token=rotated.new_access_token)).item.item_id == item_id
+
+
+def test_institutions_search_by_name(client: plaid.ApiClient) -> None:
+    found = client.institutions_search(
+        InstitutionsSearchRequest(query="platypus", country_codes=[CountryCode("US")])
+    ).institutions
+    names = [i.name for i in found]
+    assert "First Platypus Bank" in names
+    assert all("platypus" in name.lower() for name in names)
+    assert names == sorted(names)
+    only_oauth = client.institutions_search(
+        InstitutionsSearchRequest(query="platypus", country_codes=[CountryCode("US")],
+                                  options=InstitutionsSearchRequestOptions(oauth=True))
+    ).institutions  # fmt: skip
+    assert {i.institution_id for i in only_oauth} == {"ins_127287"}
+    nothing = client.institutions_search(
+        InstitutionsSearchRequest(query="no such bank anywhere", country_codes=[CountryCode("US")])
+    )
+    assert nothing.institutions == []
+    wildcard = client.institutions_search(
+        InstitutionsSearchRequest(query="%", country_codes=[CountryCode("US")])
+    )
+    assert wildcard.institutions == []  # a letter, not a pattern
+
+
+def test_the_sandbox_credit_card_has_liabilities(client: plaid.ApiClient) -> None:
+    access_token, _ = linked_item(client, products=("transactions",))
+    wait_for_transactions(client, access_token)
+    answer = client.liabilities_get(LiabilitiesGetRequest(access_token=access_token))
+    assert [(a.type.value, a.subtype.value) for a in answer.accounts] == [("credit", "credit card")]
+    card = answer.accounts[0]
+    (credit,) = answer.liabilities.credit
+    assert credit.account_id == card.account_id
+    assert answer.liabilities.mortgage == answer.liabilities.student == []
+    assert {apr.apr_type for apr in credit.aprs} == {"purchase_apr", "cash_apr"}
+    purchase = next(apr for apr in credit.aprs if apr.apr_type == "purchase_apr")
+    assert 0 < purchase.apr_percentage < 40
+    assert credit.last_statement_balance == card.balances.current
+    assert 0 < credit.minimum_payment_amount <= max(credit.last_statement_balance, 25)
+    assert credit.last_payment_date < credit.last_statement_issue_date <= dt.date.today()
+    assert credit.next_payment_due_date >= dt.date.today() - dt.timedelta(days=1)  # the client's zone
+    assert credit.is_overdue is False
+    again = client.liabilities_get(LiabilitiesGetRequest(access_token=access_token)).liabilities.credit[0]
+    assert (again.aprs, again.next_payment_due_date) == (credit.aprs, credit.next_payment_due_date)
+
+    checking = client.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
+    only_checking = client.liabilities_get(LiabilitiesGetRequest(
+        access_token=access_token, options=LiabilitiesGetRequestOptions(
+            account_ids=[a.account_id for a in checking if a.subtype.value == "checking"])
+    ))  # fmt: skip
+    assert only_checking.accounts == only_checking.liabilities.credit == []
+
+
+def test_recurring_streams_of_a_new_items_history(client: plaid.ApiClient) -> None:
+    access_token, _ = linked_item(client, username="user_good", products=("transactions",))
+    history = wait_for_transactions(client, access_token)
+    answer = client.transactions_recurring_get(TransactionsRecurringGetRequest(access_token=access_token))
+    assert answer.updated_datetime
+    (payroll,) = [s for s in answer.inflow_streams if s.merchant_name == "Acme Corp"]
+    assert payroll.frequency.value == "BIWEEKLY"
+    assert payroll.average_amount.amount < 0  # money in, Plaid's sign
+    assert payroll.status.value == "MATURE"
+    assert payroll.is_active is True
+    assert payroll.predicted_next_date == payroll.last_date + dt.timedelta(days=14)
+    (coffee,) = [s for s in answer.outflow_streams if s.merchant_name == "Blue Bottle"]
+    assert coffee.frequency.value == "WEEKLY"
+    assert coffee.average_amount.amount > 0
+    assert len(coffee.transaction_ids) == 8
+    by_id = {t.transaction_id: t for t in history.transactions}
+    assert {by_id[i].name for i in coffee.transaction_ids} == {"Coffee"}
+    assert {by_id[i].account_id for i in coffee.transaction_ids} == {coffee.account_id}
+    assert all(s.frequency.value != "UNKNOWN" for s in [*answer.inflow_streams, *answer.outflow_streams])
+
+    only_checking = client.transactions_recurring_get(
+        TransactionsRecurringGetRequest(access_token=access_token, account_ids=[payroll.account_id])
+    )
+    assert [s.stream_id for s in only_checking.inflow_streams] == [payroll.stream_id]
+    assert all(s.account_id == payroll.account_id for s in only_checking.outflow_streams)
+
+
+def test_identity_match_scores_each_account_against_its_owners(client: plaid.ApiClient) -> None:
+    access_token, _ = linked_item(client, products=("identity",))
+    wait_until(lambda: _identity_ready(client, access_token), timeout_s=30, what="the Item's identity")
+    owner = client.identity_get(IdentityGetRequest(access_token=access_token)).accounts[0].owners[0]
+    address = owner.addresses[0].data
+    exact = client.identity_match(IdentityMatchRequest(access_token=access_token, user=IdentityMatchUser(
+        legal_name=owner.names[0], phone_number=owner.phone_numbers[0].data,
+        email_address=owner.emails[0].data.upper(),
+        address=AddressDataNullableNoRequiredFields(street=address.street, city=address.city,
+                                                    region=address.region, postal_code=address.postal_code,
+                                                    country=address.country),
+    )))  # fmt: skip
+    assert len(exact.accounts) == 4
+    for account in exact.accounts:
+        assert account.legal_name.score == 100
+        assert account.phone_number.score == 100
+        assert account.email_address.score == 100
+        assert account.address.score == 100
+        assert account.address.is_postal_code_match is True
+
+    first, *_, last = owner.names[0].split()
+    other = client.identity_match(IdentityMatchRequest(access_token=access_token, user=IdentityMatchUser(
+        legal_name=f"Zed {last}", email_address=f"{first}+bank@elsewhere.example",
+    )))  # fmt: skip
+    account = other.accounts[0]
+    assert account.legal_name.score == 70
+    assert account.legal_name.is_first_name_or_last_name_match is True
+    assert account.email_address.score < 70
+    assert account.phone_number.score is None  # not sent
+    assert account.address.score is None
+
+
+def _identity_ready(client: plaid.ApiClient, access_token: str) -> bool:
+    try:
+        client.identity_get(IdentityGetRequest(access_token=access_token))
+    except plaid.ApiException as exc:
+        if plaid_error(exc)["error_code"] != "PRODUCT_NOT_READY":
+            raise
+        return False
+    return True

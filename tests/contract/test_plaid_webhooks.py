@@ -19,6 +19,7 @@ import jwt
 import plaid
 import pytest
 from jwt.algorithms import ECAlgorithm
+from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.item_webhook_update_request import ItemWebhookUpdateRequest
 from plaid.model.sandbox_item_fire_webhook_request import SandboxItemFireWebhookRequest
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
@@ -236,6 +237,9 @@ def test_every_code_of_the_descriptions_enum_fires_its_webhook(
         assert body["item_id"] == item_id, kind
         if schema is not None:
             assert description.component_problems(schema, body) == [], (kind, body)
+    liabilities = bodies[("LIABILITIES", "DEFAULT_UPDATE")]["account_ids_with_updated_liabilities"]
+    accounts = client.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
+    assert list(liabilities) == [a.account_id for a in accounts if a.type.value == "credit"]
     assert set(bodies[("ITEM", "AUTHORIZATION_GRANTED")]) == {"webhook_type", "webhook_code", "item_id",
                                                              "environment"}  # fmt: skip
 

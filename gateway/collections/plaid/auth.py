@@ -58,6 +58,7 @@ class PlaidCaller:
 LINK_WRITER = PlaidCaller(TokenKind.generic, scope=Scope.write_links)
 ITEM_WRITER = PlaidCaller(*ALL_KINDS, scope=Scope.write_links)
 READER = PlaidCaller(*ALL_KINDS, scope=Scope.read)
+APP_READER = PlaidCaller(TokenKind.generic, scope=Scope.read)
 
 
 async def item_link(

@@ -1,4 +1,4 @@
-"""Plaid institutions: `/institutions/get` and `/institutions/get_by_id`."""
+"""Plaid institutions: `/institutions/get`, `/institutions/get_by_id` and `/institutions/search`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from gateway.models.institution import Institution
 from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
+SEARCH_LIMIT = 50
 CATALOG_LIMIT = 10_000  # the whole catalogue: countries and products are filtered here, not in SQL
 
 CountryCodes = Annotated[
@@ -43,6 +44,13 @@ class InstitutionsGetRequest(PlaidRequest):
 class InstitutionsGetByIdRequest(PlaidRequest):
     institution_id: str = Field(min_length=1, max_length=64)
     country_codes: CountryCodes
+
+
+class InstitutionsSearchRequest(PlaidRequest):
+    query: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    products: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=20)
+    country_codes: CountryCodes
+    options: InstitutionsGetOptions | None = None
 
 
 def _matches(row: Institution, countries: set[str], options: InstitutionsGetOptions) -> bool:
@@ -79,3 +87,20 @@ async def institutions_get_by_id(
     ):
         raise InvalidInstitution(f"invalid institution_id provided: {body.institution_id}")
     return plaid_response({"institution": render.institution(row)})
+
+
+@router.post("/institutions/search", openapi_extra=READER.openapi)
+async def institutions_search(
+    body: InstitutionsSearchRequest, request: Request, session: DbSession
+) -> Response:
+    """Institutions whose name contains `query` (any case), in the given countries, with every product
+    in `products` (and OAuth or not, with `options.oauth`); at most `SEARCH_LIMIT`, by name."""
+    await READER(request, body)
+    rows = await list_institutions(session, name=None, featured=None, after=None, limit=CATALOG_LIMIT)
+    rows.sort(key=lambda row: (row.name, row.id))
+    options = body.options or InstitutionsGetOptions()
+    options = options.model_copy(update={"products": [*(body.products or []), *(options.products or [])]})
+    query = body.query.strip().casefold()  # matched here, not in SQL: `%` and `_` are letters in a query
+    countries = set(body.country_codes)
+    matching = [row for row in rows if query in row.name.casefold() and _matches(row, countries, options)]
+    return plaid_response({"institutions": [render.institution(row) for row in matching[:SEARCH_LIMIT]]})

@@ -1,5 +1,7 @@
-"""Plaid Link's tokens: `/link/token/create` (a Connect session), `/sandbox/public_token/create` (the
-sandbox shortcut) and `/item/public_token/exchange` (a public token for an access token)."""
+"""Plaid Link's tokens: `/link/token/create` (a Connect session) and `/link/token/get` (what it was made
+with and how its session went), `/sandbox/public_token/create` (the sandbox shortcut),
+`/item/public_token/exchange` (a public token for an access token) and `/item/access_token/invalidate`
+(a new access token in place of the old)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 
 from gateway.auth.principal import AppPrincipal
-from gateway.collections.plaid.auth import LINK_WRITER, item_link
+from gateway.collections.plaid.auth import APP_READER, ITEM_WRITER, LINK_WRITER, item_link
 from gateway.collections.plaid.errors import (
     InvalidField,
     InvalidInstitution,
@@ -29,17 +31,18 @@ from gateway.developers.schemas import BodyPart
 from gateway.end_users.service import get_or_create_end_user
 from gateway.institutions.catalog import get_institution
 from gateway.links import connect
-from gateway.links.access_tokens import issue_access_token
+from gateway.links.access_tokens import issue_access_token, replace_access_tokens
 from gateway.links.redirects import RedirectUri
 from gateway.links.repository import link_reader
 from gateway.links.sandbox_shortcut import SandboxLoginRefused, link_sandbox_institution
 from gateway.links.service import link_service
-from gateway.links.sessions import issue_exchangeable_token, redeem_exchangeable_token
+from gateway.links.sessions import app_session_by_token, issue_exchangeable_token, redeem_exchangeable_token
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
+from gateway.models.link import LinkSession
 from gateway.state import get_app_state
 from providers.plaid import ids
-from providers.plaid.render import UNIFIED_PRODUCTS, environment
+from providers.plaid.render import UNIFIED_PRODUCTS, environment, plaid_products
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 
@@ -55,6 +58,9 @@ InvalidCredentials = plaid_error(
     display="The provided credentials were not correct. Please try again.",
 )
 InvalidProduct = plaid_error(400, "INVALID_INPUT", "INVALID_PRODUCT", "a requested product is not supported")
+InvalidLinkToken = plaid_error(400, "INVALID_INPUT", "INVALID_LINK_TOKEN", "the link_token is not valid")
+# Session states in which the end user has not yet done anything.
+UNSTARTED_STATES = ("created", "institution_selected")
 
 
 class LinkUser(BodyPart):
@@ -90,6 +96,10 @@ class SandboxPublicTokenCreateRequest(PlaidRequest):
     initial_products: list[PlaidProduct] = Field(min_length=1, max_length=10)
     options: SandboxOptions | None = None
     user_id: str | None = Field(default=None, max_length=255)
+
+
+class LinkTokenGetRequest(PlaidRequest):
+    link_token: str = Field(min_length=1, max_length=200)
 
 
 class PublicTokenExchangeRequest(PlaidRequest):
@@ -135,6 +145,7 @@ async def link_token_create(body: LinkTokenCreateRequest, request: Request, sess
         institution_id=body.institution_id, existing_link=existing, webhook=webhook,
         webhook_format="plaid", token=token, lifetime=lifetime,
         exchangeable_token_prefix=_prefix(principal, "public"), relink_completes=True,
+        metadata=_link_metadata(body, existing.products if existing is not None else None),
     )  # fmt: skip
     base_url = get_app_state(request).settings.base_url.rstrip("/")
     return plaid_response({
@@ -142,6 +153,51 @@ async def link_token_create(body: LinkTokenCreateRequest, request: Request, sess
         "expiration": (utcnow() + lifetime).isoformat().replace("+00:00", "Z"),
         "hosted_link_url": f"{base_url}/connect?link_session_token={token}",
     })  # fmt: skip
+
+
+def _link_metadata(body: LinkTokenCreateRequest, existing_products: list[str] | None) -> dict[str, object]:
+    """What `/link/token/get` shows of the request that made the token."""
+    if existing_products is not None:
+        products = plaid_products(existing_products)
+    else:
+        products = list(dict.fromkeys(body.products or ["transactions"]))
+    return {"client_name": body.client_name, "language": body.language, "country_codes": body.country_codes,
+            "initial_products": products}  # fmt: skip
+
+
+@router.post("/link/token/get", openapi_extra=APP_READER.openapi)
+async def link_token_get(body: LinkTokenGetRequest, request: Request, session: DbSession) -> Response:
+    """A Link token the app made: its creation and expiry, what it was made with, and its session once
+    the end user has started it. Another app's token answers like a made-up one."""
+    principal = await APP_READER(request, body)
+    link_session = await app_session_by_token(session, principal.app_id, body.link_token)
+    if link_session is None or not link_session.settings.get("metadata"):  # not made by /link/token/create
+        raise InvalidLinkToken()
+    return plaid_response(_link_token(body.link_token, link_session))
+
+
+def _link_token(token: str, link_session: LinkSession) -> dict[str, object]:
+    settings = link_session.settings
+    metadata = settings.get("metadata") or {}
+    sessions = [] if link_session.state in UNSTARTED_STATES else [{
+        "link_session_id": ids.encode(link_session.id),
+        "started_at": link_session.created_at,
+        "finished_at": link_session.used_at,
+    }]  # fmt: skip
+    return {
+        "link_token": token,
+        "created_at": link_session.created_at,
+        "expiration": link_session.expires_at,
+        "metadata": {
+            "initial_products": metadata.get("initial_products") or plaid_products(link_session.products),
+            "webhook": settings.get("webhook"),
+            "country_codes": metadata.get("country_codes", []),
+            "language": metadata.get("language"),
+            "redirect_uri": link_session.redirect_uri,
+            "client_name": metadata.get("client_name"),
+        },
+        "link_sessions": sessions,
+    }
 
 
 async def checked_webhook(uri: str | None, principal: AppPrincipal) -> str | None:
@@ -205,3 +261,12 @@ async def item_public_token_exchange(
     await link_service.complete_exchange(session, link)
     access_token = await issue_access_token(session, link, prefix=_prefix(principal, "access"))
     return plaid_response({"access_token": access_token, "item_id": ids.encode(link.id)})
+
+
+@router.post("/item/access_token/invalidate", openapi_extra=ITEM_WRITER.openapi)
+async def item_access_token_invalidate(body: ItemRequest, request: Request, session: DbSession) -> Response:
+    """Rotate the Item's access token: the old one stops working at once, the new one works."""
+    principal = await ITEM_WRITER(request, body)
+    link = await item_link(session, principal, body, for_update=True)
+    new_token = await replace_access_tokens(session, link, prefix=_prefix(principal, "access"))
+    return plaid_response({"new_access_token": new_token})

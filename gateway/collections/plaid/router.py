@@ -9,7 +9,9 @@ from gateway.collections.plaid import (
     institutions,
     investments,
     items,
+    liabilities,
     link_tokens,
+    recurring,
     sandbox,
     transactions,
     webhook_keys,
@@ -18,5 +20,7 @@ from gateway.collections.plaid import (
 PREFIX = "/v1/plaid"
 
 router = APIRouter(prefix=PREFIX)
-for part in (link_tokens, items, accounts, transactions, institutions, investments, sandbox, webhook_keys):
+PARTS = (link_tokens, items, accounts, transactions, institutions, investments, sandbox, webhook_keys,
+         liabilities, recurring)  # fmt: skip
+for part in PARTS:
     router.include_router(part.router)

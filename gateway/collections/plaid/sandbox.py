@@ -18,6 +18,7 @@ from gateway.dependencies import DbSession
 from gateway.links.service import link_service
 from gateway.models.base import utcnow
 from gateway.models.link import Link
+from gateway.products.liabilities import is_credit_card
 from gateway.products.repository import product_reader
 from gateway.webhooks.events import send_test_event
 from providers.plaid import ids
@@ -100,6 +101,8 @@ async def _event(session: DbSession, link: Link, kind: tuple[str, str]) -> tuple
     if event_type != SANDBOX_EVENT:
         return event_type, _payload(kind[1])
     accounts = await product_reader.accounts(session, link.app_id, link.id)
+    if kind[0] == "LIABILITIES":
+        accounts = [account for account in accounts if is_credit_card(account)]
     return event_type, sandbox_payload(*kind, [ids.encode(a.id) for a in accounts], utcnow())
 
 

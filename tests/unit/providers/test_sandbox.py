@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from providers.base import ChallengeRequired, Connected, FatalProviderError, Rec
 from providers.registry import get_provider
 from providers.sandbox.aba import is_valid_routing_number
 from providers.sandbox.adapter import SandboxProvider
+from providers.sandbox.liabilities import credit_liability
 
 sandbox = SandboxProvider()
 
@@ -229,3 +231,51 @@ def test_every_new_history_holds_every_kind_of_spend() -> None:
         assert len(added) == HISTORY_SIZE + 1
         assert {t.description for t in added} == {spend.description for spend in SPENDS}
         assert any(t.direction == "credit" and not t.pending for t in added)
+
+
+class TestCreditLiability:
+    def test_the_same_card_on_the_same_day_has_the_same_liability(self) -> None:
+        today = dt.date(2026, 3, 30)
+        first = credit_liability("seed-a-credit_card", Decimal("1234.56"), today)
+        assert first == credit_liability("seed-a-credit_card", Decimal("1234.56"), today)
+        others = {
+            credit_liability(f"seed-{n}-credit_card", Decimal("1234.56"), today).aprs for n in range(20)
+        }
+        assert len(others) > 1  # the seed decides
+
+    def test_dates_and_amounts_hang_together(self) -> None:
+        for day in range(1, 32):
+            today = dt.date(2026, 1, day)
+            liability = credit_liability(f"seed-{day}-credit_card", Decimal("2000"), today)
+            assert liability.next_payment_due_date is not None
+            assert liability.last_statement_issue_date is not None
+            assert liability.last_payment_date is not None
+            assert today <= liability.next_payment_due_date < today + dt.timedelta(days=57)
+            assert liability.last_payment_date < liability.last_statement_issue_date <= today
+            assert liability.last_statement_issue_date > today - dt.timedelta(days=32)
+            purchase = next(apr for apr in liability.aprs if apr.kind == "purchase")
+            interest = (Decimal("2000") * purchase.percentage / 1200).quantize(Decimal("0.01"))
+            assert purchase.interest_charged == interest
+            assert liability.minimum_payment_amount == max(Decimal(25), Decimal(20) + interest)
+
+    def test_a_small_balance_is_paid_off_by_its_minimum(self) -> None:
+        liability = credit_liability("seed-credit_card", Decimal("10.00"), dt.date(2026, 1, 1))
+        assert liability.minimum_payment_amount == Decimal("10.00")
+        paid_off = credit_liability("seed-credit_card", Decimal("-5.00"), dt.date(2026, 1, 1))
+        assert paid_off.minimum_payment_amount == paid_off.last_statement_balance == 0
+
+
+def test_every_new_history_holds_a_biweekly_payroll_and_a_weekly_coffee() -> None:
+    """Plaid's `/transactions/recurring/get` finds them in every new link, always on one account each."""
+    from providers.sandbox.generator import refresh_transactions
+
+    for number in range(100):
+        added = refresh_transactions(f"sbx-seed-{number}", 1, dt.date(2026, 12, 2))
+        for name, every, count in (("Payroll deposit", 14, 4), ("Coffee", 7, 8)):
+            posted = [t for t in added if t.description == name and not t.pending]
+            dates = sorted(t.date for t in posted)
+            assert len(dates) == count
+            assert {(later - earlier).days for earlier, later in zip(dates, dates[1:], strict=False)} == {
+                every
+            }
+            assert len({t.provider_account_id for t in posted}) == 1
