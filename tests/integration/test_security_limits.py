@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from moneykit.models.api_error_rate_limit_exceeded_response import APIErrorRateLimitExceededResponse
 
 from gateway.app import create_app
 from gateway.settings import Settings
@@ -69,8 +70,12 @@ def assert_retry_after(response: httpx.Response) -> None:
 
 
 class TestFailedCredentialChecks:
-    async def test_an_address_that_failed_too_often_gets_429_and_others_still_get_in(self, settings) -> None:
-        async with limited(settings, rate_limit_failures_per_address=5) as http:
+    @pytest.mark.parametrize("embedded", [False, True], ids=["counted in redis", "counted in memory"])
+    async def test_an_address_that_failed_too_often_gets_429_and_others_still_get_in(
+        self, settings, embedded: bool
+    ) -> None:
+        without_redis = {"redis_url": None} if embedded else {}  # no Redis: the embedded mode's limiter
+        async with limited(settings, rate_limit_failures_per_address=5, **without_redis) as http:
             tenant = await make_tenant(http)
             attacker = new_address()
             wrong = credentials(tenant, "wrong secret")
@@ -209,7 +214,8 @@ def yodlee_shape(body: dict[str, Any]) -> bool:
 
 
 def moneykit_shape(body: dict[str, Any]) -> bool:
-    return bool(body["error_code"] == "api_error.rate_limit_exceeded")
+    """The official client's model for a 429 accepts it (it validates `error_code`)."""
+    return APIErrorRateLimitExceededResponse.from_dict(body) is not None
 
 
 def platform_shape(body: dict[str, Any]) -> bool:
