@@ -1,7 +1,9 @@
 """Fixed-window rate limits, shared through Redis across processes, or in memory when embedded.
 
 While Redis is unreachable the Redis limiter counts nothing and allows everything: every request
-passes a limit, and an outage of the counters must not become an outage of the API.
+passes a limit, and an outage of the counters must not become an outage of the API. Its client tries
+once (`counter_client`), and after a failure the limiter leaves Redis alone for OUTAGE_PAUSE_S, so
+an outage costs one failed try every few seconds instead of a wait on every request.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from gateway.auth.cache import TtlCache
 
 KEY_PREFIX = "linkgate:ratelimit:"
+OUTAGE_PAUSE_S = 5.0
 
 logger = logging.getLogger(__name__)
 
@@ -43,31 +48,50 @@ def _window(window_s: int) -> tuple[int, int]:
     return start, start + window_s - now
 
 
+def counter_client(url: str, timeout_s: float) -> aioredis.Redis:
+    """A Redis client for counters: one try per command (no retries with backoff), bounded waits."""
+    return aioredis.from_url(
+        url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0)
+    )
+
+
 class RedisRateLimiter:
     def __init__(self, client: aioredis.Redis) -> None:
         self._redis = client
+        self._paused_until = 0.0
 
     async def hit(self, key: str, *, limit: int, window_s: int) -> Verdict:
         start, remaining = _window(window_s)
         bucket = f"{KEY_PREFIX}{key}:{start}"
+        if self._paused():
+            return Verdict(allowed=True, retry_after_s=remaining)
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.incr(bucket)
                 pipe.expire(bucket, window_s)
                 count, _ = await pipe.execute()
         except RedisError as exc:
-            logger.warning("rate limits not counted, Redis is unavailable: %s", exc)
+            self._pause(exc)
             return Verdict(allowed=True, retry_after_s=remaining)
         return Verdict(allowed=int(count) <= limit, retry_after_s=remaining)
 
     async def count(self, key: str, *, window_s: int) -> tuple[int, int]:
         start, remaining = _window(window_s)
+        if self._paused():
+            return 0, remaining
         try:
             count = await self._redis.get(f"{KEY_PREFIX}{key}:{start}")
         except RedisError as exc:
-            logger.warning("rate limits not counted, Redis is unavailable: %s", exc)
+            self._pause(exc)
             return 0, remaining
         return int(count or 0), remaining
+
+    def _paused(self) -> bool:
+        return time.monotonic() < self._paused_until
+
+    def _pause(self, error: RedisError) -> None:
+        logger.warning("rate limits not counted for %.0f s, Redis is unavailable: %s", OUTAGE_PAUSE_S, error)
+        self._paused_until = time.monotonic() + OUTAGE_PAUSE_S
 
 
 class MemoryRateLimiter:
