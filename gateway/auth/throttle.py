@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.client_address import IPNetwork, client_address
 from gateway.errors import RateLimited
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import RateLimiter, SettlingRateLimiter
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class CredentialThrottle:
 
     def __init__(self, limiter: RateLimiter, settings: Settings) -> None:
         self.limiter = limiter
+        self.calls = SettlingRateLimiter(limiter)  # every request counts: settled in batches
         self.settings = settings
 
     @property
@@ -89,7 +90,7 @@ class CredentialThrottle:
         """Count one authenticated call by this client_id; RateLimited past its generous limit."""
         if not self.settings.rate_limits_enabled:
             return
-        verdict = await self.limiter.hit(
+        verdict = await self.calls.hit(
             f"requests:client:{client_id}",
             limit=self.settings.rate_limit_requests_per_client,
             window_s=self.window_s,
@@ -113,7 +114,7 @@ class CredentialThrottle:
         """Count one request from this address; RateLimited past its generous limit."""
         if not self.settings.rate_limits_enabled:
             return
-        verdict = await self.limiter.hit(
+        verdict = await self.calls.hit(
             f"requests:address:{address}",
             limit=self.settings.rate_limit_requests_per_address,
             window_s=self.window_s,
