@@ -3,9 +3,9 @@
 Failed checks are limited tightly. An address that failed LINKGATE_RATE_LIMIT_FAILURES_PER_ADDRESS
 times in the current window has every credential it presents refused with 429 before it is checked.
 A client_id that failed LINKGATE_RATE_LIMIT_FAILURES_PER_CLIENT times (from anywhere) is refused only
-to addresses that have failed too: a botnet guessing one client's secret gets about one try per
-address, while the client's own servers, which do not fail, keep working. (A plain per-client lockout
-would let anyone who knows a client_id lock its owner out.)
+to addresses that have failed too: from then on a botnet guessing that client's secret gets one try
+per address, while the client's own servers, which do not fail, keep working. (A plain per-client
+lockout would let anyone who knows a client_id lock its owner out.) Expired tokens are not failures.
 
 Calls are limited generously: every request per address (`AddressRateLimitMiddleware`), every
 authenticated call per client_id (`CredentialThrottle.admit`).
