@@ -12,11 +12,13 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from gateway import __version__
+from gateway.access_log import AccessLogMiddleware
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.client_address import parse_networks
 from gateway.auth.dependencies import SECURITY_SCHEMES
 from gateway.auth.throttle import AddressRateLimitMiddleware
 from gateway.collections.connect.api import router as connect_api_router
+from gateway.collections.connect.headers import ConnectSecurityHeadersMiddleware
 from gateway.collections.connect.pages import router as connect_pages_router
 from gateway.collections.dashboard.endpoints import router as dashboard_router
 from gateway.collections.developer.endpoints import router as developer_router
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond
     )
     app.add_middleware(UnhandledErrorMiddleware, render_error=renderers.respond)
+    app.add_middleware(ConnectSecurityHeadersMiddleware, frame_ancestors=settings.connect_frame_ancestors)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     _publish_security_schemes(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import logging.config
 import sys
 from typing import Any
 
@@ -15,6 +16,8 @@ from gateway.settings import InsecureConfiguration, Settings, get_settings
 
 logger = logging.getLogger("linkgate")
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 def _settings() -> Settings:
     settings = get_settings()
@@ -22,11 +25,29 @@ def _settings() -> Settings:
         settings.check_production_ready()
     except InsecureConfiguration as exc:
         raise click.ClickException(f"refusing to start: {exc}") from exc
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    # httpx logs a line per webhook sent at INFO; every attempt is in the database already.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.config.dictConfig(logging_config(settings.log_level))
     return settings
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """One format for Linkgate's, uvicorn's and the libraries' lines, on stderr.
+
+    uvicorn applies it again in each process it starts (`--workers`), where nothing else would configure
+    logging; requests are logged by `linkgate.access` (gateway/access_log.py), with secrets redacted."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "alembic.runtime.plugins": {"level": "WARNING"},
+            # httpx logs a line per webhook sent at INFO; every attempt is in the database already.
+            "httpx": {"level": "WARNING"},
+        },
+    }
 
 
 @click.group()
@@ -57,6 +78,9 @@ def _run_uvicorn(app: Any, settings: Settings, **options: Any) -> None:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level.lower(),
+        log_config=logging_config(settings.log_level),
+        # Its line holds the raw query, tokens included; `linkgate.access` logs requests instead.
+        access_log=False,
         # Forwarded headers are interpreted by Linkgate itself, only from LINKGATE_TRUSTED_PROXIES.
         proxy_headers=False,
         **options,

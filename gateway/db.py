@@ -8,7 +8,9 @@ row is already durable and the sweeper re-sends it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Table, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -47,17 +50,37 @@ def async_database_url(url: str) -> str:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    """The gateway's engine. Its errors never quote statement parameters (`hide_parameters`): they are
+    logged, and parameters can be tokens, emails or secrets' HMACs."""
     url = async_database_url(settings.database_url)
     if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
         engine = create_async_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, json_deserializer=orjson.loads
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_deserializer=orjson.loads,
+            hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         return engine
     # orjson reads JSON columns several times faster than the json module (categories on every page).
-    engine = create_async_engine(url, pool_size=10, max_overflow=10, json_deserializer=orjson.loads)
+    engine = create_async_engine(
+        url, pool_size=10, max_overflow=10, json_deserializer=orjson.loads, hide_parameters=True
+    )
     ping_idle_connections(engine.sync_engine)
     return engine
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of `url` (if it is a new file) readable and writable by its owner only.
+
+    SQLite would create it with the umask's mode (often world-readable) and gives its WAL and SHM
+    files the database file's mode, so creating the file first keeps all three private."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -153,6 +176,12 @@ def _send_all(sender: TaskSender, requests: list[TaskRequest]) -> None:
 def enqueue_after_commit(session: AsyncSession, request: TaskRequest) -> None:
     """Ask for `request` to be sent when this session's transaction commits (dropped on rollback)."""
     session.info.setdefault(PENDING_TASKS_KEY, []).append(request)
+
+
+async def conflict_insert(session: AsyncSession, model: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's dialect, the kind that takes ON CONFLICT clauses (Postgres, SQLite)."""
+    dialect = (await session.connection()).dialect.name
+    return postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
 
 
 async def bulk_insert(

@@ -6,6 +6,7 @@ platform shape `{"error": {"code", "status", "message", "details"}, "request_id"
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from gateway.db_faults import DATABASE_FAULT_TYPES, database_unavailable, fault_summary
 from gateway.errors import (
     GatewayError,
     HttpStatusError,
@@ -27,6 +29,8 @@ from gateway.errors import (
     ValidationFailed,
 )
 from gateway.middleware import current_request_id
+
+logger = logging.getLogger(__name__)
 
 ErrorRenderer = Callable[[GatewayError, str], Response]
 ErrorResponder = Callable[[Scope, GatewayError], Response]
@@ -82,11 +86,22 @@ def install_exception_handlers(app: FastAPI, renderers: ErrorRenderers) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return renderers.respond(request.scope, _from_validation_error(request, exc))
+        return renderers.respond(request.scope, from_validation_error(request, exc))
+
+    async def on_database_fault(request: Request, exc: Exception) -> Response:
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            raise exc  # not the database being away: the unhandled-error middleware answers 500
+        logger.warning(
+            "database unavailable on %s %s (%s)", request.method, request.url.path, fault_summary(exc)
+        )
+        return renderers.respond(request.scope, unavailable)
 
     app.add_exception_handler(GatewayError, on_gateway_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    for fault_type in DATABASE_FAULT_TYPES:
+        app.add_exception_handler(fault_type, on_database_fault)
 
 
 def _from_http_exception(exc: StarletteHTTPException) -> GatewayError:
@@ -98,7 +113,8 @@ def _from_http_exception(exc: StarletteHTTPException) -> GatewayError:
     return HttpStatusError(exc.status_code, str(exc.detail), headers=headers)
 
 
-def _from_validation_error(request: Request, exc: RequestValidationError) -> GatewayError:
+def from_validation_error(request: Request, exc: RequestValidationError) -> GatewayError:
+    """The error a request that failed FastAPI's validation is answered with."""
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return InvalidJson()

@@ -66,6 +66,11 @@ class BodyTooLarge(Exception):
     """Raised from `receive` when the streamed body passes the limit."""
 
 
+# How much of an oversized body is read and thrown away before the 413, as a multiple of the limit;
+# past it the connection is closed unread.
+DRAIN_FACTOR = 16
+
+
 class BodySizeLimitMiddleware:
     """Reject bodies over `max_bytes` with 413, by Content-Length up front or while streaming."""
 
@@ -86,10 +91,12 @@ class BodySizeLimitMiddleware:
         received = 0
         exceeded = False
         rejected = False
+        body_read = False
 
         async def limited_receive() -> Message:
-            nonlocal received, exceeded
+            nonlocal received, exceeded, body_read
             message = await receive()
+            body_read = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -104,20 +111,33 @@ class BodySizeLimitMiddleware:
                 await send(message)
             elif message["type"] == "http.response.start" and not rejected:
                 rejected = True
-                await self._reject(scope, receive, send)
+                await self._reject(scope, receive, send, drain=not body_read)
 
         try:
             await self.app(scope, limited_receive, guarded_send)
         except BodyTooLarge:
             if not rejected:
                 rejected = True
-                await self._reject(scope, receive, send)
+                await self._reject(scope, receive, send, drain=not body_read)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, *, drain: bool = True) -> None:
+        if drain:
+            await _drain(receive, limit=DRAIN_FACTOR * self.max_bytes)
         error = PayloadTooLarge(f"The request body is larger than the limit of {self.max_bytes} bytes.")
         response = self.render_error(scope, error)
         response.headers["connection"] = "close"
         await response(scope, receive, send)
+
+
+async def _drain(receive: Receive, *, limit: int) -> None:
+    """Read and discard the rest of the body (up to `limit` bytes): a client still sending it would
+    otherwise meet a reset connection instead of reading the 413."""
+    drained = 0
+    while drained <= limit:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        drained += len(message.get("body", b""))
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -19,6 +20,13 @@ MIN_SECRET_KEY_CHARS = 32
 LONGEST_DASHBOARD_SESSION_S = 30 * 86400  # tokens claiming a longer life are refused as forged
 PLACEHOLDER_SECRETS = frozenset(
     {"changeme", "change-me", "changethis", "secret", "placeholder", "dev", "test"}
+)
+
+
+# A CSP source expression: a keyword, a scheme, or a host with optional scheme, wildcard, port and path.
+_CSP_SOURCE = re.compile(
+    r"'self'|'none'|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:(\d+|\*))?(/[^\s;,']*)?",
+    re.IGNORECASE,
 )
 
 
@@ -63,6 +71,7 @@ class Settings(BaseSettings):
     rate_limit_signups_per_address: int = Field(default=20, ge=1)
 
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    connect_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["'self'"])
 
     webhook_retry_delay_s: float = Field(default=300.0, ge=0)
     webhook_max_retries: int = Field(default=3, ge=0)
@@ -87,7 +96,7 @@ class Settings(BaseSettings):
     bootstrap_email: str = "sandbox@linkgate.local"
     log_level: str = "INFO"
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "connect_frame_ancestors", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -99,6 +108,17 @@ class Settings(BaseSettings):
     def _networks(cls, value: list[str]) -> list[str]:
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # raises ValueError naming the entry
+        return value
+
+    @field_validator("connect_frame_ancestors")
+    @classmethod
+    def _csp_sources(cls, value: list[str]) -> list[str]:
+        """Each entry one CSP source (`'self'`, `https://app.example.com`, `https:`); `'none'` alone."""
+        for entry in value:
+            if not _CSP_SOURCE.fullmatch(entry):
+                raise ValueError(f"{entry!r} is not a Content-Security-Policy source expression")
+        if not value or ("'none'" in value and len(value) > 1):
+            raise ValueError("list at least one source, or 'none' alone")
         return value
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from gateway.db import async_database_url
+from gateway.db import async_database_url, create_private_sqlite_file
 from gateway.models import Base
 from gateway.settings import get_settings
 
@@ -43,7 +43,10 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_async_engine(async_database_url(database_url()), poolclass=NullPool)
+    url = async_database_url(database_url())
+    if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
+    engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(do_run_migrations)

@@ -40,21 +40,36 @@ class SingletonScheduler(Scheduler):
         return min(interval, renew_every)
 
     def hold_lease(self) -> bool:
-        """Renew the lease if ours, else try to take it. True while this scheduler is the active one."""
+        """Renew the lease if ours, else try to take it. True while this scheduler is the active one.
+
+        A renewal that finds the lease gone (Redis flushed or restarted) takes it back at once rather
+        than standing by for a tick with no sweeps; only a lease another scheduler holds is left alone.
+        """
+        was_holding = self._holding
         try:
-            if self._holding:
-                self._lock.reacquire()
-            else:
-                self._holding = bool(self._lock.acquire(blocking=False))
-                if self._holding:
-                    logger.info("scheduler %s is now the active scheduler", socket.gethostname())
-        except redis.exceptions.LockError:
-            logger.warning("scheduler lost its lease; standing by")
-            self._holding = False
+            renewed = was_holding and self._renew()
+            # SET NX: succeeds only if no scheduler holds the lease now.
+            self._holding = renewed or bool(self._lock.acquire(blocking=False))
         except redis.exceptions.RedisError:
             logger.warning("scheduler cannot reach Redis; standing by", exc_info=True)
             self._holding = False
+            return False
+        if was_holding and not renewed:
+            if self._holding:
+                logger.warning("scheduler lease had vanished (Redis flushed or restarted); took it back")
+            else:
+                logger.warning("scheduler lost its lease; standing by")
+        elif self._holding and not was_holding:
+            logger.info("scheduler %s is now the active scheduler", socket.gethostname())
         return self._holding
+
+    def _renew(self) -> bool:
+        """Extend our lease; False if it is no longer ours (expired, flushed, or another's)."""
+        try:
+            self._lock.reacquire()
+        except redis.exceptions.LockError:
+            return False
+        return True
 
     def close(self) -> None:
         if self._holding:

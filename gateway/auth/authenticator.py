@@ -3,6 +3,7 @@
 ES256 verification costs about 124 us, so verified tokens are cached (bounded, never past their
 `exp`, dropped when their signing key leaves the key ring). API clients are cached for
 LINKGATE_AUTH_CACHE_TTL_S, which bounds how long a revoked key keeps working (the issue allows 60 s).
+A revoked token stops at once in the process that revoked it, within that TTL in the others.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hmac
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 
 from gateway.auth.cache import TtlCache
 from gateway.auth.principal import ApiClient, AppPrincipal, DeveloperPrincipal
@@ -183,6 +185,9 @@ class Authenticator:
         client = await self.api_client(claims.subject)
         if client is None or client.revoked or str(client.app_id) != claims.app_id:
             raise InvalidToken("The API key this token was issued for has been revoked.")
+        async with self.database.unit_of_work() as session:
+            if await auth_repository.is_revoked(session, claims.jti):
+                raise InvalidToken("This token has been revoked.")
         principal = AppPrincipal(
             kind=claims.kind,
             client=client,
@@ -196,6 +201,15 @@ class Authenticator:
         ttl = min(claims.expires_at - time.time(), self.settings.auth_cache_ttl_s)
         self._principals.put(token, (principal, claims.kid), ttl)
         return principal
+
+    async def revoke(self, token: str, principal: AppPrincipal) -> None:
+        """Revoke an app token (the one `principal` was authenticated from) before its expiry."""
+        claims = await self._verified(token, kind=None)
+        expires_at = datetime.fromtimestamp(claims.expires_at, UTC)
+        async with self.database.unit_of_work() as session:
+            await auth_repository.revoke_token(session, principal.app_id, claims.jti, expires_at)
+        self._principals.discard(token)
+        self._tokens.discard(token)
 
     async def basic(self, encoded: str, address: str) -> AppPrincipal:
         """`base64(client_id:secret)` is generic; `base64(client_id:secret:user_guid)` is user-level."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.principal import ApiClient
+from gateway.db import conflict_insert
+from gateway.models.base import utcnow
 from gateway.models.developer import ApiKey, App, AppConfiguration
+from gateway.models.revoked_token import RevokedToken
 
 
 class AuthRepository:
@@ -45,6 +51,19 @@ class AuthRepository:
             user_id_field=user_field,
             ip_allow_list=tuple(allow),
         )
+
+    async def revoke_token(
+        self, session: AsyncSession, app_id: uuid.UUID, jti: str, expires_at: datetime
+    ) -> None:
+        """Remember a revoked token until it expires; tokens that expired meanwhile are forgotten."""
+        await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+        row = {"jti": jti, "app_id": app_id, "expires_at": expires_at, "revoked_at": utcnow()}
+        insert = await conflict_insert(session, RevokedToken)
+        await session.execute(insert.values(row).on_conflict_do_nothing(index_elements=["jti"]))
+
+    async def is_revoked(self, session: AsyncSession, jti: str) -> bool:
+        found = await session.execute(select(RevokedToken.jti).where(RevokedToken.jti == jti))
+        return found.first() is not None
 
 
 auth_repository = AuthRepository()

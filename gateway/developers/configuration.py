@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,7 @@ from gateway.developers.schemas import Configuration, ConfigurationPatch, Config
 from gateway.errors import InvalidRequest
 from gateway.models.developer import DEFAULT_CONFIGURATION_NAME, AppConfiguration
 from gateway.webhooks.addresses import is_public_address, resolve
+from gateway.webhooks.uris import UnusableWebhookUri, parse_webhook_uri
 
 WEBHOOK_URI_DOCS = "/docs#/webhooks/configure_webhook_uri"
 
@@ -20,6 +20,14 @@ WEBHOOK_URI_DOCS = "/docs#/webhooks/configure_webhook_uri"
 class InvalidWebhookUri(InvalidRequest):
     code = "invalid_webhook_uri"
     default_message = "The webhook URI is not a valid absolute http(s) URI."
+
+    def __init__(self, reason: str, *, documentation_url: str) -> None:
+        super().__init__(
+            f"The webhook URI is not usable: {reason}.",
+            details=[{"field": "webhook_uri", "message": reason}],
+            documentation_url=documentation_url,
+        )
+        self.reason = reason  # for collections that word the error their own way
 
 
 def render(configuration: AppConfiguration) -> Configuration:
@@ -35,29 +43,20 @@ def render(configuration: AppConfiguration) -> Configuration:
 
 
 async def check_webhook_uri(uri: str, *, app_mode: str, documentation_url: str) -> str:
-    """A usable callback URI: absolute http(s) without credentials; live apps need https to a public host."""
+    """A URI the sender can use (see `gateway.webhooks.uris`); live apps need https to a public host."""
 
     def invalid(reason: str) -> InvalidWebhookUri:
-        return InvalidWebhookUri(
-            f"The webhook URI is not usable: {reason}.",
-            details=[{"field": "webhook_uri", "message": reason}],
-            documentation_url=documentation_url,
-        )
+        return InvalidWebhookUri(reason, documentation_url=documentation_url)
 
     try:
-        parts = urlsplit(uri.strip())
-        port = parts.port
-    except ValueError as exc:
-        raise invalid("it cannot be parsed as a URI") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise invalid("it must be an absolute http or https URI")
-    if parts.username or parts.password:
-        raise invalid("it must not carry credentials")
+        parsed = parse_webhook_uri(uri)
+    except UnusableWebhookUri as exc:
+        raise invalid(str(exc)) from exc
     if app_mode == "live":
-        if parts.scheme != "https":
+        if parsed.scheme != "https":
             raise invalid("live apps must use https")
         try:
-            addresses = await resolve(parts.hostname, port or 443)
+            addresses = await resolve(parsed.host, parsed.port)
         except OSError as exc:
             raise invalid("its host does not resolve") from exc
         if not addresses or not all(is_public_address(address) for address in addresses):

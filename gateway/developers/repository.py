@@ -119,5 +119,9 @@ class DeveloperRepository:
     async def get_app_by_id(self, session: AsyncSession, app_id: uuid.UUID) -> App:
         return (await session.execute(select(App).where(App.id == app_id))).scalar_one()
 
+    async def get_key_by_id(self, session: AsyncSession, app_id: uuid.UUID, api_key_id: uuid.UUID) -> ApiKey:
+        statement = select(ApiKey).where(ApiKey.app_id == app_id, ApiKey.id == api_key_id)
+        return (await session.execute(statement)).scalar_one()
+
 
 developer_repository = DeveloperRepository()

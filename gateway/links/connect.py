@@ -107,9 +107,14 @@ async def create_session(
     return token
 
 
+def is_open(link_session: LinkSession) -> bool:
+    """Whether the session has neither expired nor ended."""
+    return link_session.expires_at > utcnow() and link_session.state in OPEN_STATES
+
+
 async def open_session(session: AsyncSession, token: str) -> LinkSession:
     link_session = await session_by_token(session, token)
-    if link_session is None or link_session.expires_at <= utcnow() or link_session.state not in OPEN_STATES:
+    if link_session is None or not is_open(link_session):
         raise SessionUnusable()
     return link_session
 

@@ -3,10 +3,12 @@
 For wire formats whose apps send the end user's credentials themselves (MX `POST /users/{u}/members`):
 
     start_direct_link ─► (challenge pending ─► answer_direct_challenge)* ─► connected, refreshed
+    update_direct_credentials (same steps, for a link that exists; MX `PUT /users/{u}/members/{m}`)
 
 The link row exists from the first call, so the app has a stable id while MFA is pending: the Connect
 session runs as a reconnect of that link. When the provider connects, every offered account is granted
-and the link is exchanged at once (its first refresh starts). A wrong password or answer leaves the link
+(a link given new credentials keeps the accounts it had) and the link is exchanged at once (a refresh
+starts). A wrong password or answer leaves the link
 in `error` with the provider's code (invalid_credentials, user_input_incorrect, ...) and ends the session.
 """
 
@@ -25,6 +27,7 @@ from gateway.links.connect import ConnectInputRejected
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.links.sessions import open_session_of_link, redeem_exchangeable_token
+from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
 
@@ -49,8 +52,27 @@ async def start_direct_link(
     )  # fmt: skip
     session.add(link)
     await session.flush()
+    await _submit(session, box, link, credentials)
+    return link
+
+
+async def update_direct_credentials(
+    session: AsyncSession, box: SecretBox, link: Link, credentials: Mapping[str, str]
+) -> None:
+    """New credentials for an existing link: Connect runs again as a reconnect of it, and the link ends
+    connected (a new refresh starts), `connecting` with a challenge pending, or in `error`. A challenge
+    still waiting from an earlier attempt is dropped first, so it cannot be answered later."""
+    while (
+        stale := await open_session_of_link(session, link.app_id, link.id, connect.OPEN_STATES)
+    ) is not None:
+        stale.state, stale.used_at = "superseded", utcnow()
+        await session.flush()
+    await _submit(session, box, link, credentials)
+
+
+async def _submit(session: AsyncSession, box: SecretBox, link: Link, credentials: Mapping[str, str]) -> None:
     token = await connect.create_session(
-        session, app_id=app_id, end_user_id=end_user_id, redirect_uri=None, products=products,
+        session, app_id=link.app_id, end_user_id=link.end_user_id, redirect_uri=None, products=link.products,
         existing_link=link,
     )  # fmt: skip
     link_session = await connect.open_session(session, token)
@@ -58,9 +80,11 @@ async def start_direct_link(
         await connect.submit_credentials(session, link_session, box, credentials)
     except ConnectInputRejected as exc:
         await _refused(session, link_session, link, exc.code)
-        return link
+        return
+    if link_session.state in CHALLENGED:
+        link.state = "connecting"  # the member shows its challenge until it is answered
+        return
     await _finish_if_connected(session, link_session, link)
-    return link
 
 
 async def answer_direct_challenge(
@@ -93,7 +117,9 @@ async def _finish_if_connected(session: AsyncSession, link_session: LinkSession,
     if link_session.state != "choosing_accounts":
         return
     offered = [account["id"] for account in link_session.settings.get("accounts", [])]
-    token = await connect.choose_accounts(session, link_session, offered)
+    # A link that exists keeps the accounts it was granted (when the bank still offers any of them).
+    kept = [account for account in offered if account in link.permitted_accounts]
+    token = await connect.choose_accounts(session, link_session, kept or offered)
     redeemed = await redeem_exchangeable_token(session, link.app_id, token)
     assert redeemed == link.id
     await link_service.complete_exchange(

@@ -1,6 +1,6 @@
 """The unified schema. Importing this package registers every table on `Base.metadata`."""
 
-from gateway.models.account import Account, AccountNumber, AccountOwner
+from gateway.models.account import Account, AccountBalance, AccountNumber, AccountOwner
 from gateway.models.base import Base
 from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, Organization
 from gateway.models.end_user import EndUser
@@ -8,6 +8,7 @@ from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link, LinkAccessToken, LinkSession
 from gateway.models.refresh import RefreshJob
+from gateway.models.revoked_token import RevokedToken
 from gateway.models.signing_key import SigningKey
 from gateway.models.transaction import Transaction
 from gateway.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
@@ -15,6 +16,7 @@ from gateway.models.yodlee import YodleeId, YodleeSubscription
 
 __all__ = [
     "Account",
+    "AccountBalance",
     "AccountNumber",
     "AccountOwner",
     "ApiKey",
@@ -31,6 +33,7 @@ __all__ = [
     "LinkSession",
     "Organization",
     "RefreshJob",
+    "RevokedToken",
     "Security",
     "SigningKey",
     "Transaction",

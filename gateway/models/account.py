@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, IdMixin, JSONType, Money, TenantMixin, TimestampMixin, UTCDateTime
@@ -61,3 +61,23 @@ class AccountOwner(IdMixin, TenantMixin, TimestampMixin, Base):
     emails: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, nullable=False)
     phone_numbers: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, nullable=False)
     addresses: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, nullable=False)
+
+
+class AccountBalance(IdMixin, TenantMixin, TimestampMixin, Base):
+    """An account's balances as one day's last refresh left them: the balance history (Yodlee
+    `/accounts/historicalBalances`). Written at every refresh that stores accounts."""
+
+    __tablename__ = "account_balances"
+    __table_args__ = (UniqueConstraint("account_id", "day"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    current: Mapped[Decimal | None] = mapped_column(Money())
+    available: Mapped[Decimal | None] = mapped_column(Money())
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -15,8 +15,8 @@ BigIdentity = BigInteger().with_variant(Integer(), "sqlite")
 
 class YodleeId(TenantMixin, Base):
     """The int64 id Yodlee clients see for one of our rows (`kind`: user, provider_account, account,
-    transaction, holding). Assigned on first sight and never changed; lookups always name the app, so
-    another tenant's number finds nothing."""
+    transaction, holding, consent). Assigned on first sight and never changed; lookups always name the
+    app, so another tenant's number finds nothing."""
 
     __tablename__ = "yodlee_ids"
     __table_args__ = (UniqueConstraint("app_id", "kind", "entity_id"),)

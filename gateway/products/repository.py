@@ -7,11 +7,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.models.account import Account, AccountNumber, AccountOwner
+from gateway.db import conflict_insert
+from gateway.models.account import Account, AccountBalance, AccountNumber, AccountOwner
 from gateway.models.base import utcnow
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.transaction import Transaction
@@ -23,7 +22,7 @@ AccountIds = Mapping[str, uuid.UUID]
 class ProductRepository:
     async def erase_link_data(self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> None:
         """Every account of the link and what hangs off them: numbers, owners, holdings, transactions."""
-        for model in (Transaction, InvestmentTransaction, Holding, Account):
+        for model in (Transaction, InvestmentTransaction, Holding, AccountBalance, Account):
             await session.execute(delete(model).where(model.app_id == app_id, model.link_id == link_id))
 
     async def account_ids(
@@ -61,7 +60,31 @@ class ProductRepository:
             row.balance_current, row.balance_available = account.balance_current, account.balance_available
             row.balance_limit, row.balances_as_of = account.balance_limit, account.balances_as_of
         await session.flush()
+        stored = {existing[a.provider_account_id].id: existing[a.provider_account_id] for a in accounts}
+        await self._record_balances(session, app_id, link_id, list(stored.values()))
         return {provider_id: row.id for provider_id, row in existing.items()}
+
+    async def _record_balances(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, rows: Sequence[Account]
+    ) -> None:
+        """Today's point of each account's balance history: the day's last refresh wins."""
+        if not rows:
+            return
+        now = utcnow()
+        values = [
+            {"id": uuid.uuid4(), "app_id": app_id, "account_id": row.id, "link_id": link_id,
+             "day": (row.balances_as_of or now).astimezone(dt.UTC).date(), "currency": row.currency,
+             "current": row.balance_current, "available": row.balance_available,
+             "as_of": row.balances_as_of or now, "created_at": now, "updated_at": now}
+            for row in rows
+        ]  # fmt: skip
+        statement = (await conflict_insert(session, AccountBalance)).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["account_id", "day"],
+            set_={name: statement.excluded[name] for name in ("currency", "current", "available", "as_of",
+                                                              "updated_at")},
+        )  # fmt: skip
+        await session.execute(statement, execution_options={"synchronize_session": False})
 
     async def replace_account_numbers(
         self,
@@ -173,9 +196,7 @@ class ProductRepository:
              "close_price_as_of": s.close_price_as_of, "created_at": now, "updated_at": now}
             for s in data.securities
         ]  # fmt: skip
-        dialect = (await session.connection()).dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        values = insert(Security).values(rows)
+        values = (await conflict_insert(session, Security)).values(rows)
         changing = ("name", "type", "currency", "ticker_symbol", "cusip", "isin", "close_price",
                     "close_price_as_of", "updated_at")  # fmt: skip
         upsert = values.on_conflict_do_update(

@@ -268,5 +268,20 @@ class TransactionReader:
         rows = await connection.execute(page, parameters | {"offset": offset, "limit": limit})
         return list(map(TransactionRecord._make, rows)), int(total)
 
+    async def one(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_ids: Sequence[uuid.UUID],
+        transaction_id: uuid.UUID,
+    ) -> TransactionRecord | None:
+        """One live transaction of the links by id; None when it is unknown, removed or another link's."""
+        statement = select(*RECORD_COLUMNS).where(
+            Transaction.app_id == app_id, Transaction.link_id.in_(list(link_ids)),
+            Transaction.id == transaction_id, Transaction.change_kind != "removed",
+        )  # fmt: skip
+        row = (await session.execute(statement)).first()
+        return TransactionRecord._make(row) if row is not None else None
+
 
 transaction_reader = TransactionReader()

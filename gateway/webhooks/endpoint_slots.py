@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import redis.asyncio as redis
+
+from gateway.webhooks.uris import UnusableWebhookUri, parse_webhook_uri
 
 # Remove expired holders, then take a slot if one is free; a holder's entry expires with its lease.
 _ACQUIRE = """
@@ -31,10 +32,12 @@ return 0
 
 
 def endpoint_of(url: str) -> str:
-    """Deliveries to one scheme, host and port share slots."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+    """Deliveries to one scheme, host and port share slots; an unusable URI is its own endpoint (its
+    attempt fails without a request)."""
+    try:
+        return parse_webhook_uri(url).endpoint
+    except UnusableWebhookUri:
+        return url
 
 
 class EndpointSlots(Protocol):

@@ -10,6 +10,7 @@ import httpx
 
 from gateway.models.base import utcnow
 from gateway.webhooks.transport import AddressRefused
+from gateway.webhooks.uris import UnusableWebhookUri, parse_webhook_uri
 
 DELIVERED_STATUSES = frozenset({200, 201, 202, 203, 204})
 RESPONSE_EXCERPT_CHARS = 2048
@@ -32,10 +33,15 @@ class AttemptResult:
 async def post_webhook(
     client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]
 ) -> AttemptResult:
-    """POST once. Only 200-204 count as delivered; redirects, other statuses, errors and timeouts fail."""
+    """POST once. Only 200-204 count as delivered; redirects, other statuses, errors and timeouts fail.
+    A URI the configuration parser would refuse, or a host that resolves to a refused address, fails
+    for good (`refused`): retrying cannot help."""
     started_at, clock = utcnow(), time.perf_counter()
     try:
-        response = await client.post(url, content=body, headers=headers)
+        response = await client.post(parse_webhook_uri(url).url, content=body, headers=headers)
+    except UnusableWebhookUri as exc:
+        reason = f"refused: the URI is not usable: {exc}"[:1000]
+        return AttemptResult(started_at, _elapsed_ms(clock), None, reason, None, refused=True)
     except AddressRefused as exc:
         reason = f"refused: {exc}"[:1000]
         return AttemptResult(started_at, _elapsed_ms(clock), None, reason, None, refused=True)

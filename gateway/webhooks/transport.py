@@ -35,7 +35,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         try:
             addresses = await resolve(host, port)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # the idna codec refuses some names before the lookup
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
         if not addresses:
             raise httpcore.ConnectError(f"{host} resolves to no address")

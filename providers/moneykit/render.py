@@ -117,6 +117,18 @@ def account(row: Account) -> dict[str, Any]:
     )
 
 
+def basic_account(row: Account, link: Link) -> dict[str, Any]:
+    """BasicAccountDetails: how `/users/{id}/transactions` names an account, with its link and institution."""
+    return _compact(
+        {
+            "name": row.name,
+            "last_synced_at": link.last_synced_at.isoformat() if link.last_synced_at else None,
+            "institution_id": link.institution_id,
+            "link_id": str(link.id),
+        }
+    )
+
+
 def transaction(row: TransactionRecord) -> dict[str, Any]:
     return _compact(
         {

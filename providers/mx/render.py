@@ -3,7 +3,8 @@
 Money is a JSON number (float of the stored Decimal); a transaction's `amount` is positive and `type`
 (CREDIT/DEBIT) gives its direction; a holding's `quantity` is a string, as the official client types it.
 Ids are our UUIDs behind MX prefixes (`MBR-`, `ACT-`, `TRN-`, `HOL-`, `ACN-`, `ACO-`); users keep their
-`end_users.guid` (already `USR-…`). Datetimes are `YYYY-MM-DDTHH:MM:SSZ`.
+`end_users.guid` (already `USR-…`); an institution's `INS-` guid is derived from its code, so it never
+changes. Datetimes are `YYYY-MM-DDTHH:MM:SSZ`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gateway.transactions.records import TransactionRecord
 
 MEDIA_TYPE = "application/vnd.mx.api.v1+json"
 CREDENTIAL_NAMESPACE = uuid.UUID("6f1c3f53-6c4e-4f7e-9a51-0d7b7d1e2a11")
+INSTITUTION_NAMESPACE = uuid.UUID("2b9d7c61-4f0e-4c3a-8e57-51a3c6f0d9b4")
 
 # v20250224's enum order; connection_status_id is the index (0..5 documented, the rest inferred).
 CONNECTION_STATUSES = (
@@ -114,6 +116,11 @@ def institution(row: Institution) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def institution_guid(institution_id: str) -> str:
+    """The institution's MX guid (`INS-…`): derived from its code, the same on every call."""
+    return "INS-" + str(uuid.uuid5(INSTITUTION_NAMESPACE, institution_id))
+
+
 def credential_guid(institution_id: str, field_name: str) -> str:
     return "CRD-" + str(uuid.uuid5(CREDENTIAL_NAMESPACE, f"{institution_id}:{field_name}"))
 
@@ -186,7 +193,7 @@ def member(
         "guid": guid("member", link.id),
         "id": None,
         "institution_code": link.institution_id,
-        "institution_guid": None,
+        "institution_guid": institution_guid(link.institution_id),
         "is_being_aggregated": state.is_being_aggregated,
         "is_managed_by_user": False,
         "is_manual": False,
@@ -239,7 +246,8 @@ def account(row: Account, link: Link, owner: EndUser) -> dict[str, Any]:
         "created_at": timestamp(row.created_at), "credit_limit": number(row.balance_limit),
         "currency_code": row.currency, "guid": guid("account", row.id), "id": row.provider_account_id,
         "imported_at": timestamp(row.balances_as_of), "institution_code": link.institution_id,
-        "institution_guid": None, "is_closed": False, "is_hidden": False, "is_manual": False,
+        "institution_guid": institution_guid(link.institution_id),
+        "is_closed": False, "is_hidden": False, "is_manual": False,
         "member_guid": guid("member", link.id), "member_id": None, "member_is_managed_by_user": False,
         "metadata": None, "name": row.name, "nickname": None, "routing_number": None,
         "subtype": (row.subtype or "").upper() or None, "type": account_type(row),

@@ -284,6 +284,39 @@ def holding(row: Holding) -> dict[str, Any]:
     }
 
 
+# Plaid's investment transaction types; the unified type is dotted, as MoneyKit writes it
+# (`cash.dividend`, `buy.buy_to_cover`): the part before the dot is Plaid's type, the rest its subtype.
+INVESTMENT_TYPES = frozenset(("buy", "sell", "cancel", "cash", "fee", "transfer"))
+INVESTMENT_SUBTYPES = frozenset((
+    "account fee", "adjustment", "assignment", "buy", "buy to cover", "contribution", "deposit",
+    "distribution", "dividend", "dividend reinvestment", "exercise", "expire", "fund fee", "interest",
+    "interest receivable", "interest reinvestment", "legal fee", "loan payment", "long-term capital gain",
+    "long-term capital gain reinvestment", "management fee", "margin expense", "merger",
+    "miscellaneous fee", "non-qualified dividend", "non-resident tax", "pending credit", "pending debit",
+    "qualified dividend", "rebalance", "return of principal", "request", "sell", "sell short", "send",
+    "short-term capital gain", "short-term capital gain reinvestment", "spin off", "split",
+    "stock distribution", "tax", "tax withheld", "trade", "transfer", "transfer fee", "trust fee",
+    "unqualified gain", "withdrawal",
+))  # fmt: skip
+# The subtype of a type given without one (or with one Plaid does not know).
+DEFAULT_INVESTMENT_SUBTYPES = {"buy": "buy", "sell": "sell", "cancel": "adjustment",
+                               "fee": "miscellaneous fee", "transfer": "transfer"}  # fmt: skip
+
+
+def investment_kind(row: InvestmentTransaction) -> dict[str, str]:
+    """Plaid's `type` and `subtype` of a unified investment transaction: `cash.dividend` is type `cash`,
+    subtype `dividend`. A type Plaid lacks is a cash adjustment; cash without a subtype is a deposit or
+    a withdrawal by its sign (negative: money in)."""
+    kind, _, dotted = row.type.partition(".")
+    subtype = (row.subtype or dotted).replace("_", " ")
+    if kind not in INVESTMENT_TYPES:
+        return {"type": "cash", "subtype": "adjustment"}
+    if subtype not in INVESTMENT_SUBTYPES:
+        cash = "deposit" if row.amount < 0 else "withdrawal"
+        subtype = DEFAULT_INVESTMENT_SUBTYPES.get(kind, cash)
+    return {"type": kind, "subtype": subtype}
+
+
 def investment_transaction(row: InvestmentTransaction) -> dict[str, Any]:
     return {
         "investment_transaction_id": ids.encode(row.id),
@@ -295,8 +328,7 @@ def investment_transaction(row: InvestmentTransaction) -> dict[str, Any]:
         "amount": float(row.amount),
         "price": number(row.price) or 0.0,
         "fees": number(row.fees),
-        "type": row.type,
-        "subtype": row.subtype or row.type,
+        **investment_kind(row),
         "iso_currency_code": row.currency,
         "unofficial_currency_code": None,
     }

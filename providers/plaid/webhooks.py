@@ -6,6 +6,7 @@ The signature is an ES256 JWT (`iat`, `request_body_sha256` of the exact bytes s
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -37,6 +38,47 @@ NEW_TRANSACTION_CODES = {
     "transactions.default_update": "DEFAULT_UPDATE",
 }
 
+# A webhook of Plaid's own products fired from the sandbox: its payload is the body's own fields.
+SANDBOX_EVENT = "plaid.sandbox_webhook"
+
+
+def sandbox_payload(
+    webhook_type: str, webhook_code: str, account_ids: list[str], now: dt.datetime
+) -> dict[str, Any]:
+    """The payload of a sandbox-fired webhook of Plaid's own products: its type, code and fields,
+    naming the Item's accounts where the body names accounts."""
+    first = account_ids[0] if account_ids else ""
+    report = f"sandbox-{uuid.uuid4()}"
+    fields: dict[str, dict[str, Any]] = {
+        "RECURRING_TRANSACTIONS_UPDATE": {"account_ids": account_ids},
+        "SMS_MICRODEPOSITS_VERIFICATION": {"status": "MANUALLY_VERIFIED", "account_id": first},
+        "PRODUCT_READY": {"asset_report_id": report},
+        "ERROR": {"asset_report_id": report, "error": None},
+        "USER_ACCOUNT_REVOKED": {"account_id": first},
+        "PENDING_DISCONNECT": {"reason": "INSTITUTION_MIGRATION",
+                               "disconnect_time": _zulu(now + dt.timedelta(days=7))},
+        "AUTHORIZATION_GRANTED": {},
+    }  # fmt: skip
+    updates: dict[str, dict[str, Any]] = {
+        "AUTH": {"account_ids_with_new_auth": [],
+                 "account_ids_with_updated_auth": {a: ["ACCOUNT_NUMBER"] for a in account_ids}},
+        "IDENTITY": {"account_ids_with_updated_identity": {a: ["NAMES"] for a in account_ids}},
+        "HOLDINGS": {"new_holdings": 0, "updated_holdings": 0},
+        "INVESTMENTS_TRANSACTIONS": {"new_investments_transactions": 0,
+                                     "cancelled_investments_transactions": 0},
+        "LIABILITIES": {"account_ids_with_new_liabilities": [], "account_ids_with_updated_liabilities": {
+            a: ["next_payment_due_date"] for a in account_ids}},
+    }  # fmt: skip
+    if webhook_code == "DEFAULT_UPDATE":
+        chosen = {"error": None, **updates[webhook_type]}
+    else:
+        chosen = fields[webhook_code]
+    return {"webhook_type": webhook_type, "webhook_code": webhook_code, "fields": chosen}
+
+
+def _zulu(value: dt.datetime) -> str:
+    return value.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
 
 class PlaidWebhooks:
     name = "plaid"
@@ -44,7 +86,7 @@ class PlaidWebhooks:
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
         if event.link_id is None:
             return None
-        specific = _transactions(event) or _item(event)
+        specific = _transactions(event) or _item(event) or _sandbox(event)
         if specific is None:
             return None
         webhook_type, webhook_code, fields = specific
@@ -103,6 +145,13 @@ def _item(event: EventView) -> tuple[str, str, dict[str, Any]] | None:
         case "link.new_accounts_available":
             return "ITEM", "NEW_ACCOUNTS_AVAILABLE", {"error": None}
     return None
+
+
+def _sandbox(event: EventView) -> tuple[str, str, dict[str, Any]] | None:
+    if event.event_type != SANDBOX_EVENT:
+        return None
+    payload = event.payload
+    return str(payload["webhook_type"]), str(payload["webhook_code"]), dict(payload["fields"])
 
 
 PLAID_WEBHOOKS = PlaidWebhooks()

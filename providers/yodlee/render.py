@@ -7,6 +7,7 @@ wire format demands.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from gateway.models.account import Account
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, Security
+from providers.yodlee.categories import category_ids
 
 DATASET_NAMES = {
     "accounts": "BASIC_AGG_DATA",
@@ -105,7 +107,9 @@ def login_form(institution: Institution) -> dict[str, Any]:
 # Provider accounts ----------------------------------------------------------------------------
 
 
-def provider_account_status(state: str, refreshing: bool) -> str:
+def provider_account_status(state: str, refreshing: bool, challenged: bool = False) -> str:
+    if challenged:
+        return "USER_INPUT_REQUIRED"
     if state == "error":
         return "FAILED"
     if state in ("connected", "deleted"):
@@ -114,11 +118,15 @@ def provider_account_status(state: str, refreshing: bool) -> str:
 
 
 def provider_account(
-    *, provider_account_id: int, provider_id: int, status: str, products: list[str], created: dt.datetime,
-    last_updated: dt.datetime | None, error_code: str | None, request_id: str | None = None,
+    *, provider_account_id: int, consent_id: int | None, provider_id: int, status: str, products: list[str],
+    created: dt.datetime, last_updated: dt.datetime | None, error_code: str | None,
+    request_id: str | None = None, challenge: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """`challenge`: the MFA prompts waiting for an answer (gateway.links.direct.pending_challenge), sent
+    as the `loginForm` that `PUT /providerAccounts` answers."""
     progress = {"SUCCESS": "AVAILABLE_DATA_RETRIEVED", "IN_PROGRESS": "DATA_RETRIEVAL_IN_PROGRESS",
-                "LOGIN_IN_PROGRESS": "LOGIN_IN_PROGRESS"}  # fmt: skip
+                "LOGIN_IN_PROGRESS": "LOGIN_IN_PROGRESS",
+                "USER_INPUT_REQUIRED": "ADDL_AUTHENTICATION_REQUIRED"}  # fmt: skip
     additional = progress.get(status, _failure_status(error_code))
     names = sorted({DATASET_NAMES[p] for p in products if p in DATASET_NAMES})
     dataset = [
@@ -127,15 +135,38 @@ def provider_account(
         for name in names
     ]  # fmt: skip
     return _compact({
-        "id": provider_account_id, "providerId": provider_id, "requestId": request_id, "status": status,
+        "id": provider_account_id, "providerId": provider_id, "consentId": consent_id,
+        "requestId": request_id, "status": status,
         "dataset": dataset, "aggregationSource": "USER", "isManual": False, "isRealTimeMFA": False,
         "createdDate": timestamp(created), "lastUpdated": timestamp(last_updated),
+        "loginForm": [mfa_form(challenge)] if challenge else None,
     })  # fmt: skip
+
+
+MFA_FORM_TYPES = {"otp": "token", "questions": "questionAndAnswer"}
+
+
+def mfa_form(challenge: dict[str, Any]) -> dict[str, Any]:
+    """Pending MFA prompts as Yodlee's MFA `loginForm`: a row per prompt, whose field `id` is what
+    `PUT /providerAccounts` takes back with the answer as `value`."""
+    rows = []
+    for index, prompt in enumerate(challenge.get("prompts", []), start=1):
+        options = [
+            {"displayText": o, "optionValue": o, "isSelected": False} for o in prompt.get("options") or []
+        ]
+        field = {"id": prompt["id"], "name": prompt["id"], "type": "options" if options else "text",
+                 "value": "", "isOptional": False, "valueEditable": "true",
+                 "option": options or None}  # fmt: skip
+        rows.append({"id": f"row-{index}", "label": prompt["text"], "form": "0001",
+                     "fieldRowChoice": f"{index:04d}", "field": [_compact(field)]})  # fmt: skip
+    return {"id": 1, "formType": MFA_FORM_TYPES.get(str(challenge.get("kind")), "login"),
+            "mfaInfoTitle": "Additional authentication", "row": rows}  # fmt: skip
 
 
 def _failure_status(error_code: str | None) -> str:
     return {"invalid_credentials": "INCORRECT_CREDENTIALS", "auth_expired": "CREDENTIALS_UPDATE_NEEDED",
-            "user_error": "USER_INPUT_REQUIRED"}.get(error_code or "", "DATA_RETRIEVAL_FAILED")  # fmt: skip
+            "user_error": "USER_ACTION_NEEDED_AT_SITE", "user_input_incorrect": "INVALID_ADDL_INFO_PROVIDED",
+            }.get(error_code or "", "DATA_RETRIEVAL_FAILED")  # fmt: skip
 
 
 # Accounts -------------------------------------------------------------------------------------
@@ -220,6 +251,7 @@ def transaction(row: Any, *, transaction_id: int, account_id: int, container_nam
         "category": categories[0].split(".")[-1].replace("_", " ").title() if categories else "Uncategorized",
         "categoryType": category_type(row.direction, categories),
         "categorySource": "SYSTEM",
+        **category_ids(categories),
         "merchant": {"name": row.merchant_name, "source": "YODLEE"} if row.merchant_name else None,
         "isManual": False,
         "isPhysical": False,
@@ -246,3 +278,42 @@ def holding(
         "costBasis": money(row.cost_basis, row.currency), "createdDate": timestamp(row.created_at),
         "lastUpdated": timestamp(row.as_of or row.updated_at),
     })  # fmt: skip
+
+
+# Balances -------------------------------------------------------------------------------------
+
+BALANCE_INTERVALS = ("D", "W", "M")
+
+
+def requested_days(start: dt.date, end: dt.date, interval: str) -> list[dt.date]:
+    """The dates a balance history reports, newest first: every day (D), every 7th day back from `end`
+    (W), or `end` and the last day of each earlier month (M), none before `start`."""
+    if interval == "D":
+        return [end - dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    if interval == "W":
+        return [end - dt.timedelta(days=n) for n in range(0, (end - start).days + 1, 7)]
+    days = [end]
+    month_end = end.replace(day=1) - dt.timedelta(days=1)
+    while month_end >= start:
+        days.append(month_end)
+        month_end = month_end.replace(day=1) - dt.timedelta(days=1)
+    return days
+
+
+def historical_balances(
+    snapshots: list[tuple[dt.date, Decimal, str]], days: list[dt.date], *, carry_forward: bool, is_asset: bool
+) -> list[dict[str, Any]]:
+    """One entry per requested day: that day's snapshot (`S`), or with `carry_forward` the latest one
+    before it (`CF`); a day with neither is left out. `snapshots` are (day, balance, currency)."""
+    ordered = sorted(snapshots)
+    known = [snapshot[0] for snapshot in ordered]
+    entries = []
+    for day in days:
+        index = bisect.bisect_right(known, day) - 1
+        if index < 0 or (known[index] != day and not carry_forward):
+            continue
+        as_of, amount, currency = ordered[index]
+        entries.append({"date": day.isoformat(), "asOfDate": as_of.isoformat(), "isAsset": is_asset,
+                        "balance": money(amount, currency),
+                        "dataSourceType": "S" if as_of == day else "CF"})  # fmt: skip
+    return entries

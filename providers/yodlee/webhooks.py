@@ -55,6 +55,7 @@ class YodleeWebhooks:
         return {
             "loginName": login_name(user, field) if user is not None else None,
             "providerAccountId": await assign_one(session, link.app_id, IdKind.provider_account, link.id),
+            "consentId": await assign_one(session, link.app_id, IdKind.consent, link.id),
             "providerId": provider_id(link.institution_id),
             "accountIds": sorted(account_ids.values()),
             "products": list(link.products),
@@ -81,7 +82,8 @@ class YodleeWebhooks:
     def _refresh(event: EventView, notification_id: str) -> dict[str, Any]:
         context = event.context
         provider_account = render.provider_account(
-            provider_account_id=context["providerAccountId"], provider_id=context["providerId"],
+            provider_account_id=context["providerAccountId"], consent_id=context.get("consentId"),
+            provider_id=context["providerId"],
             status="SUCCESS", products=list(context["products"]), created=event.occurred_at,
             last_updated=event.occurred_at, error_code=None,
         )  # fmt: skip

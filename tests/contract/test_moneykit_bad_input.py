@@ -1,7 +1,11 @@
 """Bad input on every MoneyKit route: MoneyKit's error shape and status, and nothing changed.
 
-Driven over HTTP with httpx: the official client validates its own arguments, so it cannot send most
-of these requests.
+Each operation answers bad input with the error its official client declares for it: link routes with
+their 422 LinkErrorBadStateResponse (`link_error_code` says the request failed validation), link
+sessions with 403 forbidden_config, the token exchange with 400 invalid_token_exchange; operations that
+declare nothing usable answer 422 api_error.request.validation_failed (a chosen deviation). Every such
+body names the wrong field. Driven over HTTP with httpx: the official client validates its own
+arguments, so it cannot send most of these requests.
 """
 
 from __future__ import annotations
@@ -15,56 +19,71 @@ import pytest
 from tests.support.moneykit import Gateway
 
 VALIDATION = (422, "api_error.request.validation_failed")
+LINK_BAD_INPUT = (422, "link_error.bad_state")
+SESSION_BAD_INPUT = (403, "link_session_error.forbidden_config")
+EXCHANGE_BAD_INPUT = (400, "link_session_error.invalid_token_exchange")
 LINK_NOT_FOUND = (404, "link_error.not_found")
 FORBIDDEN = (403, "link_error.forbidden_action")
+# The bad-input answers whose validation_errors name the wrong field.
+NAMES_THE_FIELD = (VALIDATION, LINK_BAD_INPUT, SESSION_BAD_INPUT, EXCHANGE_BAD_INPUT)
 
 # (method, path under /v1/moneykit with {link} for a connected link, query, JSON body, status, error_code)
 BAD_REQUESTS: list[tuple[str, str, dict[str, Any] | None, Any, tuple[int, str]]] = [
-    ("GET", "/links/{link}/transactions", {"size": 0}, None, VALIDATION),
-    ("GET", "/links/{link}/transactions", {"size": 1001}, None, VALIDATION),
-    ("GET", "/links/{link}/transactions", {"page": 0}, None, VALIDATION),
-    ("GET", "/links/{link}/transactions", {"page": "two"}, None, VALIDATION),
-    ("GET", "/links/{link}/transactions", {"start_date": "2024-13-01"}, None, VALIDATION),
+    ("GET", "/links/{link}/transactions", {"size": 0}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/transactions", {"size": 1001}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/transactions", {"page": 0}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/transactions", {"page": "two"}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/transactions", {"start_date": "2024-13-01"}, None, LINK_BAD_INPUT),
     ("GET", "/links/{link}/transactions", {"start_date": "2024-05-02", "end_date": "2024-05-01"}, None,
-     VALIDATION),
-    ("GET", "/links/{link}/transactions/sync", {"cursor": "not-one-of-ours"}, None, VALIDATION),
-    ("GET", "/links/{link}/transactions/sync", {"cursor": "x" * 201}, None, VALIDATION),
-    ("GET", "/links/{link}/transactions/sync", {"size": 501}, None, VALIDATION),
-    ("GET", "/links/{link}/investments/transactions", {"end_date": "yesterday"}, None, VALIDATION),
-    ("GET", "/links/{link}/investments/transactions", {"size": 1001}, None, VALIDATION),
+     LINK_BAD_INPUT),
+    ("GET", "/links/{link}/transactions/sync", {"cursor": "not-one-of-ours"}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/transactions/sync", {"cursor": "x" * 201}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/transactions/sync", {"size": 501}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/investments/transactions", {"end_date": "yesterday"}, None, LINK_BAD_INPUT),
+    ("GET", "/links/{link}/investments/transactions", {"size": 1001}, None, LINK_BAD_INPUT),
     ("GET", "/links/{link}/accounts/not-an-account", None, None, LINK_NOT_FOUND),
     ("GET", "/links/{link}/accounts/" + str(uuid.uuid4()), None, None, LINK_NOT_FOUND),
     ("GET", "/links/not-a-link-id/accounts", None, None, LINK_NOT_FOUND),
     ("GET", "/links/" + "9" * 300, None, None, LINK_NOT_FOUND),
-    ("PATCH", "/links/{link}", None, {"webhook": "not a url"}, VALIDATION),
-    ("PATCH", "/links/{link}", None, {"webhook": "ftp://example.com/hook"}, VALIDATION),
-    ("PATCH", "/links/{link}", None, {"tags": "vip"}, VALIDATION),
-    ("PATCH", "/links/{link}", None, {"tags": ["x" * 101]}, VALIDATION),
-    ("PATCH", "/links/{link}", None, [1, 2], VALIDATION),
-    ("POST", "/links/{link}/products", None, {"products": []}, VALIDATION),
-    ("POST", "/links/{link}/products", None, {"products": ["gold"]}, VALIDATION),
-    ("POST", "/links/{link}/products", None, {}, VALIDATION),
+    ("PATCH", "/links/{link}", None, {"webhook": "not a url"}, LINK_BAD_INPUT),
+    ("PATCH", "/links/{link}", None, {"webhook": "ftp://example.com/hook"}, LINK_BAD_INPUT),
+    ("PATCH", "/links/{link}", None, {"tags": "vip"}, LINK_BAD_INPUT),
+    ("PATCH", "/links/{link}", None, {"tags": ["x" * 101]}, LINK_BAD_INPUT),
+    ("PATCH", "/links/{link}", None, [1, 2], LINK_BAD_INPUT),
+    ("POST", "/links/{link}/products", None, {"products": []}, LINK_BAD_INPUT),
+    ("POST", "/links/{link}/products", None, {"products": ["gold"]}, LINK_BAD_INPUT),
+    ("POST", "/links/{link}/products", None, {}, LINK_BAD_INPUT),
     ("POST", "/links/{limited}/products", None, {"products": ["investments"]}, FORBIDDEN),
     ("GET", "/links/{limited}/investments/holdings", None, None, FORBIDDEN),
     ("GET", "/links/{limited}/identity", None, None, FORBIDDEN),
     ("GET", "/links/{limited}/accounts/numbers", None, None, FORBIDDEN),
     ("POST", "/links/{link}/import/transactions", None, {"transactions": "many"}, VALIDATION),
-    ("POST", "/link-session/exchange-token", None, {}, VALIDATION),
-    ("POST", "/link-session/exchange-token", None, {"exchangeable_token": ""}, VALIDATION),
-    ("POST", "/link-session/exchange-token", None, {"exchangeable_token": 12}, VALIDATION),
+    ("POST", "/links/{link}/import/transactions", None,
+     {"transactions": [{"account_id": "a", "amount": "1.00", "date": "2024-05-01"}]}, FORBIDDEN),
+    ("POST", "/links/" + str(uuid.uuid4()) + "/import/transactions", None,
+     {"transactions": [{"account_id": "a", "amount": "1.00", "date": "2024-05-01"}]}, LINK_NOT_FOUND),
+    ("POST", "/webhooks/test/link/{link}", None, {"webhook_event": "link.exploded"}, LINK_BAD_INPUT),
+    ("POST", "/link-session/exchange-token", None, {}, EXCHANGE_BAD_INPUT),
+    ("POST", "/link-session/exchange-token", None, {"exchangeable_token": ""}, EXCHANGE_BAD_INPUT),
+    ("POST", "/link-session/exchange-token", None, {"exchangeable_token": 12}, EXCHANGE_BAD_INPUT),
     ("POST", "/link-session/exchange-token", None, {"exchangeable_token": "ext-made-up"},
      (400, "link_session_error.invalid_token_exchange")),
     ("POST", "/link-session", None, {"customer_user": {"id": "c"}, "redirect_uri": "javascript:alert(1)"},
-     VALIDATION),
+     SESSION_BAD_INPUT),
     ("POST", "/link-session", None, {"customer_user": {"id": "c"}, "redirect_uri": "http://example.com/back"},
-     VALIDATION),
+     SESSION_BAD_INPUT),
     ("POST", "/link-session", None, {"customer_user": {"id": "c"}, "redirect_uri": "/relative/path"},
-     VALIDATION),
-    ("POST", "/link-session", None, {"customer_user": {}}, VALIDATION),
+     SESSION_BAD_INPUT),
+    ("POST", "/link-session", None, {"customer_user": {}}, SESSION_BAD_INPUT),
     ("POST", "/link-session", None,
-     {"customer_user": {"id": "c"}, "settings": {"products": ["gold"]}}, VALIDATION),
+     {"customer_user": {"id": "c"}, "settings": {"products": ["gold"]}}, SESSION_BAD_INPUT),
+    ("POST", "/link-session", None, {"customer_user": {"id": "c"}, "webhook": "ftp://example.com/hook"},
+     SESSION_BAD_INPUT),
+    ("POST", "/link-session", None, [1, 2], SESSION_BAD_INPUT),
+    ("POST", "/link-session", None, {"customer_user": {"id": "c"}, "institution_id": "no_such_bank"},
+     SESSION_BAD_INPUT),
     ("POST", "/link-session", None, {"customer_user": {"id": "c"}, "existing_link_id": str(uuid.uuid4())},
-     LINK_NOT_FOUND),
+     SESSION_BAD_INPUT),
     ("POST", "/sandbox/exchangeable-token", None,
      {"institution_id": "no_such_bank", "customer_user": {"id": "c"}}, (404, "institution_error.not_found")),
     ("POST", "/sandbox/exchangeable-token", None, {"institution_id": "credentials_bank"}, VALIDATION),
@@ -132,6 +151,12 @@ def test_bad_request_gets_moneykit_error(
     assert set(response.json()) >= {"error_code", "error_message", "documentation_url"}
     assert response.json()["error_message"]
     assert response.headers["x-request-id"]
+    if expected in NAMES_THE_FIELD:
+        problems = response.json()["validation_errors"]
+        assert problems
+        assert all(p["location"] and p["message"] for p in problems), problems
+    if expected == LINK_BAD_INPUT:
+        assert response.json()["link_error_code"] == "api_error.request.validation_failed"
     assert [gateway.get(f"/links/{link}") for link in (connected_link, limited_link)] == before  # unchanged
 
 
@@ -140,11 +165,11 @@ def test_malformed_json_and_wrong_content_type(gateway: Gateway, connected_link:
     broken = httpx.patch(
         url, content=b'{"tags": [', headers=gateway.headers | {"content-type": "application/json"}
     )
-    assert broken.status_code == 422
-    assert broken.json()["error_code"] == "api_error.request.validation_failed"
+    assert (broken.status_code, broken.json()["error_code"]) == LINK_BAD_INPUT
+    assert "JSON" in broken.json()["error_message"]
     form = httpx.patch(url, data={"tags": "x"}, headers=gateway.headers)
-    assert form.status_code == 422
-    assert form.json()["error_code"] == "api_error.request.validation_failed"
+    assert (form.status_code, form.json()["error_code"]) == LINK_BAD_INPUT
+    assert form.json()["link_error_code"] == "api_error.request.validation_failed"
 
 
 def test_missing_and_malformed_credentials(gateway: Gateway, connected_link: str) -> None:
@@ -162,8 +187,15 @@ def test_missing_and_malformed_credentials(gateway: Gateway, connected_link: str
     unsupported = httpx.post(f"{gateway.base_url}/v1/moneykit/auth/token",
                              data={"grant_type": "password", "client_id": gateway.client_id,
                                    "client_secret": gateway.client_secret})  # fmt: skip
-    assert unsupported.status_code in (400, 422)
-    assert unsupported.json()["error_code"].startswith("api_error.")
+    assert unsupported.status_code == 400  # the status and body MoneyKit's client declares
+    assert unsupported.json()["error_code"] == "api_error.auth.unauthorized"
+    assert "grant_type" in unsupported.json()["error_message"]
+    too_long = httpx.post(f"{gateway.base_url}/v1/moneykit/auth/token",
+                          data={"grant_type": "client_credentials", "client_id": "c" * 65,
+                                "client_secret": gateway.client_secret})  # fmt: skip
+    assert too_long.status_code == 400
+    assert too_long.json()["error_code"] == "api_error.auth.unauthorized"
+    assert too_long.json()["validation_errors"][0]["location"] == ["body", "client_id"]
 
 
 def test_another_tenants_accounts_users_and_imports_answer_like_missing_ones(gateway: Gateway) -> None:
@@ -203,3 +235,44 @@ def test_an_apps_own_url_scheme_is_a_valid_redirect(gateway: Gateway) -> None:
         created = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session", headers=gateway.headers,
                              json={"customer_user": {"id": "c"}, "redirect_uri": redirect})  # fmt: skip
         assert created.status_code == 201, (redirect, created.text)
+
+
+def test_bad_input_says_which_field_is_wrong(gateway: Gateway, connected_link: str) -> None:
+    base = f"{gateway.base_url}/v1/moneykit"
+    page = httpx.get(
+        f"{base}/links/{connected_link}/transactions", params={"size": 0}, headers=gateway.headers
+    )
+    assert page.json()["validation_errors"] == [
+        {"location": ["query", "size"], "message": "Input should be greater than or equal to 1",
+         "type": "greater_than_equal"}
+    ]  # fmt: skip
+    assert "size" in page.json()["error_message"]
+    window = httpx.get(f"{base}/links/{connected_link}/transactions", headers=gateway.headers,
+                       params={"start_date": "2024-05-02", "end_date": "2024-05-01"})  # fmt: skip
+    assert window.json()["validation_errors"][0]["location"] == ["query", "start_date"]
+    cursor = httpx.get(f"{base}/links/{connected_link}/transactions/sync", params={"cursor": "nope"},
+                       headers=gateway.headers)  # fmt: skip
+    assert cursor.json()["validation_errors"][0]["location"] == ["query", "cursor"]
+    hook = httpx.patch(f"{base}/links/{connected_link}", json={"webhook": "ftp://example.com/h"},
+                       headers=gateway.headers)  # fmt: skip
+    assert hook.json()["validation_errors"][0]["location"] == ["body", "webhook"]
+    session = httpx.post(f"{base}/link-session", headers=gateway.headers,
+                         json={"customer_user": {"id": "c"}, "institution_id": "nope"})  # fmt: skip
+    assert session.json()["validation_errors"][0]["location"] == ["body", "institution_id"]
+    users = httpx.get(f"{base}/users/someone/transactions", params={"size": 1001}, headers=gateway.headers)
+    assert users.json()["validation_errors"][0]["location"] == ["query", "size"]
+
+
+def test_another_tenants_link_cannot_be_relinked(gateway: Gateway, connected_link: str) -> None:
+    """create_link_session declares only 403 for a link it cannot use: another tenant's link id answers
+    exactly as a missing one."""
+    assert gateway.other_tenant is not None
+    url = f"{gateway.base_url}/v1/moneykit/link-session"
+    stranger = gateway.other_tenant.headers
+    foreign = httpx.post(url, json={"customer_user": {"id": "c"}, "existing_link_id": connected_link},
+                         headers=stranger)  # fmt: skip
+    missing = httpx.post(url, json={"customer_user": {"id": "c"}, "existing_link_id": str(uuid.uuid4())},
+                         headers=stranger)  # fmt: skip
+    assert foreign.status_code == missing.status_code == 403
+    assert foreign.json() == missing.json()
+    assert foreign.json()["error_code"] == "link_session_error.forbidden_config"

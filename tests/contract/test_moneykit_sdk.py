@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import date
@@ -11,6 +12,7 @@ import httpx
 import moneykit
 import pytest
 from moneykit.api import (
+    AccessTokenApi,
     AccountNumbersApi,
     AccountsApi,
     IdentityApi,
@@ -24,6 +26,7 @@ from moneykit.api import (
 from moneykit.exceptions import ApiException, NotFoundException, UnauthorizedException
 from moneykit.models import (
     AccountResponse,
+    BasicAccountDetails,
     CreateLinkSessionRequest,
     ExchangeTokenRequest,
     LinkCommon,
@@ -172,6 +175,28 @@ def test_refresh_limit_and_errors(gateway: Gateway) -> None:
         LinksApi(expired).get_links()
 
 
+def test_introspection_and_keys_under_the_collection(gateway: Gateway) -> None:
+    client = AccessTokenApi(gateway.api).instrospect_client()
+    assert client.client_id == gateway.client_id
+    assert (client.client_name, client.app.app_id, client.app.name) == ("server", gateway.app_id, "App")
+    assert set(client.scope.split()) >= {"data:read", "links:write"}
+    assert client.disabled_at is None
+    other = gateway.other_tenant
+    assert other is not None
+    theirs = AccessTokenApi(other.api).instrospect_client()
+    assert (theirs.client_id, theirs.app.app_id) == (other.client_id, other.app_id)
+    nobody = moneykit.ApiClient(
+        moneykit.Configuration(host=f"{gateway.base_url}/v1/moneykit", access_token="not-a-token")
+    )
+    with pytest.raises(UnauthorizedException):
+        AccessTokenApi(nobody).instrospect_client()
+
+    keys = AccessTokenApi(gateway.api).get_well_known_jwks()
+    assert keys.to_dict() == httpx.get(f"{gateway.base_url}/.well-known/jwks.json").json()  # the same keys
+    kid = json.loads(base64.urlsafe_b64decode(gateway.token.access_token.split(".")[0] + "=="))["kid"]
+    assert kid in {key["kid"] for key in keys.to_dict()["keys"]}
+
+
 def test_version_header_is_negotiated(gateway: Gateway) -> None:
     headers = {"authorization": f"Bearer {gateway.token.access_token}"}
     ok = httpx.get(
@@ -221,6 +246,9 @@ def test_update_reset_and_users(gateway: Gateway) -> None:
     newest_first = [TransactionResponse.from_dict(t).description for t in transactions["transactions"]]
     assert newest_first == ["Food", "Coffee"]
     assert set(transactions["accounts"]) >= {t["account_id"] for t in transactions["transactions"]}
+    named = [BasicAccountDetails.from_dict(a) for a in transactions["accounts"].values()]
+    assert {(a.link_id, a.institution_id) for a in named} == {(link_id, "credentials_bank")}
+    assert "balances" not in json.dumps(transactions["accounts"])  # names, not whole accounts
     assert gateway.get("/users/nobody/links") == {"links": {}}
 
     reset = LinksApi(gateway.api).reset_link(link_id)
@@ -442,13 +470,16 @@ def test_link_session_bad_input(gateway: Gateway) -> None:
                          headers=headers)  # fmt: skip
     assert foreign.status_code == 403
     assert foreign.json()["error_code"] == "link_session_error.forbidden_config"
+    # create_link_session declares 403 forbidden_config for everything it refuses.
     unknown = httpx.post(
         base, json={"customer_user": {"id": other_customer}, "institution_id": "nope"}, headers=headers
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 403
+    assert unknown.json()["error_code"] == "link_session_error.forbidden_config"
     missing_user = httpx.post(base, json={"redirect_uri": "https://app.example/x"}, headers=headers)
-    assert missing_user.status_code == 422
-    assert missing_user.json()["error_code"] == "api_error.request.validation_failed"
+    assert missing_user.status_code == 403
+    assert missing_user.json()["error_code"] == "link_session_error.forbidden_config"
+    assert missing_user.json()["validation_errors"][0]["location"] == ["body", "customer_user"]
     assert (
         httpx.get(
             f"{gateway.base_url}/connect/api/session", headers={"Link-Session-Token": "lst-nope"}

@@ -201,7 +201,10 @@ def test_the_test_trigger_carries_the_idempotency_key(gateway: Gateway, receiver
     assert refused.json()["error_code"] == "link_error.bad_config"
     bad = httpx.post(f"{gateway.base_url}/v1/moneykit/webhooks/test/link/{link_id}",
                      json={"webhook_event": "link.exploded"}, headers=gateway.headers)  # fmt: skip
-    assert bad.status_code == 422
+    assert bad.status_code == 422  # the operation's declared 422: LinkErrorBadStateResponse
+    assert bad.json()["error_code"] == "link_error.bad_state"
+    assert bad.json()["link_error_code"] == "api_error.request.validation_failed"
+    assert bad.json()["validation_errors"][0]["location"] == ["body", "webhook_event"]
 
 
 def test_a_rotated_secret_signs_alongside_the_new_one(gateway: Gateway, receiver: WebhookReceiver) -> None:

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
+from gateway.collections.mx.router import ROUTERS
+from gateway.errors import NotFound
+from tests.support.conformance import openapi as conformance_openapi
+from tests.support.connect import ConnectPage
 from tests.support.moneykit import Gateway, sign_up_tenant
 from tests.support.processes import wait_until
 from tests.support.receiver import WebhookReceiver
 
 ACCEPT = "application/vnd.mx.api.v1+json"
+JOBS = ("aggregate", "verify", "identify", "check_balance", "extend_history")
 
 
 def basic(client_id: str, secret: str, user: str | None = None) -> str:
@@ -194,6 +201,12 @@ def test_user_level_basic_is_limited_to_its_user(mx: Mx) -> None:
                  f"/users/{theirs}/members/{member['guid']}", f"/users/USR-{uuid.uuid4()}"):  # fmt: skip
         assert_mx_error(httpx.get(f"{mx.base_url}/v1/mx{path}", headers=limited), 403)
     assert_mx_error(httpx.post(f"{mx.base_url}/v1/mx/users", json={"user": {}}, headers=limited), 403)
+    for job in JOBS:
+        url = f"{mx.base_url}/v1/mx/users/{theirs}/members/{member['guid']}/{job}"
+        assert_mx_error(httpx.post(url, headers=limited), 403)
+    update = {"member": {"metadata": "x"}}
+    url = f"{mx.base_url}/v1/mx/users/{theirs}/members/{member['guid']}"
+    assert_mx_error(httpx.put(url, json=update, headers=limited), 403)
     assert_mx_error(httpx.delete(f"{mx.base_url}/v1/mx/users/{mine}", headers=limited), 403)
     wrong_secret = {"authorization": basic(mx.client_id, "nope", mine), "accept": ACCEPT}
     assert_mx_error(httpx.get(f"{mx.base_url}/v1/mx/users/{mine}", headers=wrong_secret), 401)
@@ -204,6 +217,8 @@ def test_another_tenants_objects_are_missing(mx: Mx, other: Mx) -> None:
     member = mx.create_member(user, "password")["guid"]
     mx.wait_aggregated(user, member)
     account = mx.http.get(f"/users/{user}/accounts").json()["accounts"][0]["guid"]
+    transaction = mx.http.get(f"/users/{user}/transactions").json()["transactions"][0]["guid"]
+    holding = mx.http.get(f"/users/{user}/investment_holdings").json()["investment_holdings"][0]["guid"]
     paths = [
         f"/users/{user}", f"/users/{user}/members", f"/users/{user}/members/{member}",
         f"/users/{user}/members/{member}/status", f"/users/{user}/members/{member}/challenges",
@@ -215,6 +230,7 @@ def test_another_tenants_objects_are_missing(mx: Mx, other: Mx) -> None:
         f"/users/{user}/accounts/{account}/transactions", f"/users/{user}/accounts/{account}/account_numbers",
         f"/users/{user}/accounts/{account}/investment_holdings", f"/users/{user}/transactions",
         f"/users/{user}/investment_holdings", f"/users/{user}/members/{member}/accounts/{account}",
+        f"/users/{user}/transactions/{transaction}", f"/users/{user}/investment_holdings/{holding}",
     ]  # fmt: skip
     for path in paths:
         assert mx.http.get(path).status_code == 200, path
@@ -222,7 +238,8 @@ def test_another_tenants_objects_are_missing(mx: Mx, other: Mx) -> None:
     # Ids of the caller's own user that belong elsewhere, or cannot exist, answer alike.
     mine = other.create_user()
     for path in (f"/users/{mine}/members/{member}", f"/users/{mine}/accounts/{account}",
-                 f"/users/{mine}/members/MBR-nope",
+                 f"/users/{mine}/members/MBR-nope", f"/users/{mine}/transactions/{transaction}",
+                 f"/users/{mine}/investment_holdings/{holding}",
                  f"/users/{mine}/accounts/ACT-{uuid.uuid4()}"):  # fmt: skip
         assert_mx_error(other.http.get(path), 404)
     writes = [("PUT", f"/users/{user}", {"user": {"email": "x@example.com"}}),
@@ -230,6 +247,10 @@ def test_another_tenants_objects_are_missing(mx: Mx, other: Mx) -> None:
               ("POST", f"/users/{user}/members/{member}/aggregate", None),
               ("PUT", f"/users/{user}/members/{member}/resume",
                {"member": {"challenges": [{"guid": "CRD-x", "value": "y"}]}}),
+              ("PUT", f"/users/{user}/members/{member}", {"member": {"metadata": "x"}}),
+              *[("POST", f"/users/{user}/members/{member}/{job}", None) for job in JOBS],
+              ("PUT", f"/users/{mine}/members/{member}", {"member": {"metadata": "x"}}),
+              *[("POST", f"/users/{mine}/members/{member}/{job}", None) for job in JOBS],
               ("DELETE", f"/users/{user}/members/{member}", None),
               ("POST", f"/users/{user}/connect_widget_url", {})]  # fmt: skip
     for method, path, body in writes:
@@ -283,3 +304,175 @@ def test_mx_webhooks_go_to_the_apps_uri(gateway: Gateway) -> None:
         2,
     )
     assert status["user_guid"] == user
+
+
+def credentials_body(
+    mx: Mx, username: str, password: str, institution: str = "mxbank"
+) -> list[dict[str, str]]:
+    fields = mx.http.get(f"/institutions/{institution}/credentials").json()["credentials"]
+    values = {"USERNAME": username, "PASSWORD": password}
+    return [{"guid": f["guid"], "value": values[f["field_name"]]} for f in fields]
+
+
+def test_updated_credentials_connect_challenge_or_deny(mx: Mx) -> None:
+    user = mx.create_user()
+    denied = mx.create_member(user, "wrong", username="someone")
+    assert denied["connection_status"] == "DENIED"
+    path = f"/users/{user}/members/{denied['guid']}"
+    challenged = mx.http.put(
+        path, json={"member": {"credentials": credentials_body(mx, "mxuser", "challenge")}}
+    )
+    assert challenged.status_code == 200, challenged.text
+    assert challenged.json()["member"]["connection_status"] == "CHALLENGED"
+    old = mx.http.get(f"{path}/challenges").json()["challenges"][0]
+
+    # New credentials while a challenge waits: the old challenge can no longer be answered.
+    again = mx.http.put(path, json={"member": {"credentials": credentials_body(mx, "mxuser", "password")}})
+    assert again.json()["member"]["connection_status"] == "CONNECTED"
+    stale = {"member": {"challenges": [{"guid": old["guid"], "value": "correct"}]}}
+    assert_mx_error(mx.http.put(f"{path}/resume", json=stale), 409)
+    mx.wait_aggregated(user, denied["guid"])
+    assert mx.http.get(f"{path}/accounts").json()["accounts"]
+
+    refused = mx.http.put(path, json={"member": {"credentials": credentials_body(mx, "someone", "nope")}})
+    assert refused.json()["member"]["connection_status"] == "DENIED"
+    for job in JOBS:
+        assert_mx_error(mx.http.post(f"{path}/{job}"), 409)
+
+
+def test_updated_credentials_keep_the_accounts_the_member_was_granted(mx: Mx) -> None:
+    # user_1 is a static sandbox login: its bank keeps the same account ids from one login to the next.
+    user = mx.create_user()
+    widget = {"widget_url": {"widget_type": "connect_widget", "current_institution_code": "credentials_bank"}}
+    url = mx.http.post(f"/users/{user}/widget_urls", json=widget).json()["widget_url"]["url"]
+    page = ConnectPage(mx.base_url, url.split("link_session_token=")[1])
+    offered = page.step("/credentials", {"credentials": {"username": "user_1", "password": "pass_good"}})
+    assert len(offered["accounts"]) > 1
+    page.step("/accounts", {"account_ids": [offered["accounts"][0]["id"]]})
+    [member] = mx.http.get(f"/users/{user}/members").json()["members"]
+    mx.wait_aggregated(user, member["guid"])
+    granted = [a["guid"] for a in mx.http.get(f"/users/{user}/accounts").json()["accounts"]]
+    assert len(granted) == 1
+
+    body = {"member": {"credentials": credentials_body(mx, "user_1", "pass_good", "credentials_bank")}}
+    updated = mx.http.put(f"/users/{user}/members/{member['guid']}", json=body)
+    assert updated.json()["member"]["connection_status"] == "CONNECTED"
+    mx.wait_aggregated(user, member["guid"])
+    assert [a["guid"] for a in mx.http.get(f"/users/{user}/accounts").json()["accounts"]] == granted
+
+
+def test_member_updates_refuse_bad_bodies_and_change_nothing(mx: Mx) -> None:
+    user = mx.create_user()
+    member = mx.create_member(user, "password")["guid"]
+    mx.wait_aggregated(user, member)
+    path = f"/users/{user}/members/{member}"
+    bad: list[Any] = [
+        {}, {"member": {}}, {"member": []}, {"member": {"credentials": []}},
+        {"member": {"credentials": [{"guid": "CRD-nope", "value": "x"}]}},
+        {"member": {"credentials": [{"value": "x"}]}}, {"member": {"use_cases": ["EVERYTHING"]}},
+        {"member": {"skip_aggregation": "often"}},
+    ]  # fmt: skip
+    for body in bad:
+        assert_mx_error(mx.http.put(path, json=body), 400)
+    assert_mx_error(
+        mx.http.put(path, content=b"{not json", headers={"content-type": "application/json"}), 400
+    )
+    unknown = {"member": {"metadata": "x"}}
+    for missing in (f"/users/{user}/members/MBR-nope", f"/users/{user}/members/MBR-{uuid.uuid4()}",
+                    f"/users/USR-{uuid.uuid4()}/members/{member}"):  # fmt: skip
+        assert_mx_error(mx.http.put(missing, json=unknown), 404)
+        for job in JOBS:
+            assert_mx_error(mx.http.post(f"{missing}/{job}"), 404)
+    after = mx.http.get(path).json()["member"]
+    assert (after["connection_status"], after["is_being_aggregated"]) == ("CONNECTED", False)
+    kept = mx.http.put(path, json=unknown)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["member"]["guid"] == member
+
+
+def test_jobs_refresh_what_they_name_and_the_reads_follow(mx: Mx) -> None:
+    user = mx.create_user()
+    member = mx.create_member(user, "password")["guid"]
+    mx.wait_aggregated(user, member)
+    reads = {"verify": "account_numbers", "identify": "account_owners", "check_balance": "accounts",
+             "extend_history": "transactions"}  # fmt: skip
+    for job, listed in reads.items():
+        started = mx.http.post(f"/users/{user}/members/{member}/{job}")
+        assert started.status_code == (200 if job == "verify" else 202), started.text
+        assert started.json()["member"]["is_being_aggregated"] is True
+        mx.wait_aggregated(user, member)
+        assert mx.http.get(f"/users/{user}/members/{member}/{listed}").json()[listed], job
+
+
+def test_single_transaction_and_holding_reads(mx: Mx) -> None:
+    user, neighbour = mx.create_user(), mx.create_user()
+    member = mx.create_member(user, "password")["guid"]
+    mx.wait_aggregated(user, member)
+    listed = mx.http.get(f"/users/{user}/transactions").json()["transactions"][0]
+    read = mx.http.get(f"/users/{user}/transactions/{listed['guid']}")
+    assert read.status_code == 200, read.text
+    assert read.json()["transaction"] == listed
+    assert read.json()["transactions"] == [listed]
+    holding = mx.http.get(f"/users/{user}/investment_holdings").json()["investment_holdings"][0]
+    assert mx.http.get(f"/users/{user}/investment_holdings/{holding['guid']}").json() == {
+        "investment_holding": holding
+    }
+    for bad in ("nope", "TRN-nope", f"TRN-{uuid.uuid4()}", holding["guid"], "TRN-" + "9" * 200):
+        assert_mx_error(mx.http.get(f"/users/{user}/transactions/{bad}"), 404)
+    for bad in ("nope", "HOL-nope", f"HOL-{uuid.uuid4()}", listed["guid"], "HOL-" + "9" * 200):
+        assert_mx_error(mx.http.get(f"/users/{user}/investment_holdings/{bad}"), 404)
+    # Another user of the same app does not see them either.
+    assert_mx_error(mx.http.get(f"/users/{neighbour}/transactions/{listed['guid']}"), 404)
+    assert_mx_error(mx.http.get(f"/users/{neighbour}/investment_holdings/{holding['guid']}"), 404)
+    too_long = {"includes": "merchants," * 30}
+    assert_mx_error(mx.http.get(f"/users/{user}/transactions/{listed['guid']}", params=too_long), 400)
+
+
+def test_favorite_institutions(mx: Mx) -> None:
+    favorites = mx.http.get("/institutions/favorites")
+    assert favorites.status_code == 200, favorites.text
+    codes = [i["code"] for i in favorites.json()["institutions"]]
+    assert {"credentials_bank", "instant_bank"} <= set(codes)
+    assert favorites.json()["pagination"]["total_entries"] == len(codes)
+    assert (
+        mx.http.get("/institutions/favorites", params={"iso_country_code": "CA"}).json()["institutions"] == []
+    )
+    assert_mx_error(mx.http.get("/institutions/favorites", params={"records_per_page": "many"}), 400)
+
+
+def served_mx_routes() -> set[tuple[str, str]]:
+    """(method, path template with anonymous parameters) of every route the gateway serves under /v1/mx."""
+    served = set()
+    for route in (route for module in ROUTERS for route in module.router.routes):
+        if isinstance(route, APIRoute):
+            template = re.sub(r"\{[^}]+\}", "{}", route.path)
+            served |= {(method.lower(), template) for method in route.methods or ()}
+    return served
+
+
+def test_described_paths_we_do_not_serve_are_404(mx: Mx) -> None:
+    """Every path of MX's description that Linkgate does not serve answers a plain 404 in MX's shape
+    (never a route with a parameter taking it for a bad id); a described method we do not serve on a
+    path we do is a 405."""
+    user = mx.create_user()
+    member = mx.create_member(user, "password")["guid"]
+    mx.wait_aggregated(user, member)
+    account = mx.http.get(f"/users/{user}/accounts").json()["accounts"][0]["guid"]
+    ids = {"user_guid": user, "member_guid": member, "account_guid": account, "institution_code": "mxbank"}
+    served = served_mx_routes()
+    served_paths = {template for _, template in served}
+    description = conformance_openapi.load("mx-v20111101.yml")
+    checked = 0
+    for template, item in description.document["paths"].items():
+        anonymous = re.sub(r"\{[^}]+\}", "{}", template)
+        path = re.sub(r"\{([^}]+)\}", lambda m: ids.get(m.group(1), f"XYZ-{uuid.uuid4()}"), template)
+        for method in (m for m in item if m in conformance_openapi.METHODS):
+            if (method, anonymous) in served:
+                continue
+            response = mx.http.request(method.upper(), path, json={} if method in ("post", "put") else None)
+            expected = 405 if anonymous in served_paths else 404
+            assert_mx_error(response, expected)
+            if expected == 404:
+                assert response.json()["error"]["message"] == NotFound.default_message, (method, path)
+            checked += 1
+    assert checked > 100

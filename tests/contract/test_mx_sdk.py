@@ -63,6 +63,43 @@ def test_a_member_with_mfa_is_challenged_then_resumed(seen: dict[str, Any]) -> N
     assert seen["members"] == [created["guid"]]
 
 
+def test_members_name_their_institution_by_a_stable_guid(seen: dict[str, Any]) -> None:
+    guids = {seen[key]["institution_guid"] for key in ("created_member", "resumed_member", "member")}
+    guids |= {seen["updated"][key]["institution_guid"] for key in ("denied", "updated")}
+    [guid] = guids
+    assert guid.startswith("INS-")
+    assert {a["institution_guid"] for a in seen["accounts"]} == {guid}
+
+
+def test_each_job_starts_a_refresh_and_answers_the_member(seen: dict[str, Any]) -> None:
+    jobs = seen["jobs"]
+    assert set(jobs) == {"verify", "identify", "check_balance", "extend_history"}
+    for job in jobs.values():
+        assert job == {"guid": seen["member"]["guid"], "is_being_aggregated": True,
+                       "connection_status": "CONNECTED"}  # fmt: skip
+    # Reads after the jobs (numbers, owners, transactions, holdings) are checked by the tests below.
+
+
+def test_a_denied_member_connects_after_its_credentials_are_updated(seen: dict[str, Any]) -> None:
+    updated = seen["updated"]
+    assert updated["denied"]["connection_status"] == "DENIED"
+    assert updated["updated"]["guid"] == updated["denied"]["guid"]
+    assert updated["updated"]["connection_status"] == "CONNECTED"
+    assert updated["updated"]["is_being_aggregated"] is True
+    assert updated["accounts"] == len(seen["accounts"])
+
+
+def test_one_transaction_and_one_holding_by_guid(seen: dict[str, Any]) -> None:
+    first = seen["transaction_pages"][0]["transactions"][0]
+    assert seen["single_reads"]["transactions"] == [first]
+    holding = seen["single_reads"]["holding"]
+    assert holding == seen["holdings"][0]
+
+
+def test_favorite_institutions_are_the_featured_ones(seen: dict[str, Any]) -> None:
+    assert {"credentials_bank", "instant_bank"} <= set(seen["favorites"])
+
+
 def test_accounts_by_user_and_member(seen: dict[str, Any]) -> None:
     accounts = seen["accounts"]
     member_guid = seen["member"]["guid"]

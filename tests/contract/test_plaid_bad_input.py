@@ -210,3 +210,9 @@ def test_link_money_item_and_user_tokens_reach_only_their_item(
     other_token, _ = linked_item(plaid_client(gateway), products=("transactions",))
     foreign = raw(gateway, "/accounts/get", {"access_token": other_token}, credentials=False, headers=bearer)
     assert error_of(foreign)["error_code"] == "INVALID_ACCESS_TOKEN"
+
+
+def test_a_path_of_plaids_description_we_do_not_serve_is_a_plaid_404(gateway: Gateway) -> None:
+    for path in ("/asset_report/create", "/transfer/get", "/processor/token/create", "/nope"):
+        body = error_of(raw(gateway, path, {"access_token": "access-sandbox-x"}), 404)
+        assert (body["error_type"], body["error_code"]) == ("INVALID_REQUEST", "NOT_FOUND"), path

@@ -128,6 +128,8 @@ def test_an_item_from_sandbox_token_to_every_read(client: plaid.ApiClient) -> No
     assert investment_transactions.total_investment_transactions == len(
         investment_transactions.investment_transactions
     )
+    kinds = {(t.type.value, t.subtype.value) for t in investment_transactions.investment_transactions}
+    assert kinds == {("buy", "buy"), ("cash", "dividend")}
 
     institutions = client.institutions_get(
         InstitutionsGetRequest(count=500, offset=0, country_codes=[CountryCode("US")],

@@ -22,9 +22,11 @@ from jwt.algorithms import ECAlgorithm
 from plaid.model.item_webhook_update_request import ItemWebhookUpdateRequest
 from plaid.model.sandbox_item_fire_webhook_request import SandboxItemFireWebhookRequest
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
+from plaid.model.webhook_type import WebhookType
 from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
 
 from tests.conftest import TEST_ENVIRONMENT
+from tests.support.conformance import openapi
 from tests.support.connect import ConnectPage
 from tests.support.moneykit import Gateway
 from tests.support.plaid import linked_item, plaid_client, plaid_error, raw, wait_for_transactions
@@ -172,3 +174,81 @@ def test_the_apps_own_uri_keeps_its_configured_format(gateway: Gateway, receiver
     bodies = [json.loads(r.body) for r in receiver.requests if r.path == "/app"]
     assert all("webhook_event" in body and "webhook_type" not in body for body in bodies)
     assert all("plaid-verification" not in r.headers for r in receiver.requests)
+
+
+# Each code of the description's fire_webhook request enum (with the type it is fired as) and the
+# description's schema of the webhook it fires; None: the Item cannot have that product.
+FIRED_SCHEMAS: dict[tuple[str | None, str], str | None] = {
+    (None, "DEFAULT_UPDATE"): "DefaultUpdateWebhook",
+    ("AUTH", "DEFAULT_UPDATE"): "AuthDefaultUpdateWebhook",
+    ("IDENTITY", "DEFAULT_UPDATE"): "IdentityDefaultUpdateWebhook",
+    ("HOLDINGS", "DEFAULT_UPDATE"): "HoldingsDefaultUpdateWebhook",
+    ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): "InvestmentsDefaultUpdateWebhook",
+    ("LIABILITIES", "DEFAULT_UPDATE"): "LiabilitiesDefaultUpdateWebhook",
+    (None, "NEW_ACCOUNTS_AVAILABLE"): "NewAccountsAvailableWebhook",
+    (None, "SMS_MICRODEPOSITS_VERIFICATION"): "HostedMMDVerificationWebhook",
+    (None, "AUTHORIZATION_GRANTED"): None,  # the description has no body for it: checked by hand below
+    (None, "USER_PERMISSION_REVOKED"): "UserPermissionRevokedWebhook",
+    (None, "USER_ACCOUNT_REVOKED"): "UserAccountRevokedWebhook",
+    (None, "PENDING_DISCONNECT"): "PendingDisconnectWebhook",
+    (None, "RECURRING_TRANSACTIONS_UPDATE"): "RecurringTransactionsUpdateWebhook",
+    (None, "LOGIN_REPAIRED"): "ItemLoginRepairedWebhook",
+    (None, "SYNC_UPDATES_AVAILABLE"): "SyncUpdatesAvailableWebhook",
+    ("ITEM", "ERROR"): "ItemErrorWebhook",
+}
+NOT_ENABLED = ("PRODUCT_READY", "ERROR")  # Assets webhooks: Linkgate Items never have assets
+
+
+def test_every_code_of_the_descriptions_enum_fires_its_webhook(
+    client: plaid.ApiClient, receiver: WebhookReceiver
+) -> None:
+    description = openapi.load("plaid-2020-09-14.yml")
+    enum = description.document["components"]["schemas"]["SandboxItemFireWebhookRequest"]["properties"][
+        "webhook_code"
+    ]["enum"]
+    assert set(enum) == {code for _, code in FIRED_SCHEMAS} | set(NOT_ENABLED)
+    access_token, item_id = linked_item(client, webhook=receiver.at("/fired"))
+    wait_for_transactions(client, access_token)
+    for webhook_type, code in FIRED_SCHEMAS:
+        request = SandboxItemFireWebhookRequest(access_token=access_token, webhook_code=code)
+        if webhook_type is not None:
+            request.webhook_type = WebhookType(webhook_type)
+        assert client.sandbox_item_fire_webhook(request).webhook_fired is True
+    for code in NOT_ENABLED:
+        with pytest.raises(plaid.ApiException) as refused:
+            client.sandbox_item_fire_webhook(
+                SandboxItemFireWebhookRequest(access_token=access_token, webhook_code=code)
+            )
+        assert plaid_error(refused.value)["error_code"] == "SANDBOX_PRODUCT_NOT_ENABLED"
+
+    def fired() -> dict[tuple[str, str], dict[str, Any]]:
+        bodies = [verified(client, r) for r in receiver.requests if r.path == "/fired"]
+        return {(b["webhook_type"], b["webhook_code"]): b for b in bodies}
+
+    wanted = {(t or ("TRANSACTIONS" if c in ("DEFAULT_UPDATE", "SYNC_UPDATES_AVAILABLE",
+                                             "RECURRING_TRANSACTIONS_UPDATE")
+                     else "AUTH" if c == "SMS_MICRODEPOSITS_VERIFICATION" else "ITEM"), c): schema
+              for (t, c), schema in FIRED_SCHEMAS.items()}  # fmt: skip
+    wait_until(lambda: set(wanted) <= set(fired()), timeout_s=30, what="every fired webhook")
+    bodies = fired()
+    for kind, schema in wanted.items():
+        body = bodies[kind]
+        assert body["item_id"] == item_id, kind
+        if schema is not None:
+            assert description.component_problems(schema, body) == [], (kind, body)
+    assert set(bodies[("ITEM", "AUTHORIZATION_GRANTED")]) == {"webhook_type", "webhook_code", "item_id",
+                                                             "environment"}  # fmt: skip
+
+
+def test_a_code_and_type_that_do_not_belong_together_are_refused(client: plaid.ApiClient) -> None:
+    access_token, _ = linked_item(client, products=("transactions",), webhook="https://example.com/hook")
+    with pytest.raises(plaid.ApiException) as mismatched:
+        client.sandbox_item_fire_webhook(SandboxItemFireWebhookRequest(
+            access_token=access_token, webhook_code="NEW_ACCOUNTS_AVAILABLE", webhook_type=WebhookType("AUTH")
+        ))  # fmt: skip
+    assert plaid_error(mismatched.value)["error_code"] == "INVALID_FIELD"
+    with pytest.raises(plaid.ApiException) as no_product:
+        client.sandbox_item_fire_webhook(SandboxItemFireWebhookRequest(
+            access_token=access_token, webhook_code="DEFAULT_UPDATE", webhook_type=WebhookType("HOLDINGS")
+        ))  # fmt: skip
+    assert plaid_error(no_product.value)["error_code"] == "SANDBOX_PRODUCT_NOT_ENABLED"

@@ -4,11 +4,13 @@ tokens, users, providers, provider accounts, accounts, transactions, holdings an
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.conformance import openapi
 from tests.support.moneykit import Gateway
 from tests.support.yodlee import CREDENTIALS_BANK, GOOD_LOGIN, VERSION, Yodlee, all_time
 
@@ -131,6 +133,55 @@ def test_providers_with_stable_ids_and_login_forms(yodlee: Yodlee) -> None:
     error(yodlee.call("GET", "/providers?name=a%00b", yodlee.admin), 400, "Y800")
 
 
+def test_providers_by_name_ignore_skip_and_top(yodlee: Yodlee) -> None:
+    """The description: skip and top are "not applicable along with 'name'"; even bad ones are ignored."""
+    for paging in ("skip=1&top=1", "skip=-1&top=9999", "skip=x"):
+        found = yodlee.ok("GET", f"/providers?name=bank&{paging}", yodlee.admin)["provider"]
+        assert [p["id"] for p in found] == [100001, 100002, 100003]
+
+
+def test_providers_count(yodlee: Yodlee) -> None:
+    _, token = yodlee.new_user()
+    for caller in (yodlee.admin, token):
+        assert yodlee.ok("GET", "/providers/count", caller) == {"provider": {"TOTAL": {"count": 3}}}
+    assert yodlee.ok("GET", "/providers/count?name=instant", yodlee.admin)["provider"]["TOTAL"]["count"] == 1
+    assert yodlee.ok("GET", "/providers/count?name=nowhere", yodlee.admin)["provider"]["TOTAL"]["count"] == 0
+    error(yodlee.call("GET", "/providers/count?name=a%00b", yodlee.admin), 400, "Y800")
+    error(yodlee.call("GET", "/providers/count", None), 401, "Y007")
+
+
+UNICODE_DIGITS = ("\u0663", "\uff13", "1\u0663", "\u00b2", "--1")  # Arabic-Indic 3, fullwidth 3, ², ...
+
+
+def test_unicode_digits_are_bad_values(yodlee: Yodlee, linked: tuple[str, str, int]) -> None:
+    """`str.isdigit` takes '٣' and '３' (and '²', which `int` then refuses): each is Y800, never a 500."""
+    _, token, provider_account_id = linked
+    for digits in UNICODE_DIGITS:
+        for path in (f"/providers/{digits}", f"/providers?skip={digits}", f"/providers?top={digits}",
+                     f"/providers?providerId={digits}"):  # fmt: skip
+            error(yodlee.call("GET", path, yodlee.admin), 400, "Y800")
+        for method, path in (
+            ("GET", f"/providerAccounts/{digits}"), ("DELETE", f"/providerAccounts/{digits}"),
+            ("PUT", f"/providerAccounts?providerAccountIds={digits}"),
+            ("PUT", f"/providerAccounts?providerAccountIds={provider_account_id},{digits}"),
+            ("POST", f"/providerAccounts?providerId={digits}"),
+            ("GET", f"/accounts?accountId={digits}"), ("GET", f"/accounts?providerAccountId={digits}"),
+            ("GET", f"/transactions?accountId={digits}"), ("GET", f"/transactions?skip={digits}"),
+            ("GET", f"/transactions?top={digits}"), ("GET", f"/transactions/count?accountId={digits}"),
+            ("GET", f"/holdings?accountId={digits}"), ("GET", f"/holdings?providerAccountId={digits}"),
+            ("GET", f"/accounts/historicalBalances?accountId={digits}"),
+            ("GET", f"/accounts/historicalBalances?skip={digits}"),
+            ("GET", f"/accounts/historicalBalances?top={digits}"),
+            ("GET", f"/accounts/latestBalances?providerAccountId={digits}&accountId=1"),
+            ("GET", f"/accounts/latestBalances?providerAccountId={provider_account_id}&accountId={digits}"),
+        ):  # fmt: skip
+            json = {"field": GOOD_LOGIN} if method == "POST" else None
+            error(yodlee.call(method, path, token, json=json), 400, "Y800")
+        # These two operations declare 404 and no 400.
+        error(yodlee.call("GET", f"/providerAccounts?providerIds={digits}", token), 404, "Y807")
+        error(yodlee.call("GET", f"/accounts/{digits}", token), 404, "Y807")
+
+
 # Provider accounts ----------------------------------------------------------------------------
 
 
@@ -149,11 +200,6 @@ def test_bad_logins_and_requests_write_nothing(yodlee: Yodlee) -> None:
     wrong = [{"id": "username", "value": "user_good"}, {"id": "password", "value": "nope"}]
     path = f"/providerAccounts?providerId={CREDENTIALS_BANK}"
     error(yodlee.call("POST", path, token, json={"field": wrong}), 400, "Y400")
-    mfa = [{"id": "username", "value": "user_good"}, {"id": "password", "value": "mfa_device"}]
-    assert (
-        "multi-factor"
-        in error(yodlee.call("POST", path, token, json={"field": mfa}), 400, "Y901")["errorMessage"]
-    )
     error(yodlee.call("POST", "/providerAccounts", token, json={"field": GOOD_LOGIN}), 400, "Y803")
     error(yodlee.call("POST", "/providerAccounts?providerId=100002", token, json={"field": []}), 400, "Y901")
     error(yodlee.call("POST", path, token, json={"field": GOOD_LOGIN[:1]}), 400, "Y803")
@@ -163,6 +209,77 @@ def test_bad_logins_and_requests_write_nothing(yodlee: Yodlee) -> None:
         "Y806",
     )
     assert yodlee.ok("GET", "/providerAccounts", token)["providerAccount"] == []
+
+
+def mfa_login(password: str) -> list[dict[str, str]]:
+    return [{"id": "username", "value": "user_good"}, {"id": "password", "value": password}]
+
+
+def test_mfa_logins_are_relayed(yodlee: Yodlee, other: Yodlee) -> None:
+    """The provider account waits USER_INPUT_REQUIRED with the MFA login form; PUT answers it."""
+    name, token = yodlee.new_user()
+    path = f"/providerAccounts?providerId={CREDENTIALS_BANK}"
+    added = yodlee.ok("POST", path, token, status=201, json={"field": mfa_login("mfa_device")})
+    provider_account_id = added["providerAccount"][0]["id"]
+    assert added["providerAccount"][0]["status"] == "USER_INPUT_REQUIRED"
+    pending = yodlee.ok("GET", f"/providerAccounts/{provider_account_id}", token)["providerAccount"][0]
+    assert pending["status"] == "USER_INPUT_REQUIRED"
+    assert {d["additionalStatus"] for d in pending["dataset"]} == {"ADDL_AUTHENTICATION_REQUIRED"}
+    [form] = pending["loginForm"]
+    assert form["formType"] == "token"
+    [row] = form["row"]
+    assert "1234" in row["label"]
+    assert [(f["id"], f["type"]) for f in row["field"]] == [("code", "text")]
+    assert [p["id"] for p in yodlee.ok("GET", "/providerAccounts", token)["providerAccount"]] == [
+        provider_account_id
+    ]
+    put = f"/providerAccounts?providerAccountIds={provider_account_id}"
+    answer = {"field": [{"id": "code", "value": "1234"}]}
+    # Bad input, and another user's or app's token: nothing is answered.
+    error(yodlee.call("PUT", put, token, json={"field": [{"id": "code", "value": "12\u00004"}]}), 400, "Y800")
+    error(yodlee.call("PUT", f"{put},{provider_account_id + 1}", token, json=answer), 400, "Y805")
+    for client, stranger in ((yodlee, yodlee.new_user()[1]), (other, other.token(name))):
+        error(client.call("PUT", put, stranger, json=answer), 400, "Y800")
+    assert (
+        yodlee.ok("GET", f"/providerAccounts/{provider_account_id}", token)["providerAccount"][0]["status"]
+        == "USER_INPUT_REQUIRED"
+    )
+    answered = yodlee.ok("PUT", put, token, json=answer)["providerAccount"][0]
+    assert answered["id"] == provider_account_id
+    assert answered["status"] in ("IN_PROGRESS", "SUCCESS")
+    assert "loginForm" not in answered
+    yodlee.wait_success(token, provider_account_id)
+    assert {a["providerAccountId"] for a in yodlee.ok("GET", "/accounts", token)["account"]} == {
+        provider_account_id
+    }
+    # Nothing waits for an answer any more: a field now would be a credential update.
+    error(yodlee.call("PUT", put, token, json=answer), 400, "Y901")
+
+
+def test_mfa_questions_choices_and_wrong_answers(yodlee: Yodlee) -> None:
+    _, token = yodlee.new_user()
+    path = f"/providerAccounts?providerId={CREDENTIALS_BANK}"
+    questions = yodlee.ok("POST", path, token, status=201, json={"field": mfa_login("mfa_question")})
+    questions_id = questions["providerAccount"][0]["id"]
+    [form] = yodlee.ok("GET", f"/providerAccounts/{questions_id}", token)["providerAccount"][0]["loginForm"]
+    assert form["formType"] == "questionAndAnswer"
+    assert [f["id"] for row in form["row"] for f in row["field"]] == ["q1", "q2"]
+    wrong = {"field": [{"id": "q1", "value": "Hello"}, {"id": "q2", "value": "Moon"}]}
+    failed = yodlee.ok("PUT", f"/providerAccounts?providerAccountIds={questions_id}", token, json=wrong)
+    assert failed["providerAccount"][0]["status"] == "FAILED"
+    assert {d["additionalStatus"] for d in failed["providerAccount"][0]["dataset"]} == {
+        "INVALID_ADDL_INFO_PROVIDED"
+    }
+    choices = yodlee.ok("POST", path, token, status=201, json={"field": mfa_login("mfa_selections")})
+    choices_id = choices["providerAccount"][0]["id"]
+    [form] = yodlee.ok("GET", f"/providerAccounts/{choices_id}", token)["providerAccount"][0]["loginForm"]
+    [field] = form["row"][0]["field"]
+    assert (field["id"], field["type"]) == ("colour", "options")
+    assert [o["optionValue"] for o in field["option"]] == ["Red", "Green", "Blue"]
+    right = {"field": [{"id": "colour", "value": "Blue"}]}
+    chosen = yodlee.ok("PUT", f"/providerAccounts?providerAccountIds={choices_id}", token, json=right)
+    assert chosen["providerAccount"][0]["status"] in ("IN_PROGRESS", "SUCCESS")
+    yodlee.wait_success(token, choices_id)
 
 
 def test_refresh_keeps_ids_stable(yodlee: Yodlee) -> None:
@@ -182,8 +299,10 @@ def test_refresh_keeps_ids_stable(yodlee: Yodlee) -> None:
 
 def test_deleting_a_provider_account(yodlee: Yodlee) -> None:
     _, token, provider_account_id = yodlee.linked_user()
-    assert yodlee.call("DELETE", f"/providerAccounts/{provider_account_id}", token).status_code == 204
+    deleted = yodlee.call("DELETE", f"/providerAccounts/{provider_account_id}", token)
+    assert (deleted.status_code, deleted.content) == (200, b"")  # the description declares 200, not 204
     error(yodlee.call("GET", f"/providerAccounts/{provider_account_id}", token), 400, "Y800")
+    error(yodlee.call("DELETE", f"/providerAccounts/{provider_account_id}", token), 400, "Y800")
     assert yodlee.ok("GET", "/accounts", token)["account"] == []
 
 
@@ -205,7 +324,9 @@ def test_accounts(yodlee: Yodlee, linked: tuple[str, str, int]) -> None:
     banks = yodlee.ok("GET", "/accounts?container=bank", token)["account"]
     assert {a["accountType"] for a in banks} == {"CHECKING", "SAVINGS"}
     error(yodlee.call("GET", "/accounts?container=boat", token), 400, "Y800")
-    error(yodlee.call("GET", "/accounts/999999999999", token), 400, "Y800")
+    # getAccount declares 404 and no 400: unknown and malformed ids are both Y807.
+    for unknown in ("999999999999", "abc", "0", "\u0663", "\uff13"):
+        error(yodlee.call("GET", f"/accounts/{unknown}", token), 404, "Y807")
     error(yodlee.call("GET", "/accounts?providerAccountId=" + ",".join(["1"] * 101), token), 400, "Y824")
 
 
@@ -284,7 +405,7 @@ def test_another_tenant_or_user_sees_nothing(
     strangers = [other.token(name), yodlee.new_user()[1]]  # same loginName at another app; another user
     for stranger in strangers:
         error(other.call("GET", f"/providerAccounts/{provider_account_id}", stranger), 400, "Y800")
-        error(other.call("GET", f"/accounts/{account_id}", stranger), 400, "Y800")
+        error(other.call("GET", f"/accounts/{account_id}", stranger), 404, "Y807")
         error(other.call("GET", f"/transactions?accountId={account_id}", stranger), 400, "Y800")
         error(other.call("DELETE", f"/providerAccounts/{provider_account_id}", stranger), 400, "Y800")
         error(other.call("PUT", f"/providerAccounts?providerAccountIds={provider_account_id}", stranger),
@@ -340,3 +461,124 @@ def test_data_extracts(yodlee: Yodlee, other: Yodlee) -> None:
     error(
         yodlee.call("GET", "/dataExtracts/userData", token, params=window | {"loginName": name}), 401, "Y015"
     )
+
+
+# Operations we do not serve ------------------------------------------------------------------
+
+SERVED = frozenset({
+    "generateAccessToken", "deleteToken", "registerUser", "getUser", "updateUser", "unregister",
+    "getAllProviders", "getProvidersCount", "getProvider", "linkProviderAccount", "getAllProviderAccounts",
+    "editCredentialsOrRefreshProviderAccount", "getProviderAccount", "deleteProviderAccount",
+    "getAllAccounts", "getAccount", "getLatestBalances", "getHistoricalBalances", "getTransactions",
+    "getTransactionsCount", "getTransactionCategories", "getHoldings", "getSubscribedNotificationEvents",
+    "createSubscriptionNotificationEvent", "updateSubscribedNotificationEvent",
+    "deleteSubscribedNotificationEvent", "getDataExtractsEvents", "getDataExtractsUserData",
+})  # fmt: skip
+
+
+def test_operations_we_do_not_serve_are_404_in_yodlee_shape(yodlee: Yodlee) -> None:
+    """Every operation of the description that we do not implement is 404 Y807, whether or not one of
+    our `{id}` routes shares its path (/providerAccounts/profile, POST /accounts/evaluateAddress, ...)."""
+    _, token = yodlee.new_user()
+    document = openapi.load("yodlee-v1.1-swagger.yaml").document
+    unserved = [(method.upper(), re.sub(r"\{[^}/]+\}", "1", template))
+                for template, item in document["paths"].items()
+                for method, spec in item.items()
+                if method in openapi.METHODS and spec["operationId"] not in SERVED]  # fmt: skip
+    assert len(unserved) > 50
+    for method, path in unserved:
+        for caller in (token, yodlee.admin):
+            response = yodlee.call(method, path, caller, json={} if method in ("POST", "PUT") else None)
+            assert response.status_code == 404, f"{method} {path}: {response.text}"
+            error(response, 404, "Y807")
+
+
+# Tokens, categories, balances --------------------------------------------------------------------
+
+
+def test_deleting_a_token_revokes_it(yodlee: Yodlee) -> None:
+    name, token = yodlee.new_user()
+    admin = yodlee.token()
+    for revoked, probe in ((token, "/user"), (admin, "/configs/notifications/events")):
+        assert yodlee.call("GET", probe, revoked).status_code == 200
+        deleted = yodlee.call("DELETE", "/auth/token", revoked)
+        assert (deleted.status_code, deleted.content) == (204, b"")
+        error(yodlee.call("GET", probe, revoked), 401, "Y008")
+        error(yodlee.call("DELETE", "/auth/token", revoked), 401, "Y008")
+    # A new token of the same user works; so does the admin token this module uses.
+    assert yodlee.ok("GET", "/user", yodlee.token(name))["user"]["loginName"] == name
+    assert yodlee.call("GET", "/configs/notifications/events", yodlee.admin).status_code == 200
+    error(yodlee.call("DELETE", "/auth/token", None), 401, "Y007")
+    error(yodlee.call("DELETE", "/auth/token", "not-a-token"), 401, "Y008")
+
+
+def test_transaction_categories(yodlee: Yodlee, linked: tuple[str, str, int]) -> None:
+    _, token, _ = linked
+    listed = yodlee.ok("GET", "/transactions/categories", token)["transactionCategory"]
+    assert listed == yodlee.ok("GET", "/transactions/categories", yodlee.admin)["transactionCategory"]
+    assert {c["type"] for c in listed} == {"EXPENSE", "INCOME", "TRANSFER", "UNCATEGORIZE"}
+    details = {d["id"] for c in listed for d in c["detailCategory"]}
+    transactions = yodlee.ok("GET", "/transactions", token, params=all_time())["transaction"]
+    assert transactions
+    for transaction in transactions:
+        assert transaction["categoryId"] in {c["id"] for c in listed}
+        assert transaction["detailCategoryId"] in details
+    error(yodlee.call("GET", "/transactions/categories", None), 401, "Y007")
+
+
+def test_latest_balances(yodlee: Yodlee, other: Yodlee, linked: tuple[str, str, int]) -> None:
+    name, token, provider_account_id = linked
+    accounts = yodlee.ok("GET", "/accounts", token)["account"]
+    banks = [a for a in accounts if a["CONTAINER"] in ("bank", "investment")]
+    card = next(a for a in accounts if a["CONTAINER"] == "creditCard")
+    ids = ",".join(str(a["id"]) for a in banks)
+    path = f"/accounts/latestBalances?providerAccountId={provider_account_id}&accountId="
+    latest = yodlee.ok("GET", path + ids, token)["accountBalance"]
+    assert [b["accountId"] for b in latest] == [a["id"] for a in banks]
+    for balance, account in zip(latest, banks, strict=True):
+        assert balance["balance"] == account["balance"]
+        assert balance["providerAccountId"] == provider_account_id
+        assert balance["refreshStatus"] == "SUCCESS"
+    error(yodlee.call("GET", path + str(card["id"]), token), 400, "Y820")
+    error(yodlee.call("GET", path, token), 400, "Y803")
+    error(yodlee.call("GET", f"/accounts/latestBalances?accountId={ids}", token), 400, "Y803")
+    error(yodlee.call("GET", path + ",".join(str(n) for n in range(1, 12)), token), 400, "Y824")
+    error(yodlee.call("GET", f"/accounts/latestBalances?providerAccountId=1,2&accountId={ids}", token),
+          400, "Y805")  # fmt: skip
+    error(yodlee.call("GET", path + "999999999", token), 400, "Y800")
+    # Another user, or the same loginName at another app, gets what a missing id gets.
+    for client, stranger in ((yodlee, yodlee.new_user()[1]), (other, other.token(name))):
+        error(client.call("GET", path + ids, stranger), 400, "Y800")
+
+
+def test_historical_balances(yodlee: Yodlee, other: Yodlee, linked: tuple[str, str, int]) -> None:
+    name, token, _ = linked
+    accounts = {a["id"]: a for a in yodlee.ok("GET", "/accounts", token)["account"]}
+    today = dt.datetime.now(dt.UTC).date()
+    history = yodlee.ok("GET", "/accounts/historicalBalances", token)["account"]
+    assert {h["id"] for h in history} == set(accounts)
+    for account in history:
+        # The first refresh kept today's snapshot; nothing before it, even carried forward.
+        [point] = account["historicalBalances"]
+        assert (point["date"], point["asOfDate"], point["dataSourceType"]) == (
+            (today.isoformat(),) * 2 + ("S",)
+        )
+        assert point["balance"] == accounts[account["id"]]["balance"]
+        assert point["isAsset"] == accounts[account["id"]]["isAsset"]
+    one = next(iter(accounts))
+    week = {"accountId": one, "interval": "W", "includeCF": "true",
+            "fromDate": (today - dt.timedelta(days=30)).isoformat(), "toDate": today.isoformat()}  # fmt: skip
+    assert [
+        h["id"] for h in yodlee.ok("GET", "/accounts/historicalBalances", token, params=week)["account"]
+    ] == [one]
+    paged = yodlee.ok("GET", "/accounts/historicalBalances?skip=1&top=2", token)["account"]
+    assert [h["id"] for h in paged] == [h["id"] for h in history][1:3]
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    for params, code in (({"interval": "Y"}, "Y800"), ({"includeCF": "maybe"}, "Y800"),
+                         ({"toDate": tomorrow}, "Y802"), ({"fromDate": "2026/01/01"}, "Y800"),
+                         ({"fromDate": today.isoformat(), "toDate": "2020-01-01"}, "Y809"),
+                         ({"top": "501"}, "Y804"), ({"accountId": "999999999"}, "Y800")):  # fmt: skip
+        error(yodlee.call("GET", "/accounts/historicalBalances", token, params=params), 400, code)
+    for client, stranger in ((yodlee, yodlee.new_user()[1]), (other, other.token(name))):
+        error(client.call("GET", f"/accounts/historicalBalances?accountId={one}", stranger), 400, "Y800")
+        assert client.ok("GET", "/accounts/historicalBalances", stranger)["account"] == []

@@ -82,7 +82,7 @@ def test_subscriptions_and_delivery_in_yodlee_format(gateway: Gateway, receiver:
     Webhook(secret).verify(first.body, first.headers)
 
     # Deleting the provider account disables its auto refresh, naming its accounts.
-    assert yodlee.call("DELETE", f"/providerAccounts/{provider_account_id}", token).status_code == 204
+    assert yodlee.call("DELETE", f"/providerAccounts/{provider_account_id}", token).status_code == 200
     wait_until(lambda: len(by_info(receiver, "AUTO_REFRESH_UPDATES")) >= 2, timeout_s=20, what="the deletion")
     gone = by_info(receiver, "AUTO_REFRESH_UPDATES")[1]["data"][0]
     assert gone["autoRefresh"] == {"status": "DISABLED", "additionalStatus": "UNSUBSCRIBED"}

@@ -17,7 +17,8 @@ from gateway.models import WebhookAttempt, WebhookDelivery
 from gateway.webhooks.service import webhook_service
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess, wait_until
 from tests.support.receiver import Reply, WebhookReceiver
-from workers.scheduler import SCHEDULER_LOCK_KEY
+from workers.celery_app import celery_app
+from workers.scheduler import SCHEDULER_LOCK_KEY, SingletonScheduler
 
 StartProcess = Callable[..., LinkgateProcess]
 
@@ -291,3 +292,36 @@ class TestScheduler:
             what="the standby to take over",
         )
         assert redis_client.get(SCHEDULER_LOCK_KEY) != holder
+
+    def test_the_active_scheduler_takes_its_lease_back_at_once_after_a_redis_flush(
+        self, start, redis_client
+    ) -> None:
+        # A long lease: a scheduler that stood by after the flush would wait a third of it (20 s).
+        active = start(
+            "scheduler",
+            ready_marker="is now the active scheduler",
+            env={"LINKGATE_SCHEDULER_LOCK_TTL_S": "60"},
+        )
+        redis_client.flushdb()
+        flushed_at = len(active.output())
+        wait_until(
+            lambda: redis_client.get(SCHEDULER_LOCK_KEY) is not None,
+            timeout_s=8,
+            what="the active scheduler to take its lease back",
+        )
+        wait_until(
+            lambda: "Sending due task" in active.output()[flushed_at:],
+            timeout_s=8,
+            what="the scheduler to send due tasks again",
+        )
+        assert "standing by" not in active.output()
+
+    def test_a_lease_another_scheduler_holds_is_not_taken(self, redis_client) -> None:
+        scheduler = SingletonScheduler(app=celery_app, lazy=True)
+        try:
+            assert scheduler.hold_lease()
+            redis_client.set(SCHEDULER_LOCK_KEY, b"another-scheduler", ex=30)  # ours expired; it took over
+            assert not scheduler.hold_lease()
+            assert redis_client.get(SCHEDULER_LOCK_KEY) == b"another-scheduler"
+        finally:
+            scheduler.close()

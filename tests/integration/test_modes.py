@@ -194,6 +194,11 @@ class TestDistributedMode:
                 assert body["checks"]["database"].startswith("error")
                 assert body["checks"]["broker"] == "ok"
             assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            wait_until(  # uvicorn's API processes log requests through Linkgate's logging too
+                lambda: " linkgate.access: GET /healthz 200 " in api.output(),
+                timeout_s=5,
+                what="the access log line",
+            )
 
             proxy.start()
             wait_for_http(f"http://127.0.0.1:{port}/readyz", status=200, timeout_s=15)

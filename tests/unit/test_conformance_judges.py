@@ -69,6 +69,38 @@ def test_moneykit_is_judged_by_the_official_clients_models() -> None:
     assert undeclared.problems[0].startswith("status 400 is not declared")
 
 
+def test_moneykit_user_maps_are_judged_by_their_element_models() -> None:
+    """The generated client lost these maps' types (its from_dict refuses every answer); the judge
+    checks each value against the model MoneyKit's description names."""
+    assert _judge("GET", "/v1/moneykit/users/u1/links", 200, {"links": {}}) is None
+    assert _judge("GET", "/v1/moneykit/users/u1/links", 200, {}) is not None
+    page = {"total": 0, "page": 1, "size": 50, "transactions": []}
+    basic = {"name": "Checking", "institution_id": "credentials_bank", "link_id": "l1"}
+    path = "/v1/moneykit/users/u1/transactions"
+    assert _judge("GET", path, 200, page | {"accounts": {"a1": basic}}) is None
+    full = {"account_id": "a1", "account_type": "depository.checking", "name": "Checking",
+            "balances": {"currency": "USD"}}  # fmt: skip
+    mismatch = _judge("GET", path, 200, page | {"accounts": {"a1": full}})
+    assert mismatch is not None
+    assert "validation errors for BasicAccountDetails" in mismatch.problems[0]
+    group = _judge("GET", "/v1/moneykit/users/u1/accounts", 200, {"links": {"l1": {"accounts": [full]}}})
+    assert group is None
+
+
+def test_moneykit_undeclared_status_names_its_error_code_and_is_still_parsed() -> None:
+    no_fields = {"error_code": "api_error.request.validation_failed", "error_message": "x"}
+    mismatch = _judge("GET", "/v1/moneykit/links", 422, no_fields)
+    assert mismatch is not None  # the deviation allows the status, not a body the client's model refuses
+    assert mismatch.problems == (mismatch.problems[0],)
+    assert "HTTPValidationError refuses it" in mismatch.problems[0]
+    problem = {"location": ["query", "limit"], "message": "too small", "type": "greater_than_equal"}
+    assert _judge("GET", "/v1/moneykit/links", 422, no_fields | {"validation_errors": [problem]}) is None
+    session = _judge("POST", "/v1/moneykit/link-session", 422, no_fields | {"validation_errors": [problem]})
+    assert session is not None
+    assert session.problems[0] == ("status 422 is not declared (declared: 201, 401, 403) "
+                                   "for error_code api_error.request.validation_failed")  # fmt: skip
+
+
 def test_rate_limits_are_a_chosen_deviation_everywhere() -> None:
     assert _judge("GET", "/v2/yodlee/accounts/123", 429, {"errorCode": "Y803"}) is None
 

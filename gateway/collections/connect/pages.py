@@ -2,20 +2,28 @@
 
 A static shell and two static files (no build step, no CDN, works offline); the script drives the
 JSON steps in `api.py` with the link session token. The Content-Security-Policy allows nothing but
-this origin's own script, style and requests.
+this origin's own script, style and requests (see `headers.py`, which sets it on every Connect response).
+
+A token that names no session is a 404 page, one whose session expired or ended a 410 page (Gone: it
+existed and will not come back, so the end user must go back to the app for a new one); both in HTML,
+since a person reads them, and neither renders the token back.
 """
 
 from __future__ import annotations
 
 import html
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.collections.connect.csrf import token_for
+from gateway.dependencies import DbSession
 from gateway.errors import NotFound
+from gateway.links.connect import is_open
+from gateway.links.sessions import session_by_token
 
 router = APIRouter(tags=["connect"])
 
@@ -24,10 +32,6 @@ ASSETS = {
     "bank.js": "text/javascript; charset=utf-8",
     "connect.css": "text/css; charset=utf-8",
 }
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'"
-)
 BANK_PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -62,30 +66,71 @@ PAGE = """<!doctype html>
 </body>
 </html>
 """
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
+UNUSABLE_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>This link has expired</title>
+<link rel="stylesheet" href="/connect/assets/connect.css">
+</head>
+<body>
+<main id="connect">
+<h1>This link has expired</h1>
+<p>{reason} Go back to the app you came from to start again.</p>
+</main>
+</body>
+</html>
+"""
+UNKNOWN_SESSION = "This Connect link is not valid: it was mistyped, or it is so old it was removed."
+ENDED_SESSION = "This Connect link has expired or was already used."
+SECURITY_HEADERS = {"Cache-Control": "no-store"}
+UNUSABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such link session (an HTML page)"},
+    410: {"description": "The link session expired or was used (an HTML page)"},
 }
 
 
-@router.get("/connect", response_class=HTMLResponse)
+@router.get(
+    "/connect",
+    response_class=HTMLResponse,
+    responses=UNUSABLE_RESPONSES,
+)
 async def connect_page(
-    request: Request, link_session_token: Annotated[str, Query(min_length=1, max_length=100)]
+    request: Request,
+    link_session_token: Annotated[str, Query(min_length=1, max_length=100)],
+    session: DbSession,
 ) -> HTMLResponse:
-    """Connect for one link session; the session itself is checked by the first JSON step."""
+    """Connect for one open link session; an unknown, expired or used one gets a page saying so."""
+    unusable = await _unusable_session_page(session, link_session_token)
+    if unusable is not None:
+        return unusable
     return HTMLResponse(_render(PAGE, request, link_session_token), headers=SECURITY_HEADERS)
 
 
-@router.get("/connect/oauth/{institution_id}", response_class=HTMLResponse)
+async def _unusable_session_page(session: AsyncSession, token: str) -> HTMLResponse | None:
+    """The 404 or 410 page when `token` names no open session, else None."""
+    link_session = await session_by_token(session, token)
+    if link_session is not None and is_open(link_session):
+        return None
+    status, reason = (404, UNKNOWN_SESSION) if link_session is None else (410, ENDED_SESSION)
+    body = UNUSABLE_PAGE.replace("{reason}", html.escape(reason))
+    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+@router.get("/connect/oauth/{institution_id}", response_class=HTMLResponse, responses=UNUSABLE_RESPONSES)
 async def simulated_bank_consent(
     request: Request,
     institution_id: Annotated[str, Path(max_length=64)],
     link_session_token: Annotated[str, Query(min_length=1, max_length=100)],
+    session: DbSession,
 ) -> HTMLResponse:
     """The sandbox's stand-in for an OAuth bank's own consent page: Connect sends the user here and the
     bank sends them back to Connect."""
+    unusable = await _unusable_session_page(session, link_session_token)
+    if unusable is not None:
+        return unusable
     body = _render(BANK_PAGE, request, link_session_token, institution=institution_id)
     return HTMLResponse(body, headers=SECURITY_HEADERS)
 

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.collections.moneykit.access import product_link
+from gateway.collections.moneykit.errors import link_bad_input
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
 from gateway.collections.moneykit.params import AccountIds, PageNumber, PageSize, date_window
-from gateway.collections.moneykit.routing import MoneyKitRoute
+from gateway.collections.moneykit.routing import MoneyKitRoute, answers_bad_input_with
 from gateway.dependencies import DbSession
 from gateway.products.repository import product_details, product_reader
 from providers.moneykit import render
@@ -19,6 +20,7 @@ router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 
 
 @router.get("/links/{link_id}/accounts/numbers", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_account_numbers(link_id: str, request: Request, session: DbSession) -> Response:
     """ACH, EFT, BACS and international numbers of the link's accounts."""
     principal = await LINK_READER(request)
@@ -32,6 +34,7 @@ async def get_account_numbers(link_id: str, request: Request, session: DbSession
 
 
 @router.get("/links/{link_id}/identity", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_identities(
     link_id: str, request: Request, session: DbSession, account_ids: AccountIds = None
 ) -> Response:
@@ -48,6 +51,7 @@ async def get_identities(
 
 
 @router.get("/links/{link_id}/investments/holdings", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_holdings(
     link_id: str, request: Request, session: DbSession, account_ids: AccountIds = None
 ) -> Response:
@@ -69,6 +73,7 @@ async def get_holdings(
 
 
 @router.get("/links/{link_id}/investments/transactions", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_investment_transactions(
     link_id: str,
     request: Request,

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from gateway.collections.moneykit.access import accessible_link
+from gateway.collections.moneykit.errors import LinkForbiddenAction
 from gateway.collections.moneykit.links import LINK_WRITER, CustomerUser, json_response, rendered_link
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
@@ -168,7 +169,7 @@ async def import_transactions_route(
     await _within_limit(request)
     link = await accessible_link(session, principal, link_id)
     if link.provider != IMPORTED_PROVIDER:
-        raise InvalidRequest("Only imported links take imported transactions.")
+        raise LinkForbiddenAction("Only imported links take imported transactions.")
     known = set(await product_repository.account_ids(session, link.app_id, link.id))
     await import_transactions(session, link, _transactions(body.transactions, known))
     return json_response(await rendered_link(session, link))

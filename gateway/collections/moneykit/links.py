@@ -21,16 +21,21 @@ from gateway.collections.moneykit.errors import (
     ForbiddenConfig,
     InstitutionNotFound,
     InvalidTokenExchange,
+    LinkDeleted,
     LinkForbiddenAction,
+    LinkNotFound,
+    link_bad_input,
+    link_session_bad_input,
+    token_exchange_bad_input,
 )
-from gateway.collections.moneykit.routing import MoneyKitRoute
+from gateway.collections.moneykit.params import invalid_cursor
+from gateway.collections.moneykit.routing import MoneyKitRoute, answers_bad_input_with
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
-from gateway.developers.configuration import WEBHOOK_URI_DOCS, check_webhook_uri
+from gateway.developers.configuration import WEBHOOK_URI_DOCS, InvalidWebhookUri, check_webhook_uri
 from gateway.developers.schemas import BodyPart, StorableInput
 from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_end_user
-from gateway.errors import InvalidRequest
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
 from gateway.links import connect
 from gateway.links.redirects import RedirectUri
@@ -102,13 +107,15 @@ async def create_sandbox_exchangeable_token(
 
 
 @router.post("/link-session/exchange-token", status_code=201, openapi_extra=LINK_WRITER.openapi)
+@answers_bad_input_with(token_exchange_bad_input)
 async def exchange_token(body: ExchangeTokenRequest, request: Request, session: DbSession) -> Response:
     """Trade the single-use exchangeable token for the link; the first refresh starts at once."""
     principal = await LINK_WRITER(request)
     link_id = await redeem_exchangeable_token(session, principal.app_id, body.exchangeable_token)
     link = await link_reader.get(session, principal.app_id, link_id, for_update=True) if link_id else None
     if link is None or link.state != "awaiting_token_exchange":
-        raise InvalidTokenExchange()
+        problem = {"location": "body", "field": "exchangeable_token", "message": "is not a token to exchange"}
+        raise InvalidTokenExchange(details=[problem])
     await link_service.complete_exchange(session, link)
     return json_response(
         {"link_id": str(link.id), "link": await rendered_link(session, link)}, status_code=201
@@ -137,6 +144,7 @@ async def get_links(
 
 
 @router.get("/links/{link_id}", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_link(link_id: str, request: Request, session: DbSession) -> Response:
     principal = await LINK_READER(request)
     link = await accessible_link(session, principal, link_id, readable_if_deleted=True)
@@ -175,7 +183,7 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         created, _, link_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         return datetime.fromisoformat(created), uuid.UUID(link_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequest("cursor is not one this API returned.") from exc
+        raise invalid_cursor() from exc
 
 
 class UpdateLinkRequest(StorableInput):
@@ -185,6 +193,7 @@ class UpdateLinkRequest(StorableInput):
 
 
 @router.patch("/links/{link_id}", openapi_extra=LINK_WRITER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def update_link(
     link_id: str, body: UpdateLinkRequest, request: Request, session: DbSession
 ) -> Response:
@@ -194,15 +203,7 @@ async def update_link(
     fields = body.model_dump(exclude_unset=True)
     if "webhook" in fields:
         webhook = fields["webhook"]
-        link.webhook_uri = (
-            await check_webhook_uri(
-                webhook,
-                app_mode=principal.app_mode,
-                documentation_url=get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS,
-            )
-            if webhook is not None
-            else None
-        )
+        link.webhook_uri = await _webhook(request, principal, webhook) if webhook is not None else None
         link.webhook_format = "moneykit" if webhook is not None else None
     tags = fields.get("tags", fields.get("link_tags"))
     if tags is not None:
@@ -211,6 +212,7 @@ async def update_link(
 
 
 @router.post("/links/{link_id}/reset", openapi_extra=LINK_WRITER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def reset_link(link_id: str, request: Request, session: DbSession) -> Response:
     """Sandbox links only: force `error` / `auth_expired`, as if the user changed their password.
     Reconnect through a link session with `existing_link_id`."""
@@ -246,6 +248,7 @@ class CreateLinkSessionRequest(StorableInput):
 
 
 @router.post("/link-session", status_code=201, openapi_extra=LINK_WRITER.openapi)
+@answers_bad_input_with(link_session_bad_input)
 async def create_link_session(
     body: CreateLinkSessionRequest, request: Request, session: DbSession
 ) -> Response:
@@ -255,22 +258,42 @@ async def create_link_session(
     user = await get_or_create_end_user(session, principal.app_id, body.customer_user.id)
     existing = None
     if body.existing_link_id is not None:
-        existing = await accessible_link(session, principal, body.existing_link_id)
+        existing = await _relinkable(session, principal, body.existing_link_id)
         if existing.end_user_id != user.id:
-            raise ForbiddenConfig("existing_link_id belongs to another customer_user.")
+            raise _field_refused("existing_link_id", "belongs to another customer_user")
     requested = list((body.settings.products or {}) if body.settings else {})
     products = list(dict.fromkeys(["accounts", *(requested or render.PRODUCTS)]))
     if body.institution_id is not None and existing is None:
         institution = await get_institution(session, body.institution_id)
         if institution is None or institution.provider == IMPORTED_PROVIDER:
-            raise InstitutionNotFound()
-    webhook = None
-    if body.webhook is not None:
-        docs = get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS
-        webhook = await check_webhook_uri(body.webhook, app_mode=principal.app_mode, documentation_url=docs)
+            raise _field_refused("institution_id", "is not an institution this app can link")
+    webhook = await _webhook(request, principal, body.webhook) if body.webhook is not None else None
     token = await connect.create_session(
         session, app_id=principal.app_id, end_user_id=user.id, redirect_uri=body.redirect_uri,
         products=products, institution_id=body.institution_id, existing_link=existing, webhook=webhook,
         tags=body.link_tags or (),
     )  # fmt: skip
     return json_response({"link_session_token": token}, status_code=201)
+
+
+async def _relinkable(session: DbSession, principal: AppPrincipal, link_id: str) -> Link:
+    """The link to reconnect; create_link_session declares only 403 for a link it cannot use."""
+    try:
+        return await accessible_link(session, principal, link_id)
+    except (LinkNotFound, LinkDeleted) as exc:
+        raise _field_refused("existing_link_id", "is not a link of this app") from exc
+
+
+async def _webhook(request: Request, principal: AppPrincipal, uri: str) -> str:
+    """The `webhook` field's URI, checked as the app configuration's webhook URI is."""
+    docs = get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS
+    try:
+        return await check_webhook_uri(uri, app_mode=principal.app_mode, documentation_url=docs)
+    except InvalidWebhookUri as exc:
+        exc.details = [{**detail, "location": "body", "field": "webhook"} for detail in exc.details]
+        raise
+
+
+def _field_refused(field: str, problem: str) -> ForbiddenConfig:
+    details = [{"location": "body", "field": field, "message": problem}]
+    return ForbiddenConfig(f"{field} {problem}.", details=details)

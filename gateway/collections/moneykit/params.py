@@ -20,5 +20,15 @@ def date_window(start_date: dt.date | None, end_date: dt.date | None) -> tuple[d
     end = end_date or dt.date.today()
     start = start_date or end - DEFAULT_WINDOW
     if start > end:
-        raise InvalidRequest("start_date must not be after end_date.")
+        raise InvalidRequest(
+            "start_date must not be after end_date.",
+            details=[{"location": "query", "field": "start_date", "message": "must not be after end_date"}],
+        )
     return start, end
+
+
+def invalid_cursor() -> InvalidRequest:
+    return InvalidRequest(
+        "cursor is not one this API returned.",
+        details=[{"location": "query", "field": "cursor", "message": "is not one this API returned"}],
+    )

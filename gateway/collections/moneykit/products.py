@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from gateway.collections.moneykit.access import accessible_link, product_link, require_product
-from gateway.collections.moneykit.errors import LinkBadState, LinkNotFound
+from gateway.collections.moneykit.errors import LinkBadState, LinkNotFound, link_bad_input
 from gateway.collections.moneykit.links import (
     LINK_READER,
     LINK_WRITER,
@@ -23,11 +23,16 @@ from gateway.collections.moneykit.links import (
     json_response,
     rendered_link,
 )
-from gateway.collections.moneykit.params import AccountIds, PageNumber, PageSize, date_window
-from gateway.collections.moneykit.routing import MoneyKitRoute
+from gateway.collections.moneykit.params import (
+    AccountIds,
+    PageNumber,
+    PageSize,
+    date_window,
+    invalid_cursor,
+)
+from gateway.collections.moneykit.routing import MoneyKitRoute, answers_bad_input_with
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
-from gateway.errors import InvalidRequest
 from gateway.links.service import link_service
 from gateway.products.repository import product_reader
 from gateway.state import get_app_state
@@ -41,6 +46,7 @@ CURSOR_PREFIX = "lgs1:"
 
 
 @router.get("/links/{link_id}/accounts", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_accounts(
     link_id: str, request: Request, session: DbSession, account_ids: AccountIds = None
 ) -> Response:
@@ -54,6 +60,7 @@ async def get_accounts(
 
 
 @router.get("/links/{link_id}/accounts/{account_id}", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_account(link_id: str, account_id: str, request: Request, session: DbSession) -> Response:
     principal = await LINK_READER(request)
     link = await product_link(session, principal, link_id, "accounts")
@@ -64,6 +71,7 @@ async def get_account(link_id: str, account_id: str, request: Request, session: 
 
 
 @router.get("/links/{link_id}/transactions", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_transactions(
     link_id: str,
     request: Request,
@@ -97,6 +105,7 @@ async def get_transactions(
 
 
 @router.get("/links/{link_id}/transactions/sync", openapi_extra=LINK_READER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def get_transactions_sync(
     link_id: str,
     request: Request,
@@ -153,9 +162,9 @@ def decode_sync_cursor(cursor: str | None) -> int:
             raise ValueError(text)
         sequence = int(text.removeprefix(CURSOR_PREFIX))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequest("cursor is not one this API returned.") from exc
+        raise invalid_cursor() from exc
     if sequence < 0:
-        raise InvalidRequest("cursor is not one this API returned.")
+        raise invalid_cursor()
     return sequence
 
 
@@ -164,6 +173,7 @@ class RefreshProductsRequest(StorableInput):
 
 
 @router.post("/links/{link_id}/products", status_code=202, openapi_extra=LINK_WRITER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def refresh_products(
     link_id: str, body: RefreshProductsRequest, request: Request, session: DbSession
 ) -> Response:

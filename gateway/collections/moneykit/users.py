@@ -83,7 +83,11 @@ async def get_user_transactions(
     links = [
         link for link in await _user_links(session, principal, user_id) if "transactions" in link.products
     ]
-    accounts = [a for link in links for a in await product_reader.accounts(session, link.app_id, link.id)]
+    accounts = {
+        str(account.id): render.basic_account(account, link)
+        for link in links
+        for account in await product_reader.accounts(session, link.app_id, link.id)
+    }
     rows, total = await transaction_reader.page(
         session, principal.app_id, [link.id for link in links], start=start, end=end,
         offset=(page - 1) * size, limit=size,
@@ -94,6 +98,6 @@ async def get_user_transactions(
             "page": page,
             "size": size,
             "transactions": [render.transaction(row) for row in rows],
-            "accounts": {str(a.id): render.account(a) for a in accounts},
+            "accounts": accounts,
         }  # fmt: skip
     )

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from gateway.collections.moneykit.access import accessible_link
-from gateway.collections.moneykit.errors import ForbiddenConfig, LinkBadConfig
+from gateway.collections.moneykit.errors import ForbiddenConfig, LinkBadConfig, link_bad_input
 from gateway.collections.moneykit.links import LINK_WRITER, json_response
-from gateway.collections.moneykit.routing import MoneyKitRoute
+from gateway.collections.moneykit.routing import MoneyKitRoute, answers_bad_input_with
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
 from gateway.models.base import utcnow
@@ -31,6 +31,7 @@ class TestLinkWebhookRequest(StorableInput):
 
 
 @router.post("/webhooks/test/link/{link_id}", openapi_extra=LINK_WRITER.openapi)
+@answers_bad_input_with(link_bad_input)
 async def trigger_test_link_webhook_event(
     link_id: str, body: TestLinkWebhookRequest, request: Request, session: DbSession
 ) -> Response:

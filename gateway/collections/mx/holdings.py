@@ -1,4 +1,4 @@
-"""MX investment holdings by user, by member and by account."""
+"""MX investment holdings by user, by member and by account, and one by guid."""
 
 from __future__ import annotations
 
@@ -17,15 +17,20 @@ from gateway.collections.mx.access import (
     user_accounts,
 )
 from gateway.collections.mx.auth import MX_READER
-from gateway.collections.mx.responses import PageParam, RecordsPerPage, page_of, per_page
+from gateway.collections.mx.responses import PageParam, RecordsPerPage, mx_response, page_of, per_page
 from gateway.collections.mx.routing import MxRoute
 from gateway.dependencies import DbSession
+from gateway.errors import NotFound
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.products.repository import product_details
 from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
+
+
+class HoldingNotFound(NotFound):
+    default_message = "Holding not found."
 
 
 async def _holdings(
@@ -73,3 +78,15 @@ async def list_holdings_by_account(
     owned = await accessible_account(session, user, account_guid)
     holdings = await _holdings(session, user, owned.link, owned.account.id)
     return page_of("investment_holdings", holdings, page, per_page(records_per_page))
+
+
+@router.get("/users/{user_guid}/investment_holdings/{holding_guid}", openapi_extra=MX_READER.openapi)
+async def read_holding(user_guid: str, holding_guid: str, request: Request, session: DbSession) -> Response:
+    """readHolding: `{investment_holding}`."""
+    user = await readable_user(request, session, user_guid)
+    holding_id = render.parse_guid("holding", holding_guid)
+    wanted = render.guid("holding", holding_id) if holding_id is not None else None
+    found = next((h for h in await _holdings(session, user, None) if h["guid"] == wanted), None)
+    if found is None:
+        raise HoldingNotFound()
+    return mx_response({"investment_holding": found})

@@ -1,9 +1,12 @@
-"""MX institutions: list (paged up to 100, `name` substring), read, and their credential fields.
+"""MX institutions: list (paged up to 100, `name` substring), the favorites (our featured ones), read,
+and their credential fields.
 
 `code` is our institution id: `mxbank`, `credentials_bank`, `instant_bank`, ...
 """
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -27,6 +30,7 @@ from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 CATALOGUE_LIMIT = 10_000
+CountryCodes = Annotated[list[str] | None, Query()]
 
 
 async def _linkable(session: AsyncSession, code: str) -> Institution:
@@ -43,6 +47,22 @@ async def list_mx_institutions(
 ) -> Response:  # fmt: skip
     await MX_READER(request)
     rows = await list_institutions(session, name=name, featured=None, after=None, limit=CATALOGUE_LIMIT)
+    size = per_page(records_per_page, MAX_INSTITUTIONS_PER_PAGE)
+    return page_of("institutions", [render.institution(row) for row in rows], page, size)
+
+
+# Declared before /institutions/{institution_code}, which would take "favorites" for a code.
+@router.get("/institutions/favorites", openapi_extra=MX_READER.openapi)
+async def list_favorite_institutions(
+    request: Request, session: DbSession, page: PageParam = 1, records_per_page: RecordsPerPage = None,
+    iso_country_code: CountryCodes = None,
+) -> Response:  # fmt: skip
+    """listFavoriteInstitutions: the featured institutions, optionally of some countries (`US`, ...)."""
+    await MX_READER(request)
+    rows = await list_institutions(session, name=None, featured=True, after=None, limit=CATALOGUE_LIMIT)
+    if iso_country_code:
+        wanted = {code.upper() for code in iso_country_code}
+        rows = [row for row in rows if wanted & set(row.country_codes or ["US"])]
     size = per_page(records_per_page, MAX_INSTITUTIONS_PER_PAGE)
     return page_of("institutions", [render.institution(row) for row in rows], page, size)
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
-from gateway.errors import GatewayError, InvalidCredentials, InvalidRequest, PayloadTooLarge, RateLimited
+from gateway.errors import (
+    GatewayError,
+    InvalidCredentials,
+    InvalidRequest,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+)
 
 
 class OAuthError(InvalidRequest):
@@ -36,6 +43,8 @@ def _oauth_code(error: GatewayError) -> tuple[str, int]:
         return "slow_down", 429
     if isinstance(error, PayloadTooLarge):
         return "invalid_request", 413
+    if isinstance(error, ServiceUnavailable):
+        return "temporarily_unavailable", 503
     if 400 <= error.status_code < 500 and error.status_code not in (404, 405):
         return "invalid_request", 400  # malformed bodies, wrong content types, schema violations
     if error.status_code in (404, 405):

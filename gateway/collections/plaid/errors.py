@@ -17,6 +17,7 @@ from gateway.errors import (
     NotFound,
     PayloadTooLarge,
     RateLimited,
+    ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
     ValidationFailed,
@@ -82,6 +83,9 @@ RateLimitExceeded = plaid_error(429, "RATE_LIMIT_EXCEEDED", "RATE_LIMIT", "rate 
 SandboxProductNotEnabled = plaid_error(400, "SANDBOX_ERROR", "SANDBOX_PRODUCT_NOT_ENABLED",
                                        "this item does not have the product the webhook needs")  # fmt: skip
 SandboxOnly = plaid_error(400, "INVALID_REQUEST", "SANDBOX_ONLY", "this endpoint is for sandbox apps only")
+# The status and code Plaid answers while its API is unavailable (HTTP 503).
+PlannedMaintenance = plaid_error(503, "API_ERROR", "PLANNED_MAINTENANCE",
+                                 "the API is temporarily unavailable; retry shortly")  # fmt: skip
 InternalServerError = plaid_error(500, "API_ERROR", "INTERNAL_SERVER_ERROR", "an unexpected error occurred")
 
 
@@ -111,6 +115,8 @@ def as_plaid_error(error: GatewayError) -> PlaidError:
         return BodyTooLarge(error.message)
     if isinstance(error, Conflict):
         return InvalidField(error.message)
+    if isinstance(error, ServiceUnavailable):
+        return PlannedMaintenance(error.message)
     if error.status_code < 500:
         return InvalidField(error.message)
     return InternalServerError()

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.collections.yodlee.access import USER_READER, json_response
-from gateway.collections.yodlee.errors import invalid_value
+from gateway.collections.yodlee.errors import YodleeError, invalid_value, resource_not_found
 from gateway.collections.yodlee.ids import IdKind, assign, parse_id, parse_ids
 from gateway.collections.yodlee.providers import provider_id
 from gateway.collections.yodlee.repository import accounts_of
@@ -83,12 +83,16 @@ async def get_all_accounts(
 
 @router.get("/accounts/{accountId}", openapi_extra=USER_READER.openapi)
 async def get_account(accountId: str, request: Request, session: DbSession) -> Response:
-    """One account, as an array of one; another user's or app's id is Y800 exactly like a missing one."""
+    """One account, as an array of one. Its description declares no 400: an id that is malformed,
+    missing, or another user's or app's is 404 (Y807), all alike."""
     principal = await USER_READER(request)
-    number = parse_id(accountId, "accountId")
+    try:
+        number = parse_id(accountId, "accountId")
+    except YodleeError as exc:
+        raise resource_not_found() from exc
     links = await links_by_ids(session, principal, None)
     accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
     rendered = [a for a in await rendered_accounts(session, links, accounts) if a["id"] == number]
     if not rendered:
-        raise invalid_value("accountId")
+        raise resource_not_found()
     return json_response({"account": rendered})

@@ -2,6 +2,7 @@
 
 Without `loginName` the token is the admin token (our generic token) that registers users, manages
 notification subscriptions and reads data extracts. A new loginName is registered implicitly.
+`DELETE /v2/yodlee/auth/token` revokes the token it is called with (204).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import Response
 
-from gateway.auth.dependencies import caller_address
+from gateway.auth.dependencies import caller_address, require_app
 from gateway.auth.principal import ApiClient
 from gateway.auth.tokens import TokenKind
-from gateway.collections.yodlee.access import json_response
+from gateway.collections.yodlee.access import json_response, no_content
 from gateway.collections.yodlee.errors import YodleeError
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.users import check_login_name
@@ -25,6 +26,8 @@ from gateway.models.developer import DEFAULT_ORGANIZATION_KEY
 from gateway.state import get_app_state
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
+
+TOKEN_HOLDER = require_app(TokenKind.generic, TokenKind.user)
 
 
 @router.post("/auth/token", status_code=201)
@@ -57,3 +60,12 @@ async def generate_access_token(
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.delete("/auth/token", status_code=204, openapi_extra=TOKEN_HOLDER.openapi)
+async def delete_token(request: Request) -> Response:
+    """Revoke the admin or user token in the Authorization header (204); presented again, it is 401."""
+    principal = await TOKEN_HOLDER(request)
+    token = request.headers["authorization"].partition(" ")[2].strip()  # a bearer: the guard takes no other
+    await get_app_state(request).auth.revoke(token, principal)
+    return no_content()

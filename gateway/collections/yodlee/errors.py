@@ -14,6 +14,7 @@ from gateway.errors import (
     Forbidden,
     GatewayError,
     InvalidRequest,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -49,6 +50,11 @@ def not_found(what: str) -> YodleeError:
     return invalid_value(what)
 
 
+def resource_not_found() -> YodleeError:
+    """For operations whose description declares 404 but no 400 (`GET /accounts/{accountId}`)."""
+    return YodleeError("Y807", "Resource not found", status_code=404)
+
+
 def missing_version() -> YodleeError:
     return YodleeError("Y016", "Api-Version header missing", status_code=401)
 
@@ -66,7 +72,9 @@ def _mapped(error: GatewayError) -> tuple[str, int]:
         return "Y400", 429
     if isinstance(error, PayloadTooLarge):
         return "Y806", 413
-    if isinstance(error, NotFound):
+    if isinstance(error, NotFound | MethodNotAllowed):
+        # A method we do not serve on a path we do is an operation we do not implement: Yodlee's
+        # description declares 404 for every operation and 405 for none.
         return "Y807", 404
     if isinstance(error, ValidationFailed | UnsupportedMediaType | InvalidRequest):
         return "Y806", 400

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gateway.collections.yodlee.access import USER_READER, json_response
-from gateway.collections.yodlee.errors import invalid_value
-from gateway.collections.yodlee.ids import IdKind, assign, holding_key, parse_ids, resolve
+from gateway.collections.yodlee.ids import IdKind, assign, holding_key, parse_ids
 from gateway.collections.yodlee.repository import accounts_of, holdings_of
 from gateway.collections.yodlee.routing import YodleeRoute
-from gateway.collections.yodlee.scope import links_by_ids, provider_account_ids
+from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids, provider_account_ids
 from gateway.dependencies import DbSession
 from providers.yodlee import render
 
@@ -32,14 +31,8 @@ async def get_holdings(
     links = await links_by_ids(session, principal, parse_ids(provider_account_id, "providerAccountId"))
     links = [link for link in links if "investments" in link.products]
     accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
-    chosen = None
     numbers = parse_ids(account_id, "accountId")
-    if numbers is not None:
-        resolved = await resolve(session, principal.app_id, IdKind.account, numbers)
-        own = {account.id for account in accounts}
-        if any(number not in resolved or resolved[number] not in own for number in numbers):
-            raise invalid_value("accountId")
-        chosen = [resolved[number] for number in numbers]
+    chosen = None if numbers is None else [a.id for a in await chosen_accounts(session, accounts, numbers)]
     rows = await holdings_of(session, principal.app_id, [link.id for link in links], chosen)
     account_ids = await assign(session, principal.app_id, IdKind.account, [a.id for a in accounts])
     link_ids = await provider_account_ids(session, links)

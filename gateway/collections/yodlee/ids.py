@@ -10,11 +10,10 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.collections.yodlee.errors import YodleeError, invalid_value
+from gateway.db import conflict_insert
 from gateway.models.yodlee import YodleeId
 
 INT64_MAX = 2**63 - 1
@@ -28,6 +27,7 @@ class IdKind(StrEnum):
     account = "account"
     transaction = "transaction"
     holding = "holding"
+    consent = "consent"  # a provider account's consent: one per link, its own number
 
 
 def holding_key(account_id: uuid.UUID, security_id: uuid.UUID) -> uuid.UUID:
@@ -45,11 +45,9 @@ async def assign(
     found = await _known(session, app_id, kind, wanted)
     missing = [entity for entity in wanted if entity not in found]
     if missing:
-        dialect = (await session.connection()).dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         rows = [{"app_id": app_id, "kind": kind.value, "entity_id": entity} for entity in missing]
         statement = (
-            insert(YodleeId)
+            (await conflict_insert(session, YodleeId))
             .values(rows)
             .on_conflict_do_nothing(index_elements=["app_id", "kind", "entity_id"])
         )
@@ -87,10 +85,15 @@ async def resolve(
     return {number: entity for number, entity in (await session.execute(statement)).all()}
 
 
+def is_ascii_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also takes '٣', '３' and '²' (the last one `int` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_id(value: str, name: str) -> int:
     """One int64 id from a path or query; anything else is Yodlee's Y800 on that parameter."""
     text = value.strip()
-    if not text.isdigit() or len(text) > 19 or not 0 < int(text) <= INT64_MAX:
+    if not is_ascii_number(text) or len(text) > 19 or not 0 < int(text) <= INT64_MAX:
         raise invalid_value(name)
     return int(text)
 

@@ -57,7 +57,7 @@ async def _callback(principal: AppPrincipal, body: SubscriptionBody) -> str:
             body.event.callbackUrl, app_mode=principal.app_mode, documentation_url=WEBHOOK_URI_DOCS
         )
     except InvalidWebhookUri as exc:
-        raise invalid_value("callbackUrl") from exc
+        raise YodleeError("Y800", f"Invalid value for callbackUrl: {exc.reason}") from exc
 
 
 @router.get("/configs/notifications/events", openapi_extra=ADMIN.openapi)

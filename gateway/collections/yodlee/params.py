@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from gateway.collections.yodlee.errors import YodleeError, invalid_value
+from gateway.collections.yodlee.ids import is_ascii_number
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -13,7 +14,7 @@ def bounded(value: str | None, name: str, low: int, high: int, *, default: int) 
     if value is None:
         return default
     text = value.strip()
-    if not text.lstrip("-").isdigit() or len(text) > 12:
+    if not is_ascii_number(text.removeprefix("-")) or len(text) > 12:
         raise invalid_value(name)
     number = int(text)
     if not low <= number <= high:

@@ -1,4 +1,4 @@
-"""Provider accounts are links: add with credentials (201), list, get, refresh (PUT, 200), delete (204)."""
+"""Provider accounts are links: add with credentials (201), list, get, refresh (PUT, 200), delete (200)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.access import (
     USER_READER,
     USER_WRITER,
@@ -15,9 +16,9 @@ from gateway.collections.yodlee.access import (
     no_content,
     token_user_created,
 )
-from gateway.collections.yodlee.errors import YodleeError, invalid_value, required
+from gateway.collections.yodlee.errors import YodleeError, invalid_value, required, resource_not_found
 from gateway.collections.yodlee.ids import parse_id, parse_ids
-from gateway.collections.yodlee.linking import link_with_credentials
+from gateway.collections.yodlee.linking import answer_mfa, link_with_credentials
 from gateway.collections.yodlee.providers import PROVIDER_IDS, provider_institution
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import (
@@ -28,6 +29,7 @@ from gateway.collections.yodlee.scope import (
 )
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
+from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.state import get_app_state
 from gateway.text import is_storable
@@ -56,10 +58,14 @@ async def get_all_provider_accounts(
     session: DbSession,
     provider_ids: Annotated[str | None, Query(alias="providerIds", max_length=1200)] = None,
 ) -> Response:
-    """The user's provider accounts, optionally for some providers only."""
+    """The user's provider accounts, optionally for some providers only. The description declares no
+    400 here: malformed `providerIds` are 404 (Y807)."""
     principal = await USER_READER(request)
     links = await links_of_token(session, principal)
-    wanted = parse_ids(provider_ids, "providerIds")
+    try:
+        wanted = parse_ids(provider_ids, "providerIds")
+    except YodleeError as exc:
+        raise resource_not_found() from exc
     if wanted is not None:
         links = [link for link in links if PROVIDER_IDS.get(link.institution_id) in wanted]
     return json_response({"providerAccount": await rendered_provider_accounts(session, links)})
@@ -97,8 +103,9 @@ async def refresh_provider_accounts(
     body: ProviderAccountRequest | None = None,
     provider_account_ids: Annotated[str | None, Query(alias="providerAccountIds", max_length=2000)] = None,
 ) -> Response:
-    """Refresh provider accounts (200); each refresh runs as a durable job. Editing credentials or
-    answering MFA here is not supported yet (Y901)."""
+    """Refresh provider accounts (200); each refresh runs as a durable job. With `field`, answer the MFA
+    login form of one provider account waiting for it (USER_INPUT_REQUIRED); editing credentials is not
+    supported (Y901)."""
     principal = await USER_WRITER(request)
     numbers = parse_ids(provider_account_ids, "providerAccountIds")
     if not numbers:
@@ -106,7 +113,7 @@ async def refresh_provider_accounts(
     if body is not None and body.field:
         if len(numbers) > 1:
             raise YodleeError("Y805", "Multiple providerAccountId not supported for updating credentials")
-        raise YodleeError("Y901", "Service not supported: update credentials through Connect")
+        return await _answer_mfa(request, session, principal, numbers[0], body.field)
     links = await links_by_ids(session, principal, numbers, "providerAccountIds")
     settings = get_app_state(request).settings
     for link in links:
@@ -137,11 +144,27 @@ async def delete_provider_account(
     request: Request,
     session: DbSession,
 ) -> Response:
-    """Delete a provider account with its accounts, transactions and holdings (204)."""
+    """Delete a provider account with its accounts, transactions and holdings: 200 without a body, the
+    status the description declares (its prose says 204, its responses only 200)."""
     principal = await USER_WRITER(request)
     link = await link_by_id(session, principal, parse_id(providerAccountId, "providerAccountId"))
     await link_service.delete(session, link)
-    return no_content()
+    return no_content(200)
+
+
+async def _answer_mfa(
+    request: Request, session: DbSession, principal: AppPrincipal, number: int, fields: list[LoginField]
+) -> Response:
+    link = await link_by_id(session, principal, number, "providerAccountIds")
+    if link.state != "connecting":
+        raise YodleeError("Y901", "Service not supported: update credentials through Connect")
+    answers = {field.id: field.value for field in fields}
+    if not all(is_storable(v) for v in (*answers, *answers.values())):
+        raise invalid_value("field")
+    await answer_mfa(session, SecretBox(get_app_state(request).auth.master_key), link, answers)
+    link = await link_reader.require(session, link.app_id, link.id)
+    rendered = await rendered_provider_accounts(session, [link], request_id=_request_id(request))
+    return json_response({"providerAccount": rendered})
 
 
 def _request_id(request: Request) -> str | None:

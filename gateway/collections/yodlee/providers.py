@@ -45,6 +45,23 @@ async def provider_institution(session: DbSession, number: int) -> Institution:
     return institution
 
 
+async def _matching(session: DbSession, name: str | None, provider_ids: str | None) -> list[Institution]:
+    """The providers `name` (a search) and `providerId` (up to 5 ids) select, in provider id order."""
+    if name is not None and not is_storable(name):
+        raise invalid_value("name")
+    if name is not None and not name.strip():
+        raise YodleeError("Y801", "Invalid length for name")
+    wanted = None
+    if provider_ids is not None:
+        numbers = [parse_id(part, "providerId") for part in provider_ids.split(",")]
+        if len(numbers) > 5:
+            raise YodleeError("Y824", "The maximum number of providerId permitted is 5")
+        wanted = {INSTITUTION_IDS[n] for n in numbers if n in INSTITUTION_IDS}
+    institutions = await list_institutions(session, name=name, featured=None, after=None, limit=1000)
+    served = [i for i in institutions if i.id in PROVIDER_IDS and (wanted is None or i.id in wanted)]
+    return sorted(served, key=lambda institution: PROVIDER_IDS[institution.id])
+
+
 @router.get("/providers", openapi_extra=PROVIDER_READER.openapi)
 async def get_all_providers(
     request: Request,
@@ -54,27 +71,29 @@ async def get_all_providers(
     skip: Annotated[str | None, Query(max_length=12)] = None,
     top: Annotated[str | None, Query(max_length=12)] = None,
 ) -> Response:
-    """Providers by id; `name` searches, `providerId` takes up to 5 ids, `skip`/`top` page (top ≤ 500)."""
+    """Providers by id; `name` searches, `providerId` takes up to 5 ids, `skip`/`top` page (top ≤ 500).
+    With `name`, skip and top are "not applicable" (the description): ignored, as Yodlee does."""
     await PROVIDER_READER(request)
-    if name is not None and (skip is not None or top is not None):
-        raise YodleeError("Y800", "Invalid value for skip/top: not supported with name")
-    if name is not None and not is_storable(name):
-        raise invalid_value("name")
-    if name is not None and not name.strip():
-        raise YodleeError("Y801", "Invalid length for name")
+    served = await _matching(session, name, provider_ids)
+    if name is not None:
+        return json_response({"provider": [render.provider(i, PROVIDER_IDS[i.id]) for i in served]})
     offset = bounded(skip, "skip", 0, 2**31 - 1, default=0)
     limit = bounded(top, "top", 1, MAX_TOP, default=MAX_TOP)
-    wanted = None
-    if provider_ids is not None:
-        numbers = [parse_id(part, "providerId") for part in provider_ids.split(",")]
-        if len(numbers) > 5:
-            raise YodleeError("Y824", "The maximum number of providerId permitted is 5")
-        wanted = {INSTITUTION_IDS[n] for n in numbers if n in INSTITUTION_IDS}
-    institutions = await list_institutions(session, name=name, featured=None, after=None, limit=1000)
-    served = [i for i in institutions if i.id in PROVIDER_IDS and (wanted is None or i.id in wanted)]
-    served.sort(key=lambda institution: PROVIDER_IDS[institution.id])
     page = served[offset : offset + limit]
     return json_response({"provider": [render.provider(i, PROVIDER_IDS[i.id]) for i in page]})
+
+
+# Declared before /providers/{providerId}, which would otherwise take "count" for an id.
+@router.get("/providers/count", openapi_extra=PROVIDER_READER.openapi)
+async def get_providers_count(
+    request: Request,
+    session: DbSession,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """How many providers `GET /providers` returns for the same `name`."""
+    await PROVIDER_READER(request)
+    total = len(await _matching(session, name, None))
+    return json_response({"provider": {"TOTAL": {"count": total}}})
 
 
 @router.get("/providers/{providerId}", openapi_extra=PROVIDER_READER.openapi)

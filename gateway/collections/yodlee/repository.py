@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from gateway.links.repository import SERVING_STATES
-from gateway.models.account import Account
+from gateway.models.account import Account, AccountBalance
 from gateway.models.end_user import EndUser
 from gateway.models.investment import Holding, Security
 from gateway.models.link import Link
@@ -40,11 +40,18 @@ class TransactionFilter:
     keyword: str | None = None
 
 
+# Provider accounts: links that serve data (connected or in error), and links still logging in (an MFA
+# challenge waiting for its answer, as Yodlee lists them: USER_INPUT_REQUIRED).
+PROVIDER_ACCOUNT_STATES = (*SERVING_STATES, "connecting")
+
+
 async def user_links(session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID) -> list[Link]:
-    """The user's provider accounts: links that serve data (connected or in error), oldest first."""
+    """The user's provider accounts (PROVIDER_ACCOUNT_STATES), oldest first."""
     statement = (
         select(Link)
-        .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(SERVING_STATES))
+        .where(
+            Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(PROVIDER_ACCOUNT_STATES)
+        )
         .options(joinedload(Link.institution, innerjoin=True))
         .order_by(Link.created_at, Link.id)
     )
@@ -75,6 +82,39 @@ async def accounts_of(
         .order_by(Account.created_at, Account.id)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def balance_history(
+    session: AsyncSession, app_id: uuid.UUID, account_ids: Sequence[uuid.UUID], start: dt.date, end: dt.date
+) -> list[AccountBalance]:
+    """The accounts' balance snapshots from `start` to `end`, and each account's last one before `start`
+    (what a carried-forward balance on `start` shows)."""
+    if not account_ids:
+        return []
+    in_window = select(AccountBalance).where(
+        AccountBalance.app_id == app_id, AccountBalance.account_id.in_(account_ids),
+        AccountBalance.day >= start, AccountBalance.day <= end,
+    )  # fmt: skip
+    last_before = (
+        select(AccountBalance.account_id, func.max(AccountBalance.day).label("day"))
+        .where(AccountBalance.app_id == app_id, AccountBalance.account_id.in_(account_ids),
+               AccountBalance.day < start)
+        .group_by(AccountBalance.account_id)
+        .subquery()
+    )  # fmt: skip
+    before = (
+        select(AccountBalance)
+        .join(
+            last_before,
+            (AccountBalance.account_id == last_before.c.account_id)
+            & (AccountBalance.day == last_before.c.day),
+        )
+        .where(AccountBalance.app_id == app_id)
+    )
+    rows = list((await session.execute(in_window)).scalars()) + list(
+        (await session.execute(before)).scalars()
+    )
+    return sorted(rows, key=lambda row: (row.account_id, row.day))
 
 
 def _transactions(app_id: uuid.UUID, wanted: TransactionFilter) -> Select[*tuple[Any, ...]]:

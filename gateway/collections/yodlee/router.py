@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from gateway.collections.yodlee import (
     accounts,
     auth,
+    balances,
     data_extracts,
     holdings,
     notifications,
@@ -15,16 +16,30 @@ from gateway.collections.yodlee import (
     transactions,
     users,
 )
+from gateway.errors import NotFound
 
 PREFIX = "/v2/yodlee"
 
 router = APIRouter(prefix=PREFIX)
-# transactions' /transactions/count is a fixed path; no route of ours takes a parameter there.
+# Paths of Yodlee's description that we do not serve but that one of our `{id}` routes would take for
+# an id: answered 404 (Y807) like every other path we do not serve, before the `{id}` routes see them.
+# Literal paths we do serve (/providers/count, /accounts/latestBalances, ...) are declared before
+# their module's `{id}` route instead.
+UNSERVED_PATHS = ("/providerAccounts/profile",)
+
+
+async def _not_served() -> None:
+    raise NotFound()
+
+
+for path in UNSERVED_PATHS:
+    router.add_api_route(path, _not_served, methods=["GET", "POST", "PUT", "DELETE"], include_in_schema=False)
 ROUTERS = (
     auth,
     users,
     providers,
     provider_accounts,
+    balances,  # /accounts/latestBalances and /accounts/historicalBalances before /accounts/{accountId}
     accounts,
     transactions,
     holdings,

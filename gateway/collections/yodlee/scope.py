@@ -12,8 +12,9 @@ from gateway.collections.yodlee.access import token_user
 from gateway.collections.yodlee.errors import invalid_value
 from gateway.collections.yodlee.ids import IdKind, assign, resolve
 from gateway.collections.yodlee.providers import provider_id
-from gateway.collections.yodlee.repository import refreshing, user_links
-from gateway.links.repository import SERVING_STATES
+from gateway.collections.yodlee.repository import PROVIDER_ACCOUNT_STATES, refreshing, user_links
+from gateway.links.direct import pending_challenge
+from gateway.models.account import Account
 from gateway.models.link import Link
 from providers.yodlee import render
 
@@ -38,11 +39,26 @@ async def links_by_ids(
     return [by_id[resolved[number]] for number in numbers]
 
 
-async def link_by_id(session: AsyncSession, principal: AppPrincipal, number: int) -> Link:
-    links = await links_by_ids(session, principal, [number])
-    if links[0].state not in SERVING_STATES:
-        raise invalid_value("providerAccountId")
+async def link_by_id(
+    session: AsyncSession, principal: AppPrincipal, number: int, name: str = "providerAccountId"
+) -> Link:
+    links = await links_by_ids(session, principal, [number], name)
+    if links[0].state not in PROVIDER_ACCOUNT_STATES:
+        raise invalid_value(name)
     return links[0]
+
+
+async def chosen_accounts(
+    session: AsyncSession, accounts: list[Account], numbers: list[int], name: str = "accountId"
+) -> list[Account]:
+    """The accounts among `accounts` (the caller's) that `numbers` name; any other number is Y800."""
+    if not accounts:
+        raise invalid_value(name)
+    resolved = await resolve(session, accounts[0].app_id, IdKind.account, numbers)
+    own = {account.id: account for account in accounts}
+    if any(number not in resolved or resolved[number] not in own for number in numbers):
+        raise invalid_value(name)
+    return [own[resolved[number]] for number in numbers]
 
 
 async def provider_account_ids(session: AsyncSession, links: list[Link]) -> dict[uuid.UUID, int]:
@@ -57,12 +73,20 @@ async def rendered_provider_accounts(
     if not links:
         return []
     ids = await provider_account_ids(session, links)
+    consents = await assign(session, links[0].app_id, IdKind.consent, [link.id for link in links])
     busy = await refreshing(session, links[0].app_id, [link.id for link in links])
+    challenges = {
+        link.id: await pending_challenge(session, link) for link in links if link.state == "connecting"
+    }
     return [
         render.provider_account(
             provider_account_id=ids[link.id],
+            consent_id=consents[link.id],
             provider_id=provider_id(link.institution_id),
-            status=render.provider_account_status(link.state, link.id in busy),
+            status=render.provider_account_status(
+                link.state, link.id in busy, challenges.get(link.id) is not None
+            ),
+            challenge=challenges.get(link.id),
             products=list(link.products),
             created=link.created_at,
             last_updated=link.last_synced_at,

@@ -1,5 +1,6 @@
 """`GET /transactions` (fromDate, toDate, skip, top ≤ 500, container, accountId, baseType, keyword) and
-`GET /transactions/count` with the same filters. The default window is the last 30 days."""
+`GET /transactions/count` with the same filters. The default window is the last 30 days.
+`GET /transactions/categories` lists the categories (providers/yodlee/categories.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.errors import YodleeError, invalid_value
-from gateway.collections.yodlee.ids import IdKind, assign, parse_ids, resolve
+from gateway.collections.yodlee.ids import IdKind, assign, parse_ids
 from gateway.collections.yodlee.params import bounded, day
+from gateway.collections.yodlee.providers import PROVIDER_READER
 from gateway.collections.yodlee.repository import (
     TransactionFilter,
     accounts_of,
@@ -22,11 +24,11 @@ from gateway.collections.yodlee.repository import (
     transaction_page,
 )
 from gateway.collections.yodlee.routing import YodleeRoute
-from gateway.collections.yodlee.scope import links_by_ids
+from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import DbSession
 from gateway.models.account import Account
 from gateway.text import is_storable
-from providers.yodlee import render
+from providers.yodlee import categories, render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -60,14 +62,8 @@ async def _filter(
     links = await links_by_ids(session, principal, None)
     links = [link for link in links if "transactions" in link.products]
     accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
-    chosen: list[Account] | None = None
     numbers = parse_ids(account_id, "accountId")
-    if numbers is not None:
-        resolved = await resolve(session, principal.app_id, IdKind.account, numbers)
-        own = {account.id: account for account in accounts}
-        if any(number not in resolved or resolved[number] not in own for number in numbers):
-            raise invalid_value("accountId")
-        chosen = [own[resolved[number]] for number in numbers]
+    chosen = None if numbers is None else await chosen_accounts(session, accounts, numbers)
     if container is not None:
         chosen = [a for a in (chosen if chosen is not None else accounts)
                   if render.container(a.type, a.subtype) == container]  # fmt: skip
@@ -123,6 +119,14 @@ async def get_transactions_count(
     )  # fmt: skip
     total = await transaction_count(session, principal.app_id, wanted)
     return json_response({"transaction": {"TOTAL": {"count": total}}})
+
+
+@router.get("/transactions/categories", openapi_extra=PROVIDER_READER.openapi)
+async def get_transaction_categories(request: Request) -> Response:
+    """The system categories transactions carry (`categoryId`, `detailCategoryId`); admin or user token.
+    Users cannot define categories of their own here."""
+    await PROVIDER_READER(request)
+    return json_response({"transactionCategory": categories.rendered()})
 
 
 async def rendered_transactions(

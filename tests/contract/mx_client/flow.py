@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import mx_platform_python as mx
@@ -28,6 +29,8 @@ from mx_platform_python.models import (
     MemberCreateRequestBody,
     MemberResumeRequest,
     MemberResumeRequestBody,
+    MemberUpdateRequest,
+    MemberUpdateRequestBody,
     UserCreateRequest,
     UserCreateRequestBody,
 )
@@ -88,6 +91,7 @@ def main(base_url: str, client_id: str, secret: str) -> dict[str, Any]:
     seen["final_status"] = wait_connected(members, member_guid, user_guid).to_dict()
     seen["member"] = members.read_member(member_guid=member_guid, user_guid=user_guid).member.to_dict()
     seen["members"] = [m.guid for m in members.list_members(user_guid=user_guid).members]
+    seen["jobs"] = run_jobs(api, member_guid, user_guid)
 
     accounts_api = AccountsApi(api)
     accounts = accounts_api.list_user_accounts(user_guid=user_guid)
@@ -115,6 +119,9 @@ def main(base_url: str, client_id: str, secret: str) -> dict[str, Any]:
     seen["account_numbers"] = [n.to_dict() for n in numbers.account_numbers]
     owners = accounts_api.list_account_owners_by_member(member_guid=member_guid, user_guid=user_guid)
     seen["account_owners"] = [o.to_dict() for o in owners.account_owners]
+    seen["single_reads"] = single_reads(api, user_guid, pages[0]["transactions"][0]["guid"], holdings[0].guid)
+    seen["favorites"] = [i.code for i in InstitutionsApi(api).list_favorite_institutions().institutions]
+    seen["updated"] = update_credentials(api, user_guid, credentials)
 
     limited = client(base_url, client_id, f"{secret}:{user_guid}")
     seen["user_level_user"] = UsersApi(limited).read_user(user_guid).user.guid
@@ -137,6 +144,52 @@ def main(base_url: str, client_id: str, secret: str) -> dict[str, Any]:
     except mx.ApiException as exc:
         seen["user_after_delete"] = exc.status
     return seen
+
+
+def run_jobs(api: mx.ApiClient, member_guid: str, user_guid: str) -> dict[str, Any]:
+    """verify, identify, check_balance and extend_history one after the other, each waited for."""
+    members = MembersApi(api)
+    starts: dict[str, Callable[[], Any]] = {
+        "verify": lambda: members.verify_member(member_guid=member_guid, user_guid=user_guid),
+        "identify": lambda: members.identify_member(member_guid=member_guid, user_guid=user_guid),
+        "check_balance": lambda: members.check_balances(member_guid=member_guid, user_guid=user_guid),
+        "extend_history": lambda: TransactionsApi(api).extend_history(member_guid=member_guid,
+                                                                      user_guid=user_guid),
+    }  # fmt: skip
+    seen: dict[str, Any] = {}
+    for name, start in starts.items():
+        member = start().member
+        seen[name] = {"guid": member.guid, "is_being_aggregated": member.is_being_aggregated,
+                      "connection_status": member.connection_status}  # fmt: skip
+        wait_connected(members, member_guid, user_guid)
+    return seen
+
+
+def single_reads(
+    api: mx.ApiClient, user_guid: str, transaction_guid: str, holding_guid: str
+) -> dict[str, Any]:
+    read = TransactionsApi(api).read_transaction(user_guid=user_guid, transaction_guid=transaction_guid)
+    holding = InvestmentHoldingsApi(api).read_holding(holding_guid=holding_guid, user_guid=user_guid)
+    return {"transactions": [t.to_dict() for t in read.transactions],
+            "holding": holding.investment_holding.to_dict()}  # fmt: skip
+
+
+def update_credentials(api: mx.ApiClient, user_guid: str, good: list[CredentialRequest]) -> dict[str, Any]:
+    """A member refused for a wrong password, then updated with the right one."""
+    members = MembersApi(api)
+    wrong = [CredentialRequest(guid=c.guid, value="wrong") for c in good]
+    denied = members.create_member(user_guid, MemberCreateRequestBody(member=MemberCreateRequest(
+        credentials=wrong, institution_code="mxbank"))).member  # fmt: skip
+    values = {"USERNAME": "mxuser", "PASSWORD": "password"}
+    fields = InstitutionsApi(api).list_institution_credentials("mxbank").credentials
+    right = [CredentialRequest(guid=f.guid, value=values[f.field_name]) for f in fields]
+    body = MemberUpdateRequestBody(member=MemberUpdateRequest(credentials=right))
+    updated = members.update_member(
+        member_guid=denied.guid, user_guid=user_guid, member_update_request_body=body
+    )
+    wait_connected(members, denied.guid, user_guid)
+    accounts = AccountsApi(api).list_member_accounts(user_guid=user_guid, member_guid=denied.guid).accounts
+    return {"denied": denied.to_dict(), "updated": updated.member.to_dict(), "accounts": len(accounts)}
 
 
 def created_other(users: UsersApi) -> str:

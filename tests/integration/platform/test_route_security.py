@@ -25,6 +25,7 @@ PUBLIC = {
     ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
     ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent shell, like /connect
     ("POST", "/v2/yodlee/auth/token"),  # Yodlee's token endpoint: clientId and secret in the form
+    ("GET", "/v1/moneykit/.well-known/jwks.json"),  # the root JWKS, where MoneyKit's client reads it
 }  # fmt: skip
 MIN_OPERATIONS = 35
 
@@ -86,6 +87,8 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
             "member_guid": "MBR-x",
             "account_guid": "ACT-x",
             "institution_code": "x",
+            "transaction_guid": "TRN-x",
+            "holding_guid": "HOL-x",
         }
         url = path.format(**ids)
         mx = path.startswith("/v1/mx/")
@@ -99,8 +102,11 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
             assert response.status_code == 400, (method, url, response.status_code)
             assert response.json()["error_code"] in {"MISSING_FIELDS", "INVALID_API_KEYS"}, url
             continue
-        # Body validation may answer first for an empty body (MX says 400); it never lets the call through.
-        assert response.status_code in {401, 400 if mx else 422}, (method, url, response.status_code)
+        # Body validation may answer first for an empty body (MX says 400; MoneyKit the error each
+        # operation's client declares: 400 for the token exchange, 403 for link sessions); it never
+        # lets the call through.
+        refused = {401, 400 if mx else 422} | ({400, 403} if path.startswith("/v1/moneykit/") else set())
+        assert response.status_code in refused, (method, url, response.status_code)
         if method in {"GET", "DELETE"}:
             assert response.status_code == 401, (method, url)
     assert checked >= MIN_OPERATIONS - len(PUBLIC)

@@ -71,6 +71,42 @@ MONEYKIT = (
         path="/sandbox/exchangeable-token",
         problem="has no such operation",
     ),
+    Deviation(
+        "moneykit",
+        "An unknown MoneyKit-Version header is refused before any operation runs, with 400 "
+        "api_error.request.unsupported_version; the client always sends the one version it knows, so "
+        "no operation declares this answer.",
+        statuses=(400,),
+        problem=r"is not declared .* for error_code api_error\.request\.unsupported_version$",
+    ),
+    Deviation(
+        "moneykit",
+        "get_links, get_institutions and the /users/{id}/... reads declare only 200, 401 (and 429): "
+        "nothing for a bad query parameter. Answering 401 or 429 would send a client to renew its token "
+        "or back off, so they answer 422 with the client's own validation model (HTTPValidationError, "
+        "whose validation_errors name each wrong field).",
+        statuses=(422,),
+        path=r"/links|/institutions|/users/[^/]+/(links|accounts|transactions)",
+        problem=r"is not declared .* for error_code api_error\.request\.validation_failed$",
+    ),
+    Deviation(
+        "moneykit",
+        "The two imports declare only 200, 401 and 429. A body that fails the schema answers 422 and an "
+        "import that contradicts itself (a transaction of an account it does not import) answers 400, "
+        "both with the client's HTTPValidationError model naming the field.",
+        statuses=(400, 422),
+        path=r"/links/import|/links/[^/]+/import/transactions",
+        problem=r"is not declared .* for error_code api_error\.request\.validation_failed$",
+    ),
+    Deviation(
+        "moneykit",
+        "import_transactions takes a link id but declares no link errors: a missing (or another "
+        "tenant's) link answers 404, a deleted one 410 and a link that is not an imported one 403, with "
+        "the client's link error models, exactly as every other /links/{id} operation answers.",
+        statuses=(403, 404, 410),
+        path=r"/links/[^/]+/import/transactions",
+        problem=r"is not declared .* for error_code link_error\.(not_found|deleted|forbidden_action)$",
+    ),
 )
 
 DEVIATIONS = EVERY_COLLECTION + PLAID + MX + YODLEE + MONEYKIT

@@ -6,6 +6,11 @@ table out of the client's source, and parses a response with the client's own `A
 and pydantic models, so a response the client would reject (or a status it does not expect for that
 operation) is a mismatch. An operation whose map is empty (`delete_link`) declares nothing, and the
 client reads nothing from its responses, so they are not judged.
+
+Two repairs of the generated client, each stated below: the maps its generator lost (`LOST_MAPS`) are
+judged with the element models MoneyKit's description gives them, and a status an operation does not
+declare names the body's `error_code` (so a chosen deviation can name it) and is still judged with
+the client's model for that code when it has one.
 """
 
 from __future__ import annotations
@@ -18,7 +23,18 @@ from pathlib import Path
 
 import moneykit
 import moneykit.api
-from pydantic import ValidationError
+import moneykit.models
+import orjson
+from pydantic import BaseModel, ValidationError
+
+# The `/users/{id}/...` answers' maps, typed `Optional[Any]` by the Python generator, whose `from_dict`
+# then validates `{}` and so refuses every answer; MoneyKit's description (as its Ruby client shows)
+# types them as maps of these models.
+LOST_MAPS: dict[str, tuple[str, str]] = {
+    "GetUserLinksResponse": ("links", "LinkCommon"),
+    "GetUserAccountsResponse": ("links", "AccountGroup"),
+    "GetUserTransactionsResponse": ("accounts", "BasicAccountDetails"),
+}
 
 
 @dataclass(frozen=True)
@@ -53,15 +69,58 @@ class MoneyKitDescription:
             return []  # the client declares nothing for this operation and reads no body from it
         key = next((k for k in (str(status), f"{str(status)[0]}XX") if k in types), None)
         if key is None:
-            return [f"status {status} is not declared (declared: {', '.join(sorted(types))})"]
+            code = _error_code(body)
+            named = f" for error_code {code}" if code else ""
+            undeclared = f"status {status} is not declared (declared: {', '.join(sorted(types))}){named}"
+            model = _error_models().get(code or "")
+            return [undeclared, *(self._refusals(model, body) if model else [])]
         model = types[key]
         if model is None:
             return ["a 204 carries a body"] if status == 204 and body else []
+        return self._refusals(model, body)
+
+    def _refusals(self, model: str, body: bytes) -> list[str]:
         try:
-            self._client.deserialize(body.decode(), model)  # type: ignore[no-untyped-call]
+            if model in LOST_MAPS:
+                _parse_with_lost_map(self._client, model, body)
+            else:
+                self._client.deserialize(body.decode(), model)  # type: ignore[no-untyped-call]
         except (ValidationError, ValueError, TypeError, AttributeError) as exc:
             return [f"the client's {model} refuses it: {str(exc)[:600]}"]
         return []
+
+
+def _parse_with_lost_map(client: moneykit.ApiClient, model: str, body: bytes) -> None:
+    """Validate the answer with its map set aside, then each map value with the map's element model."""
+    field, element = LOST_MAPS[model]
+    parsed = orjson.loads(body)
+    if not isinstance(parsed, dict) or not isinstance(parsed.get(field), dict):
+        raise ValueError(f"{field} must be an object mapping ids to {element}")
+    getattr(moneykit.models, model).model_validate({**parsed, field: None})
+    for value in parsed[field].values():
+        client.deserialize(orjson.dumps(value).decode(), element)  # type: ignore[no-untyped-call]
+
+
+def _error_code(body: bytes) -> str | None:
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    code = parsed.get("error_code") if isinstance(parsed, dict) else None
+    return code if isinstance(code, str) else None
+
+
+@functools.cache
+def _error_models() -> dict[str, str]:
+    """The client's error models by the one `error_code` each carries."""
+    models: dict[str, str] = {}
+    for name in dir(moneykit.models):
+        model = getattr(moneykit.models, name)
+        if isinstance(model, type) and issubclass(model, BaseModel) and "error_code" in model.model_fields:
+            default = model.model_fields["error_code"].default
+            if isinstance(default, str):
+                models.setdefault(default, name)
+    return models
 
 
 def _literal_keywords(call: ast.Call) -> dict[str, object]:

@@ -89,6 +89,14 @@ class Description:
         )
         return [_describe(error) for error in validator.iter_errors(instance)]
 
+    def component_problems(self, schema: str, instance: Any) -> list[str]:
+        """What is wrong with `instance` as the named schema of `components/schemas` (e.g. a webhook)."""
+        pointer = f"/components/schemas/{_escape(schema)}"
+        validator = OAS30ReadValidator(
+            {"$ref": f"{self._urn}#{pointer}"}, registry=self._registry, format_checker=oas30_format_checker
+        )
+        return [_describe(error) for error in validator.iter_errors(instance)]
+
     def _schema_pointer(
         self, operation: Operation, key: str, response: dict[str, Any], content_type: str
     ) -> str | None:

@@ -99,7 +99,12 @@
   function pickInstitution(error, query) {
     const list = el("ul", { class: "banks", "aria-label": "Banks" });
     const search = el("input", { type: "search", id: "search", placeholder: "Search", autocomplete: "off", value: query || "" });
+    let shown = null;
     const fill = (items) => {
+      // The same banks again (a later keystroke's answer) keep their buttons, so focus stays put.
+      const ids = items.map((institution) => institution.institution_id).join(" ");
+      if (ids === shown) return;
+      shown = ids;
       list.replaceChildren(...items.map((institution) => el("li", {}, paint(el("button", {
         type: "button", class: "bank", "data-institution": institution.institution_id,
         onclick: () => step(() => api("POST", "/session/institution", { institution_id: institution.institution_id }), () => {
@@ -109,9 +114,11 @@
       }, mark(institution), el("span", {}, institution.name))))));
       if (!items.length) list.replaceChildren(el("li", { class: "muted" }, "No bank matches your search."));
     };
+    let latest = 0;
     search.oninput = async () => {
+      const asked = ++latest;
       const found = await api("GET", "/institutions?query=" + encodeURIComponent(search.value));
-      fill(found.institutions);
+      if (asked === latest) fill(found.institutions);  // an earlier keystroke's late answer is stale
     };
     fill(state.institutions);
     show(...header("Select your bank"), errorBox(error),

@@ -1,0 +1,88 @@
+"""The access log: one line per request through the `linkgate.access` logger, secrets redacted.
+
+uvicorn's own access line is off (`linkgate serve`): it prints the raw query string, and some entry
+points take credentials there (`/v1/gateway/authenticate?token=…`, `/connect?link_session_token=…`).
+Here the value of every credential-like query parameter is replaced, and anything shaped like a JWT is
+replaced wherever it appears in the target, whatever its parameter's name.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from urllib.parse import unquote_plus
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("linkgate.access")
+
+REDACTED = "[redacted]"
+# Parameters whose whole name marks a secret.
+SENSITIVE_NAMES = frozenset({"code", "key", "sig", "pin", "otp", "jwt", "assertion", "mfa"})
+# Parameters whose name contains one of these anywhere (`access_token`, `client_secret`, `apiKey`, ...).
+SENSITIVE_PARTS = (
+    "token", "secret", "password", "passwd", "passcode", "credential", "apikey", "api_key", "private",
+    "signature", "session", "auth", "cookie",
+)  # fmt: skip
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
+
+
+def is_sensitive_parameter(name: str) -> bool:
+    normalized = unquote_plus(name).strip().lower().replace("-", "_")
+    return normalized in SENSITIVE_NAMES or any(part in normalized for part in SENSITIVE_PARTS)
+
+
+def redact_query(query: str) -> str:
+    """The query string with the values of credential-like parameters replaced by `[redacted]`."""
+    pieces = []
+    for piece in query.split("&"):
+        name, separator, _value = piece.partition("=")
+        pieces.append(f"{name}={REDACTED}" if separator and is_sensitive_parameter(name) else piece)
+    return _JWT.sub(REDACTED, "&".join(pieces))
+
+
+def request_target(scope: Scope) -> str:
+    """Path and query as the client sent them (still percent-encoded, so one line stays one line)."""
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else scope.get("path", "")
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = _JWT.sub(REDACTED, path)
+    return f"{target}?{redact_query(query)}" if query else target
+
+
+class AccessLogMiddleware:
+    """Log method, target, status, duration, request id and peer address once each request ends.
+
+    Sits inside `RequestIdMiddleware`, so the request id is known, and outside the error middleware,
+    so a 413 or a 500 is logged with its status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not logger.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app fails before it answers, the server answers 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            client = scope.get("client")
+            logger.info(
+                "%s %s %d %.1fms request_id=%s client=%s",
+                scope.get("method", "-"),
+                request_target(scope),
+                status,
+                (time.perf_counter() - started) * 1000,
+                scope.get("state", {}).get("request_id", "-"),
+                client[0] if client else "-",
+            )
