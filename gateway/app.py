@@ -49,7 +49,7 @@ from gateway.middleware import (
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
 )
-from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter, counter_client
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
 from workers.enqueue import send_task_request
@@ -82,7 +82,10 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         database = Database.from_settings(settings, task_sender=send_task_request)
         redis = _redis_client(settings)
         probe = broker_probe or (RedisProbe(redis) if redis is not None else None)
-        rate_limiter = RedisRateLimiter(redis) if redis is not None else MemoryRateLimiter()
+        counters = (
+            counter_client(settings.redis_url, settings.readiness_timeout_s) if settings.redis_url else None
+        )
+        rate_limiter = RedisRateLimiter(counters) if counters is not None else MemoryRateLimiter()
         auth = Authenticator(settings, database, rate_limiter)
         await auth.start()
         await _sync_institutions(database)
@@ -101,6 +104,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         finally:
             if redis is not None:
                 await redis.aclose()
+            if counters is not None:
+                await counters.aclose()
             await database.dispose()
 
     app = FastAPI(title="Linkgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_DATABASE_FILE = "linkgate.db"
 SECRET_KEY_FILE_SUFFIX = ".secret"
 MIN_SECRET_KEY_CHARS = 32
+LONGEST_DASHBOARD_SESSION_S = 30 * 86400  # tokens claiming a longer life are refused as forged
 PLACEHOLDER_SECRETS = frozenset(
     {"changeme", "change-me", "changethis", "secret", "placeholder", "dev", "test"}
 )
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None
     token_audience: str = "linkgate"
     auth_cache_ttl_s: float = Field(default=30.0, ge=0, le=60)
-    dashboard_session_ttl_s: int = Field(default=12 * 3600, gt=0, le=30 * 86400)
+    dashboard_session_ttl_s: int = Field(default=12 * 3600, gt=0, le=LONGEST_DASHBOARD_SESSION_S)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     login_max_attempts_per_email: int = Field(default=10, ge=1)
     login_max_attempts_per_address: int = Field(default=50, ge=1)

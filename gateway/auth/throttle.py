@@ -3,9 +3,9 @@
 Failed checks are limited tightly. An address that failed LINKGATE_RATE_LIMIT_FAILURES_PER_ADDRESS
 times in the current window has every credential it presents refused with 429 before it is checked.
 A client_id that failed LINKGATE_RATE_LIMIT_FAILURES_PER_CLIENT times (from anywhere) is refused only
-to addresses that have failed too: a botnet guessing one client's secret gets about one try per
-address, while the client's own servers, which do not fail, keep working. (A plain per-client lockout
-would let anyone who knows a client_id lock its owner out.)
+to addresses that have failed too: from then on a botnet guessing that client's secret gets one try
+per address, while the client's own servers, which do not fail, keep working. (A plain per-client
+lockout would let anyone who knows a client_id lock its owner out.) Expired tokens are not failures.
 
 Calls are limited generously: every request per address (`AddressRateLimitMiddleware`), every
 authenticated call per client_id (`CredentialThrottle.admit`).
@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.client_address import IPNetwork, client_address
 from gateway.errors import RateLimited
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import RateLimiter, SettlingRateLimiter
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class CredentialThrottle:
 
     def __init__(self, limiter: RateLimiter, settings: Settings) -> None:
         self.limiter = limiter
+        self.calls = SettlingRateLimiter(limiter)  # every request counts: settled in batches
         self.settings = settings
 
     @property
@@ -89,7 +90,7 @@ class CredentialThrottle:
         """Count one authenticated call by this client_id; RateLimited past its generous limit."""
         if not self.settings.rate_limits_enabled:
             return
-        verdict = await self.limiter.hit(
+        verdict = await self.calls.hit(
             f"requests:client:{client_id}",
             limit=self.settings.rate_limit_requests_per_client,
             window_s=self.window_s,
@@ -113,7 +114,7 @@ class CredentialThrottle:
         """Count one request from this address; RateLimited past its generous limit."""
         if not self.settings.rate_limits_enabled:
             return
-        verdict = await self.limiter.hit(
+        verdict = await self.calls.hit(
             f"requests:address:{address}",
             limit=self.settings.rate_limit_requests_per_address,
             window_s=self.window_s,

@@ -18,6 +18,7 @@ from typing import Any
 import jwt
 
 from gateway.auth.signing_keys import ALGORITHM, KeyRing
+from gateway.settings import LONGEST_DASHBOARD_SESSION_S
 
 
 class TokenKind(StrEnum):
@@ -33,7 +34,6 @@ LIFETIME_S = {
     TokenKind.item: 24 * 3600,
 }
 LONGEST_API_TOKEN_S = max(LIFETIME_S.values())
-LONGEST_DASHBOARD_SESSION_S = 30 * 86400
 EARLIEST_ISSUE = 1_577_836_800  # 2020-01-01T00:00:00Z: no token of ours is older
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "kind", "jti"]
 _SANE_KID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

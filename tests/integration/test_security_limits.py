@@ -18,9 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from moneykit.models.api_error_rate_limit_exceeded_response import APIErrorRateLimitExceededResponse
 
 from gateway.app import create_app
+from gateway.auth.tokens import TokenKind, mint
 from gateway.settings import Settings
+from gateway.state import AppState
 from tests.integration.platform.conftest import PASSWORD, Tenant, gateway_settings, make_tenant
 from tests.support.asgi import serving
 
@@ -55,11 +59,15 @@ async def start_of_a_window() -> None:
         await asyncio.sleep(left + 0.1)
 
 
+def limited_app(settings: Settings, **limits: Any) -> FastAPI:
+    overrides = {"trusted_proxies": ["127.0.0.1/32"], "rate_limit_window_s": WINDOW_S} | limits
+    return create_app(gateway_settings(settings, **overrides))
+
+
 @asynccontextmanager
 async def limited(settings: Settings, **limits: Any) -> AsyncIterator[httpx.AsyncClient]:
-    overrides = {"trusted_proxies": ["127.0.0.1/32"], "rate_limit_window_s": WINDOW_S} | limits
     await start_of_a_window()
-    async with serving(create_app(gateway_settings(settings, **overrides))) as http:
+    async with serving(limited_app(settings, **limits)) as http:
         yield http
 
 
@@ -69,8 +77,12 @@ def assert_retry_after(response: httpx.Response) -> None:
 
 
 class TestFailedCredentialChecks:
-    async def test_an_address_that_failed_too_often_gets_429_and_others_still_get_in(self, settings) -> None:
-        async with limited(settings, rate_limit_failures_per_address=5) as http:
+    @pytest.mark.parametrize("embedded", [False, True], ids=["counted in redis", "counted in memory"])
+    async def test_an_address_that_failed_too_often_gets_429_and_others_still_get_in(
+        self, settings, embedded: bool
+    ) -> None:
+        without_redis = {"redis_url": None} if embedded else {}  # no Redis: the embedded mode's limiter
+        async with limited(settings, rate_limit_failures_per_address=5, **without_redis) as http:
             tenant = await make_tenant(http)
             attacker = new_address()
             wrong = credentials(tenant, "wrong secret")
@@ -118,6 +130,25 @@ class TestFailedCredentialChecks:
                 "client_secret": other_secret,
             }
             assert (await http.post("/oauth/token", data=other_key, headers=botnet[1])).status_code == 200
+
+    async def test_expired_tokens_are_not_failed_checks(self, settings) -> None:
+        """An app whose token just expired retries with it before it fetches a new one: not an attack."""
+        app = limited_app(settings, rate_limit_failures_per_address=2)
+        await start_of_a_window()
+        async with serving(app) as http:
+            tenant = await make_tenant(http)
+            state: AppState = app.state.linkgate
+            expired = mint(
+                state.auth.ring, issuer=state.settings.base_url, audience=state.settings.token_audience,
+                kind=TokenKind.generic, subject=tenant.client_id, lifetime_s=-60, app_id=tenant.app_id,
+            )  # fmt: skip
+            caller = new_address() | {"authorization": f"Bearer {expired}"}
+            for _ in range(4):
+                response = await http.get("/v1/developer/token", headers=caller)
+                assert response.status_code == 401, response.text
+                assert response.json()["error"]["code"] == "expired_token"
+            fresh = await http.get("/v1/developer/token", headers=caller | await tenant.bearer())
+            assert fresh.status_code == 200
 
     async def test_on_by_default(self, settings) -> None:
         default = Settings.model_fields["rate_limit_failures_per_address"].default
@@ -209,7 +240,8 @@ def yodlee_shape(body: dict[str, Any]) -> bool:
 
 
 def moneykit_shape(body: dict[str, Any]) -> bool:
-    return bool(body["error_code"] == "api_error.rate_limit_exceeded")
+    """The official client's model for a 429 accepts it (it validates `error_code`)."""
+    return APIErrorRateLimitExceededResponse.from_dict(body) is not None
 
 
 def platform_shape(body: dict[str, Any]) -> bool:

@@ -1,0 +1,65 @@
+"""The Redis limiter fails open and fast; generous limits settle with the shared counter in batches."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from gateway.ratelimit import (
+    MemoryRateLimiter,
+    RedisRateLimiter,
+    SettlingRateLimiter,
+    Verdict,
+    counter_client,
+)
+
+
+def closed_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the probe is
+
+
+async def test_an_unreachable_redis_allows_every_request_without_waiting() -> None:
+    client = counter_client(f"redis://127.0.0.1:{closed_loopback_port()}/0", timeout_s=2.0)
+    limiter = RedisRateLimiter(client)
+    try:
+        started = time.monotonic()
+        for _ in range(100):
+            verdict = await limiter.hit("requests:address:2001:db8::1", limit=0, window_s=60)
+            assert verdict.allowed
+            assert 0 < verdict.retry_after_s <= 60
+            assert (await limiter.count("fail:address:2001:db8::1", window_s=60))[0] == 0
+        assert time.monotonic() - started < 1.5  # one refused connection, not a retry with backoff each
+    finally:
+        await client.aclose()
+
+
+class CountingLimiter(MemoryRateLimiter):
+    """The shared counter, recording how often it is asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.round_trips = 0
+
+    async def hit(self, key: str, *, limit: int, window_s: int, amount: int = 1) -> Verdict:
+        self.round_trips += 1
+        return await super().hit(key, limit=limit, window_s=window_s, amount=amount)
+
+
+async def test_generous_limits_settle_with_the_shared_counter_in_batches() -> None:
+    shared = CountingLimiter()
+    calls = SettlingRateLimiter(shared)
+    verdicts = [await calls.hit("requests:client:c", limit=100_000, window_s=3600) for _ in range(999)]
+    assert all(verdict.allowed for verdict in verdicts)
+    assert shared.round_trips <= 3  # the first request, then at most one per SETTLE_S (well under 999)
+
+
+async def test_a_limit_that_looks_reached_is_settled_exactly() -> None:
+    shared = CountingLimiter()
+    first, second = SettlingRateLimiter(shared), SettlingRateLimiter(shared)  # two processes
+    allowed = [
+        (await process.hit("requests:address:a", limit=10, window_s=3600)).allowed
+        for process in (first, second) * 6
+    ]
+    assert allowed == [True] * 10 + [False] * 2
