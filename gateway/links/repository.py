@@ -51,20 +51,14 @@ class LinkRepository:
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, organization: str
     ) -> tuple[Link, str] | None:
         """The link with its organization key, if it belongs to `organization` (no organization = default)."""
-        statement = (
-            select(Link, Organization.key)
-            .outerjoin(Organization, Organization.id == Link.organization_id)
-            .where(Link.app_id == app_id, Link.id == link_id, Link.state != "deleted")
+        statement = select(Link).where(
+            Link.app_id == app_id,
+            Link.id == link_id,
+            Link.state != "deleted",
+            organization_clause(organization),
         )
-        if organization == DEFAULT_ORGANIZATION_KEY:
-            statement = statement.where(or_(Link.organization_id.is_(None), Organization.key == organization))
-        else:
-            statement = statement.where(Organization.key == organization)
-        row = (await session.execute(statement)).one_or_none()
-        if row is None:
-            return None
-        link, key = row
-        return link, key or DEFAULT_ORGANIZATION_KEY
+        link = (await session.execute(statement)).scalar_one_or_none()
+        return (link, await organization_key_of(session, link)) if link is not None else None
 
     async def purge_deleted_before(self, session: AsyncSession, cutoff: datetime) -> int:
         """Remove links deleted before `cutoff`; their sessions and refresh jobs go with them (cascade)."""
