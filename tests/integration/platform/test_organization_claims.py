@@ -264,3 +264,34 @@ async def test_a_link_made_with_an_organizations_token_belongs_to_that_organizat
     assert await read_as({"authorization": f"Bearer {other}"}) == 404
     assert await read_as(world.tenant.basic(world.user_guid)) == 404  # user-level Basic is `default`
     assert await read_as(world.tenant.basic()) == 200  # the whole app sees every organization
+
+
+async def test_a_link_made_in_connect_for_an_organizations_token_belongs_to_that_organization(
+    world: World,
+) -> None:
+    token = await token_for(world, "user", "org_x", world.real)
+    bearer = {"authorization": f"Bearer {token}"}
+    base = f"/v1/mx/users/{world.user_guid}"
+    http = world.tenant.http
+    widget = await http.post(f"{base}/connect_widget_url", headers=MX | bearer)
+    assert widget.status_code == 200, widget.text
+    session_token = widget.json()["user"]["connect_widget_url"].split("link_session_token=")[1]
+    steps = {"link-session-token": session_token}
+    steps["x-csrf-token"] = (await http.get("/connect/api/session", headers=steps)).json()["csrf_token"]
+    login = {"credentials": {"username": "user_good", "password": "pass_good"}}
+    for path, body in (("institution", {"institution_id": "credentials_bank"}), ("credentials", login)):
+        step = await http.post(f"/connect/api/session/{path}", json=body, headers=steps)
+        assert step.status_code == 200, step.text
+    offered = [account["id"] for account in step.json()["accounts"]]
+    finished = await http.post("/connect/api/session/accounts", json={"account_ids": offered}, headers=steps)
+    assert finished.status_code == 200, finished.text
+
+    async def members_as(headers: dict[str, str]) -> int:
+        listed = await http.get(f"{base}/members", headers=MX | headers)
+        assert listed.status_code == 200, listed.text
+        total: int = listed.json()["pagination"]["total_entries"]
+        return total
+
+    assert await members_as(bearer) == 1
+    assert await members_as(world.tenant.basic(world.user_guid)) == 0  # `default` sees none of org_x's
+    assert await members_as(world.tenant.basic()) == 2  # the app: org_y's link and this one
