@@ -23,7 +23,7 @@ from gateway.crypto import SecretBox
 from gateway.errors import Conflict, InvalidRequest, Unauthenticated
 from gateway.institutions.catalog import get_institution
 from gateway.links.connection_state import seal_state
-from gateway.links.repository import link_reader
+from gateway.links.repository import link_reader, organization_id_of
 from gateway.links.service import link_service
 from gateway.links.sessions import (
     SESSION_LIFETIME,
@@ -77,6 +77,7 @@ async def create_session(
     exchangeable_token_prefix: str | None = None,
     relink_completes: bool = False,
     metadata: Mapping[str, Any] | None = None,
+    organization: str | None = None,
 ) -> str:
     """A session token. With `gateway_user` (Link Money's gateway entry) the link is connected when the
     user finishes, and the app learns of it from the events on its redirect, not from a token exchange.
@@ -85,14 +86,17 @@ async def create_session(
     exchangeable tokens that look like its own (`exchangeable_token_prefix`, e.g. `public-sandbox-`).
     With `relink_completes` a relinked link is connected again when the user finishes, with no token
     exchange (Plaid's update mode). `metadata` is what the collection wants to show of the session later
-    (Plaid's `/link/token/get`)."""
+    (Plaid's `/link/token/get`). A new link belongs to `organization` (the caller's token's; none is
+    the app's `default`)."""
     token = token or "lst-" + secrets.token_urlsafe(32)
     chosen = existing_link.institution_id if existing_link is not None else institution_id
     settings: dict[str, Any] = {"webhook": webhook, "webhook_format": webhook_format, "tags": list(tags),
                                 "institution_id": chosen, "gateway_user": gateway_user,
                                 "exchangeable_token_prefix": exchangeable_token_prefix,
                                 "relink_completes": relink_completes,
-                                "metadata": dict(metadata or {})}  # fmt: skip
+                                "metadata": dict(metadata or {}),
+                                "organization_id": _organization_id(await organization_id_of(
+                                    session, app_id, organization))}  # fmt: skip
     session.add(
         LinkSession(
             app_id=app_id,
@@ -108,6 +112,10 @@ async def create_session(
     )
     await session.flush()
     return token
+
+
+def _organization_id(organization_id: uuid.UUID | None) -> str | None:
+    return str(organization_id) if organization_id is not None else None
 
 
 def is_open(link_session: LinkSession) -> bool:
@@ -304,6 +312,8 @@ async def _connected(
             state="connecting",
         )  # fmt: skip
         link_session.link_id = link.id
+        if link_session.settings.get("organization_id"):
+            link.organization_id = uuid.UUID(link_session.settings["organization_id"])
     if link_session.settings.get("webhook"):
         link.webhook_uri = link_session.settings["webhook"]
         link.webhook_format = link_session.settings.get("webhook_format", "moneykit")

@@ -24,7 +24,7 @@ from gateway.crypto import SecretBox
 from gateway.errors import Conflict
 from gateway.links import connect
 from gateway.links.connect import ConnectInputRejected
-from gateway.links.repository import link_reader
+from gateway.links.repository import link_reader, organization_id_of
 from gateway.links.service import link_service
 from gateway.links.sessions import open_session_of_link, redeem_exchangeable_token
 from gateway.models.base import utcnow
@@ -43,12 +43,15 @@ async def start_direct_link(
     institution: Institution,
     credentials: Mapping[str, str],
     products: Sequence[str],
+    organization: str | None = None,
 ) -> Link:
-    """A new link for these credentials: connected (and refreshing), `connecting` with a challenge
-    pending (see `pending_challenge`), or in `error` when the institution refused them."""
+    """A new link for these credentials (of `organization`, none being the app's `default`): connected
+    (and refreshing), `connecting` with a challenge pending (see `pending_challenge`), or in `error`
+    when the institution refused them."""
     link = Link(
         id=uuid.uuid4(), app_id=app_id, end_user_id=end_user_id, institution_id=institution.id,
         provider=institution.provider, state="connecting", products=list(products),
+        organization_id=await organization_id_of(session, app_id, organization),
     )  # fmt: skip
     session.add(link)
     await session.flush()

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -15,25 +15,50 @@ from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 
 
+def organization_clause(organization: str | None) -> ColumnElement[bool]:
+    """Links of `organization` (a link with none is the app's `default`); `None` means every one."""
+    if organization is None:
+        return true()
+    keyed = select(Organization.id).where(
+        Organization.app_id == Link.app_id, Organization.key == organization
+    )
+    in_organization = Link.organization_id.in_(keyed.scalar_subquery())
+    if organization == DEFAULT_ORGANIZATION_KEY:
+        return or_(Link.organization_id.is_(None), in_organization)
+    return in_organization
+
+
+async def organization_key_of(session: AsyncSession, link: Link) -> str:
+    """The key of the organization a link belongs to."""
+    if link.organization_id is None:
+        return DEFAULT_ORGANIZATION_KEY
+    key = await session.scalar(select(Organization.key).where(Organization.id == link.organization_id))
+    return key or DEFAULT_ORGANIZATION_KEY
+
+
+async def organization_id_of(
+    session: AsyncSession, app_id: uuid.UUID, organization: str | None
+) -> uuid.UUID | None:
+    """The id of the app's organization `organization` (None for the default one, and for none)."""
+    if organization is None or organization == DEFAULT_ORGANIZATION_KEY:
+        return None
+    statement = select(Organization.id).where(Organization.app_id == app_id, Organization.key == organization)
+    return await session.scalar(statement)
+
+
 class LinkRepository:
     async def find_in_organization(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, organization: str
     ) -> tuple[Link, str] | None:
         """The link with its organization key, if it belongs to `organization` (no organization = default)."""
-        statement = (
-            select(Link, Organization.key)
-            .outerjoin(Organization, Organization.id == Link.organization_id)
-            .where(Link.app_id == app_id, Link.id == link_id, Link.state != "deleted")
+        statement = select(Link).where(
+            Link.app_id == app_id,
+            Link.id == link_id,
+            Link.state != "deleted",
+            organization_clause(organization),
         )
-        if organization == DEFAULT_ORGANIZATION_KEY:
-            statement = statement.where(or_(Link.organization_id.is_(None), Organization.key == organization))
-        else:
-            statement = statement.where(Organization.key == organization)
-        row = (await session.execute(statement)).one_or_none()
-        if row is None:
-            return None
-        link, key = row
-        return link, key or DEFAULT_ORGANIZATION_KEY
+        link = (await session.execute(statement)).scalar_one_or_none()
+        return (link, await organization_key_of(session, link)) if link is not None else None
 
     async def purge_deleted_before(self, session: AsyncSession, cutoff: datetime) -> int:
         """Remove links deleted before `cutoff`; their sessions and refresh jobs go with them (cascade)."""
@@ -76,9 +101,13 @@ class LinkReader:
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
         end_user_id: uuid.UUID | None = None,
+        organization: str | None = None,
     ) -> list[Link]:
-        """Active links (connected or in error, not deleted), oldest first, keyset-paged."""
-        statement = select(Link).where(Link.app_id == app_id, Link.state.in_(("connected", "error")))
+        """Active links (connected or in error, not deleted), oldest first, keyset-paged; only those of
+        `organization` when the caller's token is limited to one."""
+        statement = select(Link).where(
+            Link.app_id == app_id, Link.state.in_(("connected", "error")), organization_clause(organization)
+        )
         if end_user_id is not None:
             statement = statement.where(Link.end_user_id == end_user_id)
         if after is not None:
@@ -90,10 +119,21 @@ class LinkReader:
         return list((await session.execute(statement)).scalars())
 
     async def of_end_user(
-        self, session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, *, offset: int, limit: int
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        end_user_id: uuid.UUID,
+        *,
+        offset: int,
+        limit: int,
+        organization: str | None = None,
     ) -> tuple[list[Link], int]:
-        """The end user's links in any state but deleted (connecting ones too), oldest first, and a count."""
-        conditions = (Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state != "deleted")
+        """The end user's links in any state but deleted (connecting ones too), oldest first, and a count;
+        only those of `organization` when the caller's token is limited to one."""
+        conditions = (
+            Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state != "deleted",
+            organization_clause(organization),
+        )  # fmt: skip
         total = (
             await session.execute(select(func.count()).select_from(Link).where(*conditions))
         ).scalar_one()

@@ -20,6 +20,7 @@ from gateway.links.repository import (
     links_due_for_refresh,
     links_of_user,
     manual_refreshes_since,
+    organization_key_of,
 )
 from gateway.models.base import utcnow
 from gateway.models.end_user import EndUser
@@ -101,11 +102,19 @@ class LinkService:
         await session.flush()
         await product_repository.erase_link_data(session, link.app_id, link.id)
 
-    async def delete_end_user(self, session: AsyncSession, user: EndUser) -> None:
-        """Delete each of the user's links as `delete` does (data erased, apps told), then the user."""
-        for link in await links_of_user(session, user.app_id, user.id, UNDELETED_STATES):
-            await self.delete(session, link)
-        await session.delete(user)
+    async def delete_end_user(
+        self, session: AsyncSession, user: EndUser, *, organization: str | None = None
+    ) -> None:
+        """Delete each of the user's links as `delete` does (data erased, apps told), then the user. A
+        caller limited to an `organization` deletes that organization's links only, and the user only
+        when no link of another organization remains."""
+        links = await links_of_user(session, user.app_id, user.id, UNDELETED_STATES)
+        keys = [await organization_key_of(session, link) for link in links]
+        for link, key in zip(links, keys, strict=True):
+            if organization is None or key == organization:
+                await self.delete(session, link)
+        if organization is None or all(key == organization for key in keys):
+            await session.delete(user)
         await session.flush()
 
     async def purge_deleted(self, session: AsyncSession, *, retention_days: int) -> int:

@@ -53,7 +53,7 @@ def parse_webhook_uri(uri: str) -> WebhookUri:
     if not uri or len(uri) > MAX_URI_CHARS:
         raise UnusableWebhookUri(f"it must be 1 to {MAX_URI_CHARS} characters long")
     if any(unicodedata.category(char)[0] in "CZ" for char in uri):
-        raise UnusableWebhookUri("it must not contain spaces or control characters")
+        raise UnusableWebhookUri("it must not contain spaces, control or invisible characters")
     _refuse_ambiguous_host(uri)
     try:
         url = httpx.URL(uri)

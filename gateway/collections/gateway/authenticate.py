@@ -47,6 +47,6 @@ async def authenticate(
     organization = principal.organization or "default"
     session_token = await connect.create_session(
         session, app_id=principal.app_id, end_user_id=user.id, redirect_uri=redirect_uri,
-        products=ALL_PRODUCTS, gateway_user=f"{organization}:{principal.user}",
+        products=ALL_PRODUCTS, gateway_user=f"{organization}:{principal.user}", organization=organization,
     )  # fmt: skip
     return RedirectResponse("/connect?" + urlencode({"link_session_token": session_token}), status_code=303)

@@ -133,8 +133,9 @@ async def get_links(
     principal = await LINK_READER(request)
     end_user_id = await _token_user_id(session, principal)
     links = await link_reader.page(
-        session, principal.app_id, after=_decode_cursor(cursor), limit=limit + 1, end_user_id=end_user_id
-    )
+        session, principal.app_id, after=_decode_cursor(cursor), limit=limit + 1, end_user_id=end_user_id,
+        organization=principal.organization,
+    )  # fmt: skip
     if principal.kind is TokenKind.item:
         links = [link for link in links if str(link.id) == principal.item]
     page = links[:limit]

@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.principal import AppPrincipal
-from gateway.auth.tokens import TokenKind
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
 from gateway.collections.moneykit.params import PageNumber, PageSize, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
 from gateway.links.repository import links_of_user
+from gateway.links.visibility import visible_links
 from gateway.models.link import Link
 from gateway.products.repository import product_reader
 from gateway.transactions.repository import transaction_reader
@@ -33,18 +33,7 @@ async def _user_links(session: AsyncSession, principal: AppPrincipal, customer_i
     user = await end_user_repository.find(session, principal.app_id, field="id", value=customer_id[:255])
     if user is None:
         return []
-    if principal.kind is TokenKind.user:
-        assert principal.user is not None
-        assert principal.user_field is not None
-        own = await end_user_repository.find(
-            session, principal.app_id, field=principal.user_field, value=principal.user
-        )
-        if own is None or own.id != user.id:
-            return []
-    links = await links_of_user(session, principal.app_id, user.id)
-    if principal.kind is TokenKind.item:
-        links = [link for link in links if str(link.id) == principal.item]
-    return links
+    return await visible_links(session, principal, await links_of_user(session, principal.app_id, user.id))
 
 
 @router.get("/users/{user_id}/links", openapi_extra=LINK_READER.openapi)

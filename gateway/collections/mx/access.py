@@ -14,6 +14,7 @@ from gateway.collections.mx.auth import MX_READER
 from gateway.end_users.repository import end_user_repository
 from gateway.errors import Forbidden, NotFound
 from gateway.links.repository import link_reader
+from gateway.links.visibility import in_organization, limit_to_organization, organization_limit
 from gateway.models.account import Account
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
@@ -54,11 +55,13 @@ async def principal_owns(session: AsyncSession, principal: AppPrincipal, user_gu
 
 
 async def accessible_user(session: AsyncSession, principal: AppPrincipal, user_guid: str) -> EndUser:
+    """The user, with the principal's organization recorded: their members of another one are missing."""
     if not await principal_owns(session, principal, user_guid):
         raise OtherUser()
     user = await end_user_repository.find(session, principal.app_id, field="guid", value=user_guid[:64])
     if user is None:
         raise UserNotFound()
+    limit_to_organization(session, principal)
     return user
 
 
@@ -71,6 +74,8 @@ async def accessible_member(session: AsyncSession, user: EndUser, member_guid: s
     link_id = parse_guid("member", member_guid)
     link = await link_reader.get(session, user.app_id, link_id) if link_id is not None else None
     if link is None or link.end_user_id != user.id or link.state == "deleted":
+        raise MemberNotFound()
+    if not await in_organization(session, organization_limit(session), link):
         raise MemberNotFound()
     return link
 
@@ -86,7 +91,9 @@ async def data_links(session: AsyncSession, user: EndUser, member: Link | None, 
     if member is not None:
         links = [member]
     else:
-        links, _ = await link_reader.of_end_user(session, user.app_id, user.id, offset=0, limit=1000)
+        links, _ = await link_reader.of_end_user(
+            session, user.app_id, user.id, offset=0, limit=1000, organization=organization_limit(session)
+        )
     return [link for link in links if link.state in DATA_STATES and product in link.products]
 
 

@@ -36,6 +36,7 @@ from gateway.links.direct import (
 )
 from gateway.links.repository import link_reader, refresh_in_progress
 from gateway.links.service import link_service
+from gateway.links.visibility import organization_limit
 from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.link import Link
@@ -155,6 +156,7 @@ async def create_member(
     link = await start_direct_link(
         session, _box(request), app_id=principal.app_id, end_user_id=user.id, institution=institution,
         credentials=_credentials(institution, body.member.credentials), products=ALL_PRODUCTS,
+        organization=principal.organization,
     )  # fmt: skip
     link = await link_reader.require(session, principal.app_id, link.id)
     return mx_response({"member": await rendered_member(session, link, user)}, 202)
@@ -168,8 +170,9 @@ async def list_members(
     user = await readable_user(request, session, user_guid)
     size = per_page(records_per_page)
     links, total = await link_reader.of_end_user(
-        session, user.app_id, user.id, offset=(page - 1) * size, limit=size
-    )
+        session, user.app_id, user.id, offset=(page - 1) * size, limit=size,
+        organization=organization_limit(session),
+    )  # fmt: skip
     members = [await rendered_member(session, link, user) for link in links]
     return listed("members", members, page, size, total)
 

@@ -64,7 +64,7 @@ async def _connect_url(
             raise InvalidRequest("current_institution_code names no institution.")
     token = await connect.create_session(
         session, app_id=principal.app_id, end_user_id=user.id, redirect_uri=None, products=ALL_PRODUCTS,
-        institution_id=institution_id, gateway_user=f"mx:{user.guid}",
+        institution_id=institution_id, gateway_user=f"mx:{user.guid}", organization=principal.organization,
     )  # fmt: skip
     base = get_app_state(request).settings.base_url.rstrip("/")
     return f"{base}/connect?{urlencode({'link_session_token': token})}"

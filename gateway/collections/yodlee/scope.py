@@ -14,15 +14,18 @@ from gateway.collections.yodlee.ids import IdKind, assign, resolve
 from gateway.collections.yodlee.providers import provider_id
 from gateway.collections.yodlee.repository import PROVIDER_ACCOUNT_STATES, refreshing, user_links
 from gateway.links.direct import pending_challenge
+from gateway.links.visibility import in_organization
 from gateway.models.account import Account
 from gateway.models.link import Link
 from providers.yodlee import render
 
 
 async def links_of_token(session: AsyncSession, principal: AppPrincipal) -> list[Link]:
-    """The token user's provider accounts; none when the user does not exist yet."""
+    """The token user's provider accounts (of the token's organization); none when the user does not
+    exist yet."""
     user = await token_user(session, principal)
-    return [] if user is None else await user_links(session, principal.app_id, user.id)
+    links = [] if user is None else await user_links(session, principal.app_id, user.id)
+    return [link for link in links if await in_organization(session, principal.organization, link)]
 
 
 async def links_by_ids(

@@ -150,7 +150,7 @@ async def unregister_user(request: Request, session: DbSession) -> Response:
     user = await token_user(session, principal)
     if user is None:
         return no_content()
-    await link_service.delete_end_user(session, user)
+    await link_service.delete_end_user(session, user, organization=principal.organization)
     return no_content()
 
 

@@ -21,7 +21,7 @@ from tests.support.asgi import serving
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/oauth/token"), ("GET", "/.well-known/jwks.json"),
     ("POST", "/v1/dashboard/signup"), ("POST", "/v1/dashboard/login"), ("POST", "/v1/moneykit/auth/token"),
-    ("GET", "/connect"),  # a static shell: its script's JSON steps check the link session token
+    ("GET", "/connect"),  # the link session token in the query is the credential (404/410 page without one)
     ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
     ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent shell, like /connect
     ("POST", "/v2/yodlee/auth/token"),  # Yodlee's token endpoint: clientId and secret in the form
