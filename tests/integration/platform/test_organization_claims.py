@@ -130,6 +130,12 @@ ATTEMPTS = {
     "plaid webhook": Attempt(
         "item", "POST", "/v1/plaid/item/webhook/update", {"webhook": "http://127.0.0.1:9/h"}
     ),
+    "plaid liabilities": Attempt("item", "POST", "/v1/plaid/liabilities/get", {}),
+    "plaid recurring": Attempt("item", "POST", "/v1/plaid/transactions/recurring/get", {}),
+    "plaid identity match": Attempt(
+        "item", "POST", "/v1/plaid/identity/match", {"user": {"legal_name": "Alberta Bobbeth Charleson"}}
+    ),
+    "plaid invalidate": Attempt("item", "POST", "/v1/plaid/item/access_token/invalidate", {}),
     "plaid remove": Attempt("item", "POST", "/v1/plaid/item/remove", {}),
     # MX: user tokens
     "mx member": Attempt("user", "GET", "/v1/mx/users/{user}/members/{member}", headers=tuple(MX.items())),
@@ -140,6 +146,15 @@ ATTEMPTS = {
     "mx accounts": Attempt("user", "GET", "/v1/mx/users/{user}/accounts", headers=tuple(MX.items())),
     "mx aggregate": Attempt(
         "user", "POST", "/v1/mx/users/{user}/members/{member}/aggregate", headers=tuple(MX.items())
+    ),
+    **{
+        f"mx {job}": Attempt(
+            "user", "POST", f"/v1/mx/users/{{user}}/members/{{member}}/{job}", headers=tuple(MX.items())
+        )
+        for job in ("verify", "identify", "check_balance", "extend_history")
+    },
+    "mx member transactions": Attempt(
+        "user", "GET", "/v1/mx/users/{user}/members/{member}/transactions", headers=tuple(MX.items())
     ),
     "mx delete": Attempt("user", "DELETE", "/v1/mx/users/{user}/members/{member}", headers=tuple(MX.items())),
     # Yodlee: user tokens
