@@ -223,6 +223,11 @@ async def connect_session(http: Client, tenant: Tenant, address: Headers) -> htt
     return await http.get("/connect/api/session", headers=address | made_up)
 
 
+async def connect_page(http: Client, tenant: Tenant, address: Headers) -> httpx.Response:
+    made_up = {"link_session_token": secrets.token_urlsafe(24)}
+    return await http.get("/connect", params=made_up, headers=address)
+
+
 def oauth_shape(body: dict[str, Any]) -> bool:
     return bool(body["error"] == "slow_down")
 
@@ -260,6 +265,7 @@ CASES: dict[str, tuple[FailingCall, Callable[[dict[str, Any]], bool]]] = {
     "developer basic": (developer_basic, platform_shape),
     "dashboard session": (dashboard_session, platform_shape),
     "connect link session": (connect_session, platform_shape),
+    "connect page": (connect_page, platform_shape),
 }
 
 

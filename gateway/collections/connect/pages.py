@@ -19,11 +19,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.auth.dependencies import caller_address
 from gateway.collections.connect.csrf import token_for
 from gateway.dependencies import DbSession
 from gateway.errors import NotFound
 from gateway.links.connect import is_open
 from gateway.links.sessions import session_by_token
+from gateway.state import get_app_state
 
 router = APIRouter(tags=["connect"])
 
@@ -103,15 +105,20 @@ async def connect_page(
     session: DbSession,
 ) -> HTMLResponse:
     """Connect for one open link session; an unknown, expired or used one gets a page saying so."""
-    unusable = await _unusable_session_page(session, link_session_token)
+    unusable = await _unusable_session_page(request, session, link_session_token)
     if unusable is not None:
         return unusable
     return HTMLResponse(_render(PAGE, request, link_session_token), headers=SECURITY_HEADERS)
 
 
-async def _unusable_session_page(session: AsyncSession, token: str) -> HTMLResponse | None:
-    """The 404 or 410 page when `token` names no open session, else None."""
+async def _unusable_session_page(request: Request, session: AsyncSession, token: str) -> HTMLResponse | None:
+    """The 404 or 410 page when `token` names no open session, else None. A token that names no session
+    counts as a failed credential check of the caller's address, as on Connect's API."""
+    throttle, address = get_app_state(request).auth.throttle, caller_address(request)
+    await throttle.before_check(address)
     link_session = await session_by_token(session, token)
+    if link_session is None:
+        await throttle.failed(address)
     if link_session is not None and is_open(link_session):
         return None
     status, reason = (404, UNKNOWN_SESSION) if link_session is None else (410, ENDED_SESSION)
@@ -128,7 +135,7 @@ async def simulated_bank_consent(
 ) -> HTMLResponse:
     """The sandbox's stand-in for an OAuth bank's own consent page: Connect sends the user here and the
     bank sends them back to Connect."""
-    unusable = await _unusable_session_page(session, link_session_token)
+    unusable = await _unusable_session_page(request, session, link_session_token)
     if unusable is not None:
         return unusable
     body = _render(BANK_PAGE, request, link_session_token, institution=institution_id)
