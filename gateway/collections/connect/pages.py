@@ -34,57 +34,45 @@ ASSETS = {
     "bank.js": "text/javascript; charset=utf-8",
     "connect.css": "text/css; charset=utf-8",
 }
-BANK_PAGE = """<!doctype html>
+
+
+def _page(title: str, head: str, main: str) -> str:
+    """A Connect HTML page: the shared head (no referrer, Connect's stylesheet) around one `<main>`."""
+    return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>Sign in to your bank</title>
+<title>{title}</title>
 <link rel="stylesheet" href="/connect/assets/connect.css">
-<script src="/connect/assets/bank.js" defer></script>
-</head>
+{head}</head>
 <body>
-<main id="bank" data-session="{token}" data-csrf="{csrf}" data-institution="{institution}" aria-live="polite">
-<p class="muted">Loading…</p>
-</main>
+{main}
 </body>
 </html>
 """
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Connect your bank</title>
-<link rel="stylesheet" href="/connect/assets/connect.css">
-<script src="/connect/assets/connect.js" defer></script>
-</head>
-<body>
-<main id="connect" data-session="{token}" data-csrf="{csrf}" aria-live="polite">
-<p class="muted">Loading…</p>
-</main>
-</body>
-</html>
-"""
-UNUSABLE_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>This link has expired</title>
-<link rel="stylesheet" href="/connect/assets/connect.css">
-</head>
-<body>
-<main id="connect">
-<h1>This link has expired</h1>
-<p>{reason} Go back to the app you came from to start again.</p>
-</main>
-</body>
-</html>
-"""
+
+
+LOADING = '<p class="muted">Loading…</p>'
+BANK_PAGE = _page(
+    "Sign in to your bank",
+    '<script src="/connect/assets/bank.js" defer></script>\n',
+    '<main id="bank" data-session="{token}" data-csrf="{csrf}" data-institution="{institution}" '
+    f'aria-live="polite">\n{LOADING}\n</main>',
+)
+PAGE = _page(
+    "Connect your bank",
+    '<script src="/connect/assets/connect.js" defer></script>\n',
+    '<main id="connect" data-session="{token}" data-csrf="{csrf}" aria-live="polite">\n'
+    f"{LOADING}\n</main>",
+)
+UNUSABLE_PAGE = _page(
+    "This link has expired",
+    "",
+    '<main id="connect">\n<h1>This link has expired</h1>\n'
+    "<p>{reason} Go back to the app you came from to start again.</p>\n</main>",
+)
 UNKNOWN_SESSION = "This Connect link is not valid: it was mistyped, or it is so old it was removed."
 ENDED_SESSION = "This Connect link has expired or was already used."
 SECURITY_HEADERS = {"Cache-Control": "no-store"}
