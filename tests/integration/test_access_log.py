@@ -13,23 +13,15 @@ import httpx
 import pytest
 
 from gateway.access_log import REDACTED
-from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http
+from tests.support.processes import PROJECT_ROOT, LinkgateProcess, serving_linkgate
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def served(process_env: dict[str, str], logs_dir: Path) -> Iterator[tuple[LinkgateProcess, str]]:
-    port = free_port()
-    server = LinkgateProcess(
-        ["serve", "--port", str(port)], process_env, PROJECT_ROOT, logs_dir / "serve.log"
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base_url}/readyz", process=server)
-        yield server, base_url
-    finally:
-        server.stop()
+    with serving_linkgate(process_env, PROJECT_ROOT, logs_dir / "serve.log") as served:
+        yield served
 
 
 def mint(base_url: str, client_id: str, client_secret: str, **fields: str) -> str:

@@ -22,7 +22,7 @@ from gateway.db_faults import DATABASE_RETRY_AFTER_S
 from gateway.developers.service import BootstrapResult
 from gateway.settings import Settings
 from providers.mx.render import MEDIA_TYPE as MX_MEDIA_TYPE
-from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, TEST_DATABASE
+from tests.conftest import POSTGRES_USER, TEST_DATABASE
 from tests.support.asgi import serving
 from tests.support.conformance.judges import judge_response
 from tests.support.tcp_proxy import TcpProxy
@@ -30,14 +30,6 @@ from tests.support.tcp_proxy import TcpProxy
 pytestmark = pytest.mark.integration
 
 Call = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
-
-
-@pytest.fixture
-def proxy() -> Iterator[TcpProxy]:
-    proxy = TcpProxy(POSTGRES_HOST, POSTGRES_PORT)
-    proxy.start()
-    yield proxy
-    proxy.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -20,7 +20,7 @@ from gateway.models import ApiKey, WebhookDelivery
 from gateway.settings import Settings
 from gateway.webhooks.service import webhook_service
 from tests.conftest import DATABASE_URL, POSTGRES_HOST, POSTGRES_PORT, create_database, drop_database
-from tests.support.processes import LinkgateProcess, free_port, wait_for_http, wait_until
+from tests.support.processes import LinkgateProcess, free_port, serving_linkgate, wait_for_http, wait_until
 from tests.support.receiver import Reply, WebhookReceiver
 from tests.support.tcp_proxy import TcpProxy
 
@@ -34,17 +34,9 @@ def embedded_env() -> dict[str, str]:
     return env
 
 
-@contextmanager
-def embedded_server(workdir: Path, log: Path) -> Iterator[tuple[LinkgateProcess, str]]:
+def embedded_server(workdir: Path, log: Path) -> AbstractContextManager[tuple[LinkgateProcess, str]]:
     """`linkgate serve` as a new user runs it, until it is ready; stopped on exit."""
-    port = free_port()
-    server = LinkgateProcess(["serve", "--port", str(port)], embedded_env(), workdir, log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base_url}/readyz", process=server)
-        yield server, base_url
-    finally:
-        server.stop()
+    return serving_linkgate(embedded_env(), workdir, log)
 
 
 @pytest.fixture

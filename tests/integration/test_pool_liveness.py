@@ -6,7 +6,7 @@ The real Postgres, reached through a proxy that can cut the connections as a res
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,18 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from gateway.db import async_database_url, create_engine
 from gateway.db_liveness import IDLE_PING_AFTER_S, ping_idle_connections
 from gateway.settings import Settings
-from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, TEST_DATABASE
+from tests.conftest import TEST_DATABASE
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def proxy() -> Iterator[TcpProxy]:
-    proxy = TcpProxy(POSTGRES_HOST, POSTGRES_PORT)
-    proxy.start()
-    yield proxy
-    proxy.stop()
 
 
 def proxied_url(proxy: TcpProxy) -> str:

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -85,3 +85,16 @@ def wait_for_http(
             return False
 
     wait_until(answers, timeout_s=timeout_s, what=f"{url} to answer {status}")
+
+
+@contextlib.contextmanager
+def serving_linkgate(env: dict[str, str], cwd: Path, log: Path) -> Iterator[tuple[LinkgateProcess, str]]:
+    """`linkgate serve` on a free loopback port until it is ready, with its base URL; stopped on exit."""
+    port = free_port()
+    server = LinkgateProcess(["serve", "--port", str(port)], env, cwd, log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base_url}/readyz", process=server)
+        yield server, base_url
+    finally:
+        server.stop()
