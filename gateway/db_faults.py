@@ -10,6 +10,7 @@ handlers (gateway/exception_handlers.py) answer them with 503 and `Retry-After` 
 from __future__ import annotations
 
 import socket
+import sqlite3
 from collections.abc import Iterator
 
 import asyncpg
@@ -26,14 +27,16 @@ DATABASE_FAULT_TYPES: tuple[type[Exception], ...] = (
     asyncpg.PostgresError, asyncpg.InterfaceError,
 )  # fmt: skip
 
-# Always connection-level, whatever the message.
+# Always connection-level, whatever the message (SQLAlchemy's OperationalError aside: see below).
 _CONNECTION_LEVEL = (
-    sa_exc.OperationalError, sa_exc.DisconnectionError, sa_exc.TimeoutError,
+    sa_exc.DisconnectionError, sa_exc.TimeoutError,
     ConnectionError, TimeoutError, socket.gaierror, asyncpg.PostgresConnectionError,
 )  # fmt: skip
 # SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down, crashed, starting up), 53300
 # (too many connections).
 _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite raises OperationalError for bad SQL too ("no such table", syntax errors): only these are faults.
+_SQLITE_UNAVAILABLE_MESSAGES = ("database is locked", "unable to open database file", "disk i/o error")
 _UNAVAILABLE_MESSAGES = (
     "connection is closed", "connection was closed", "connection refused", "could not connect",
     "server closed the connection", "the database system is starting up",
@@ -55,6 +58,8 @@ def is_database_unavailable(error: BaseException) -> bool:
     """True for a connection-level failure (unreachable, restarting, cut, pool exhausted), not for a
     failed statement, constraint or programming error."""
     for cause in _causes(error):
+        if isinstance(cause, sa_exc.OperationalError):
+            return _operational_error_is_fault(cause)
         if isinstance(cause, _CONNECTION_LEVEL):
             return True
         if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
@@ -65,6 +70,13 @@ def is_database_unavailable(error: BaseException) -> bool:
         if any(message in str(cause).lower() for message in _UNAVAILABLE_MESSAGES):
             return True
     return False
+
+
+def _operational_error_is_fault(error: sa_exc.OperationalError) -> bool:
+    """Postgres drivers raise OperationalError only for connection trouble; SQLite for bad SQL as well."""
+    if isinstance(error.orig, sqlite3.OperationalError):
+        return any(message in str(error.orig).lower() for message in _SQLITE_UNAVAILABLE_MESSAGES)
+    return True
 
 
 def fault_summary(error: BaseException) -> str:

@@ -61,6 +61,7 @@ class RedisRateLimiter:
     def __init__(self, client: aioredis.Redis) -> None:
         self._redis = client
         self._paused_until = 0.0
+        self._probe_due = False
 
     async def hit(self, key: str, *, limit: int, window_s: int, amount: int = 1) -> Verdict:
         start, remaining = _window(window_s)
@@ -75,6 +76,7 @@ class RedisRateLimiter:
         except RedisError as exc:
             self._pause(exc)
             return Verdict(allowed=True, retry_after_s=remaining)
+        self._answered()
         return Verdict(allowed=int(count) <= limit, retry_after_s=remaining, count=int(count))
 
     async def count(self, key: str, *, window_s: int) -> tuple[int, int]:
@@ -86,14 +88,28 @@ class RedisRateLimiter:
         except RedisError as exc:
             self._pause(exc)
             return 0, remaining
+        self._answered()
         return int(count or 0), remaining
 
     def _paused(self) -> bool:
-        return time.monotonic() < self._paused_until
+        now = time.monotonic()
+        if now < self._paused_until:
+            return True
+        if self._probe_due:
+            # Only the first caller after a pause tries Redis again; the rest pass until it has answered
+            # (a black-holed Redis would otherwise hold every request in flight for a socket timeout).
+            self._probe_due = False
+            self._paused_until = now + OUTAGE_PAUSE_S
+        return False
 
     def _pause(self, error: RedisError) -> None:
         logger.warning("rate limits not counted for %.0f s, Redis is unavailable: %s", OUTAGE_PAUSE_S, error)
         self._paused_until = time.monotonic() + OUTAGE_PAUSE_S
+        self._probe_due = True
+
+    def _answered(self) -> None:
+        """Redis answered: a probe after an outage ends the pause for everyone."""
+        self._paused_until = 0.0
 
 
 class MemoryRateLimiter:

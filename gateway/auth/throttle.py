@@ -1,7 +1,11 @@
 """Rate limits on credential checks and on API calls, per client address and per client_id.
 
 Failed checks are limited tightly. An address that failed LINKGATE_RATE_LIMIT_FAILURES_PER_ADDRESS
-times in the current window has every credential it presents refused with 429 before it is checked.
+times in the current window has every credential it presents refused with 429 before it is checked
+(a bearer token this process has already verified and cached is served without a check). The count is
+read before a check and raised after it fails, so guesses sent at the same instant over many
+connections can pass the limit by about that many before they are counted; IPv6 callers are counted
+by their /64.
 A client_id that failed LINKGATE_RATE_LIMIT_FAILURES_PER_CLIENT times (from anywhere) is refused only
 to addresses that have failed too: from then on a botnet guessing that client's secret gets one try
 per address, while the client's own servers, which do not fail, keep working. (A plain per-client
@@ -14,6 +18,7 @@ authenticated call per client_id (`CredentialThrottle.admit`).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -38,8 +43,14 @@ def too_many(retry_after_s: int, what: str = "requests") -> RateLimited:
 
 
 def address_of(request: Request, trusted_proxies: tuple[IPNetwork, ...]) -> str:
-    """The caller's address as a rate-limit key (behind trusted proxies, the forwarded client)."""
-    return str(client_address(request, trusted_proxies) or "unknown")
+    """The caller's address as a rate-limit key (behind trusted proxies, the forwarded client). An IPv6
+    caller is keyed by its /64: one host is usually given a whole /64, and could rotate through it."""
+    address = client_address(request, trusted_proxies)
+    if address is None:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def _client_key(client_id: str) -> str:

@@ -47,6 +47,11 @@ class SessionUnusable(Unauthenticated):
     default_message = "This link session is unknown, expired or already used."
 
 
+class UnknownSession(SessionUnusable):
+    """No session has this token: a guess or a typo (counted against the caller's failure limit); an
+    expired or used session is a stale tab, not a guess."""
+
+
 class ConnectInputRejected(InvalidRequest):
     """The end user can fix this (wrong password, wrong code); the session stays where it was."""
 
@@ -125,7 +130,9 @@ def is_open(link_session: LinkSession) -> bool:
 
 async def open_session(session: AsyncSession, token: str) -> LinkSession:
     link_session = await session_by_token(session, token)
-    if link_session is None or not is_open(link_session):
+    if link_session is None:
+        raise UnknownSession()
+    if not is_open(link_session):
         raise SessionUnusable()
     return link_session
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from gateway.errors import InvalidToken
 from gateway.models.developer import DEFAULT_ORGANIZATION_KEY, Organization
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
@@ -39,11 +40,18 @@ async def organization_key_of(session: AsyncSession, link: Link) -> str:
 async def organization_id_of(
     session: AsyncSession, app_id: uuid.UUID, organization: str | None
 ) -> uuid.UUID | None:
-    """The id of the app's organization `organization` (None for the default one, and for none)."""
+    """The id of the app's organization `organization` (None for the default one, and for none).
+
+    A token names its organization for its whole life; one deleted since is refused (InvalidToken), so a
+    link that token makes never falls into `default`, where the organization's users could not see it
+    and `default`'s could."""
     if organization is None or organization == DEFAULT_ORGANIZATION_KEY:
         return None
     statement = select(Organization.id).where(Organization.app_id == app_id, Organization.key == organization)
-    return await session.scalar(statement)
+    found = await session.scalar(statement)
+    if found is None:
+        raise InvalidToken("The organization this token was issued for no longer exists.")
+    return found
 
 
 class LinkRepository:

@@ -29,13 +29,16 @@ UNAVAILABLE = {
     "too many connections": wrapped(asyncpg.TooManyConnectionsError("sorry, too many clients already")),
     "closed mid-statement": wrapped(asyncpg.ConnectionDoesNotExistError("connection was closed")),
     "disconnect SQLAlchemy saw": sa_exc.DBAPIError("SELECT 1", (), Exception(), connection_invalidated=True),
-    "operational error": wrapped(sqlite3.OperationalError("database is locked"), sa_exc.OperationalError),
+    "SQLite locked": wrapped(sqlite3.OperationalError("database is locked"), sa_exc.OperationalError),
+    "Postgres operational error": wrapped(Exception("server closed unexpectedly"), sa_exc.OperationalError),
     "closed connection message": wrapped(Exception("connection is closed"), sa_exc.InterfaceError),
 }
 NOT_UNAVAILABLE = {
     "constraint": wrapped(asyncpg.UniqueViolationError("duplicate key"), sa_exc.IntegrityError),
     "bad statement": wrapped(asyncpg.UndefinedColumnError("column does not exist"), sa_exc.ProgrammingError),
     "bad parameter": wrapped(asyncpg.DataError("invalid input for query argument $1"), sa_exc.InterfaceError),
+    "SQLite bad SQL": wrapped(sqlite3.OperationalError("no such table: links"), sa_exc.OperationalError),
+    "SQLite syntax": wrapped(sqlite3.OperationalError('near "SELEC": syntax error'), sa_exc.OperationalError),
     "missing file": FileNotFoundError("no such file"),
     "a bug": ValueError("bad"),
 }
@@ -54,6 +57,18 @@ def test_connection_level_failures_are_a_503_with_retry_after(error: Exception) 
 @pytest.mark.parametrize("error", NOT_UNAVAILABLE.values(), ids=NOT_UNAVAILABLE.keys())
 def test_other_failures_are_not(error: Exception) -> None:
     assert database_unavailable(error) is None
+
+
+async def test_a_bad_statement_on_sqlite_is_not_a_fault(tmp_path: Path) -> None:
+    """SQLite reports bad SQL as OperationalError: that is a bug (500 with its traceback), not a 503."""
+    database = Database.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", redis_url=None))
+    try:
+        async with database.unit_of_work() as session:
+            with pytest.raises(sa_exc.OperationalError) as raised:
+                await session.execute(text("SELECT * FROM no_such_table"))
+        assert database_unavailable(raised.value) is None
+    finally:
+        await database.dispose()
 
 
 async def test_a_failed_statement_never_quotes_its_parameters(tmp_path: Path) -> None:

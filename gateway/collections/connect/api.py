@@ -56,7 +56,7 @@ async def _session(request: Request, session: DbSession) -> LinkSession:
     await throttle.before_check(address)
     try:
         link_session = await connect.open_session(session, token)
-    except Unauthenticated:
+    except connect.UnknownSession:
         await throttle.failed(address)
         raise
     mark_authenticated(request)

@@ -101,7 +101,8 @@ async def connect_page(
 
 async def _unusable_session_page(request: Request, session: AsyncSession, token: str) -> HTMLResponse | None:
     """The 404 or 410 page when `token` names no open session, else None. A token that names no session
-    counts as a failed credential check of the caller's address, as on Connect's API."""
+    counts as a failed credential check of the caller's address, as on Connect's API; an expired or used
+    one (a stale tab) does not."""
     throttle, address = get_app_state(request).auth.throttle, caller_address(request)
     await throttle.before_check(address)
     link_session = await session_by_token(session, token)

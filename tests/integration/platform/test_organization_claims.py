@@ -310,3 +310,25 @@ async def test_a_link_made_in_connect_for_an_organizations_token_belongs_to_that
     assert await members_as(bearer) == 1
     assert await members_as(world.tenant.basic(world.user_guid)) == 0  # `default` sees none of org_x's
     assert await members_as(world.tenant.basic()) == 2  # the app: org_y's link and this one
+
+
+async def test_a_token_of_a_deleted_organization_makes_no_link(world: World) -> None:
+    """Deleted after its token was issued, an organization's token may not make a link (it would land in
+    `default`, out of its own sight and in `default`'s)."""
+    created = await world.tenant.http.post(
+        f"/v1/dashboard/apps/{world.tenant.app_id}/organizations", json={"id": "org_gone", "name": "gone"},
+        headers=world.tenant.dashboard,
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    token = await token_for(world, "user", "org_gone", world.real)
+    deleted = await world.tenant.http.delete(
+        f"/v1/dashboard/apps/{world.tenant.app_id}/organizations/org_gone", headers=world.tenant.dashboard
+    )
+    assert deleted.status_code == 204, deleted.text
+    base = f"/v1/mx/users/{world.user_guid}"
+    widget = await world.tenant.http.post(
+        f"{base}/connect_widget_url", headers=MX | {"authorization": f"Bearer {token}"}
+    )
+    assert widget.status_code == 401, widget.text
+    listed = await world.tenant.http.get(f"{base}/members", headers=MX | world.tenant.basic())
+    assert listed.json()["pagination"]["total_entries"] == 1  # org_y's link only
