@@ -99,39 +99,25 @@ class CredentialThrottle:
 
     async def admit(self, client_id: str) -> None:
         """Count one authenticated call by this client_id; RateLimited past its generous limit."""
-        if not self.settings.rate_limits_enabled:
-            return
-        verdict = await self.calls.hit(
-            f"requests:client:{client_id}",
-            limit=self.settings.rate_limit_requests_per_client,
-            window_s=self.window_s,
-        )
-        if not verdict.allowed:
-            raise too_many(verdict.retry_after_s)
+        limit = self.settings.rate_limit_requests_per_client
+        await self._count(self.calls, f"requests:client:{client_id}", limit)
 
     async def signup(self, address: str) -> None:
         """Count one signup from this address (each costs a slow password hash)."""
-        if not self.settings.rate_limits_enabled:
-            return
-        verdict = await self.limiter.hit(
-            f"signup:address:{address}",
-            limit=self.settings.rate_limit_signups_per_address,
-            window_s=self.window_s,
-        )
-        if not verdict.allowed:
-            raise too_many(verdict.retry_after_s, "signups from this address")
+        limit = self.settings.rate_limit_signups_per_address
+        await self._count(self.limiter, f"signup:address:{address}", limit, "signups from this address")
 
     async def request(self, address: str) -> None:
         """Count one request from this address; RateLimited past its generous limit."""
+        limit = self.settings.rate_limit_requests_per_address
+        await self._count(self.calls, f"requests:address:{address}", limit)
+
+    async def _count(self, limiter: RateLimiter, key: str, limit: int, what: str = "requests") -> None:
         if not self.settings.rate_limits_enabled:
             return
-        verdict = await self.calls.hit(
-            f"requests:address:{address}",
-            limit=self.settings.rate_limit_requests_per_address,
-            window_s=self.window_s,
-        )
+        verdict = await limiter.hit(key, limit=limit, window_s=self.window_s)
         if not verdict.allowed:
-            raise too_many(verdict.retry_after_s)
+            raise too_many(verdict.retry_after_s, what)
 
 
 class AddressRateLimitMiddleware:
