@@ -294,7 +294,7 @@ def test_link_tokens_read_back_and_access_tokens_rotate(gateway: Gateway, client
         LinkTokenCreateRequest(client_name="Test App", language="en", country_codes=[CountryCode("US")],
                                user=LinkTokenCreateRequestUser(client_user_id="user-9"),
                                products=[Products("transactions"), Products("auth")],
-                               webhook="https://example.com/hook")
+                               webhook="http://127.0.0.1:9/hook")
     )  # fmt: skip
     got = client.link_token_get(LinkTokenGetRequest(link_token=created.link_token))
     assert got.link_token == created.link_token
@@ -304,7 +304,7 @@ def test_link_tokens_read_back_and_access_tokens_rotate(gateway: Gateway, client
     assert got.metadata.language == "en"
     assert [c.value for c in got.metadata.country_codes] == ["US"]
     assert [p.value for p in got.metadata.initial_products] == ["transactions", "auth"]
-    assert got.metadata.webhook == "https://example.com/hook"
+    assert got.metadata.webhook == "http://127.0.0.1:9/hook"
     assert got.link_sessions == []  # nobody has opened it yet
     page = ConnectPage(gateway.base_url, created.link_token)
     page.step("/institution", {"institution_id": "ins_109508"})

@@ -245,7 +245,7 @@ def test_every_code_of_the_descriptions_enum_fires_its_webhook(
 
 
 def test_a_code_and_type_that_do_not_belong_together_are_refused(client: plaid.ApiClient) -> None:
-    access_token, _ = linked_item(client, products=("transactions",), webhook="https://example.com/hook")
+    access_token, _ = linked_item(client, products=("transactions",), webhook="http://127.0.0.1:9/hook")
     with pytest.raises(plaid.ApiException) as mismatched:
         client.sandbox_item_fire_webhook(SandboxItemFireWebhookRequest(
             access_token=access_token, webhook_code="NEW_ACCOUNTS_AVAILABLE", webhook_type=WebhookType("AUTH")

@@ -103,7 +103,7 @@ def test_subscriptions_and_delivery_in_yodlee_format(gateway: Gateway, receiver:
 
 def test_subscription_bad_input(gateway: Gateway) -> None:
     yodlee = Yodlee(gateway)
-    body = {"event": {"callbackUrl": "https://example.com/hooks"}}
+    body = {"event": {"callbackUrl": "http://127.0.0.1:9/hooks"}}
 
     def code(response: httpx.Response) -> tuple[int, str]:
         return response.status_code, response.json()["errorCode"]

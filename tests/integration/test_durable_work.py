@@ -325,3 +325,4 @@ class TestScheduler:
             assert redis_client.get(SCHEDULER_LOCK_KEY) == b"another-scheduler"
         finally:
             scheduler.close()
+            redis_client.delete(SCHEDULER_LOCK_KEY)  # no made-up holder left for the next module's schedulers

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from gateway.links.repository import SERVING_STATES
+from gateway.links.repository import SERVING_STATES, organization_clause
 from gateway.models.account import Account, AccountBalance
 from gateway.models.end_user import EndUser
 from gateway.models.investment import Holding, Security
@@ -45,12 +45,18 @@ class TransactionFilter:
 PROVIDER_ACCOUNT_STATES = (*SERVING_STATES, "connecting")
 
 
-async def user_links(session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID) -> list[Link]:
-    """The user's provider accounts (PROVIDER_ACCOUNT_STATES), oldest first."""
+async def user_links(
+    session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, organization: str | None = None
+) -> list[Link]:
+    """The user's provider accounts (PROVIDER_ACCOUNT_STATES) in `organization` (None: every one), oldest
+    first."""
     statement = (
         select(Link)
         .where(
-            Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(PROVIDER_ACCOUNT_STATES)
+            Link.app_id == app_id,
+            Link.end_user_id == end_user_id,
+            Link.state.in_(PROVIDER_ACCOUNT_STATES),
+            organization_clause(organization),
         )
         .options(joinedload(Link.institution, innerjoin=True))
         .order_by(Link.created_at, Link.id)

@@ -12,9 +12,8 @@ from gateway.collections.yodlee.access import token_user
 from gateway.collections.yodlee.errors import invalid_value
 from gateway.collections.yodlee.ids import IdKind, assign, resolve
 from gateway.collections.yodlee.providers import provider_id
-from gateway.collections.yodlee.repository import PROVIDER_ACCOUNT_STATES, refreshing, user_links
+from gateway.collections.yodlee.repository import refreshing, user_links
 from gateway.links.direct import pending_challenge
-from gateway.links.visibility import in_organization
 from gateway.models.account import Account
 from gateway.models.link import Link
 from providers.yodlee import render
@@ -24,8 +23,9 @@ async def links_of_token(session: AsyncSession, principal: AppPrincipal) -> list
     """The token user's provider accounts (of the token's organization); none when the user does not
     exist yet."""
     user = await token_user(session, principal)
-    links = [] if user is None else await user_links(session, principal.app_id, user.id)
-    return [link for link in links if await in_organization(session, principal.organization, link)]
+    return (
+        [] if user is None else await user_links(session, principal.app_id, user.id, principal.organization)
+    )
 
 
 async def links_by_ids(
@@ -45,10 +45,7 @@ async def links_by_ids(
 async def link_by_id(
     session: AsyncSession, principal: AppPrincipal, number: int, name: str = "providerAccountId"
 ) -> Link:
-    links = await links_by_ids(session, principal, [number], name)
-    if links[0].state not in PROVIDER_ACCOUNT_STATES:
-        raise invalid_value(name)
-    return links[0]
+    return (await links_by_ids(session, principal, [number], name))[0]
 
 
 async def chosen_accounts(
