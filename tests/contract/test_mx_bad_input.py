@@ -438,6 +438,9 @@ def test_favorite_institutions(mx: Mx) -> None:
         mx.http.get("/institutions/favorites", params={"iso_country_code": "CA"}).json()["institutions"] == []
     )
     assert_mx_error(mx.http.get("/institutions/favorites", params={"records_per_page": "many"}), 400)
+    assert_mx_error(mx.http.get("/institutions/favorites", params={"iso_country_code": "USA"}), 400)
+    too_many = {"iso_country_code": ["US"] * 51}
+    assert_mx_error(mx.http.get("/institutions/favorites", params=too_many), 400)
 
 
 def served_mx_routes() -> set[tuple[str, str]]:

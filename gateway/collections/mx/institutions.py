@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.collections.mx.auth import MX_READER
@@ -30,7 +31,7 @@ from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 CATALOGUE_LIMIT = 10_000
-CountryCodes = Annotated[list[str] | None, Query()]
+CountryCodes = Annotated[list[Annotated[str, Field(max_length=2)]] | None, Query(max_length=50)]
 
 
 async def _linkable(session: AsyncSession, code: str) -> Institution:
