@@ -18,6 +18,8 @@ DEFAULT_DATABASE_FILE = "linkgate.db"
 SECRET_KEY_FILE_SUFFIX = ".secret"
 MIN_SECRET_KEY_CHARS = 32
 LONGEST_DASHBOARD_SESSION_S = 30 * 86400  # tokens claiming a longer life are refused as forged
+# The public SimpleFIN Bridge (its production and beta hosts), where setup tokens claim by default.
+SIMPLEFIN_BRIDGE_HOSTS = ("bridge.simplefin.org", "beta-bridge.simplefin.org")
 PLACEHOLDER_SECRETS = frozenset(
     {"changeme", "change-me", "changethis", "secret", "placeholder", "dev", "test"}
 )
@@ -76,9 +78,22 @@ class Settings(BaseSettings):
     webhook_retry_delay_s: float = Field(default=300.0, ge=0)
     webhook_max_retries: int = Field(default=3, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # Deprecated name of outbound_allow_private_networks, still read when that one is unset.
     webhook_allow_private_networks: bool | None = None
     webhook_endpoint_concurrency: int = Field(default=4, ge=1)
     webhook_event_retention_days: int = Field(default=30, ge=10)
+
+    # Every outbound call to an address the developer or end user chose (webhooks, upstream URLs from a
+    # setup token): may it reach private, loopback, link-local and metadata addresses?
+    outbound_allow_private_networks: bool | None = None
+
+    simplefin_enabled: bool = True
+    simplefin_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(SIMPLEFIN_BRIDGE_HOSTS)
+    )
+    simplefin_requests_per_day: int = Field(default=24, ge=1)
+    simplefin_overlap_days: int = Field(default=14, ge=1, le=89)
+    simplefin_timeout_s: float = Field(default=30.0, gt=0)
 
     job_lease_s: float = Field(default=60.0, gt=0)
     sweeper_interval_s: float = Field(default=15.0, gt=0)
@@ -96,7 +111,7 @@ class Settings(BaseSettings):
     bootstrap_email: str = "sandbox@linkgate.local"
     log_level: str = "INFO"
 
-    @field_validator("trusted_proxies", "connect_frame_ancestors", mode="before")
+    @field_validator("trusted_proxies", "connect_frame_ancestors", "simplefin_allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -121,10 +136,21 @@ class Settings(BaseSettings):
             raise ValueError("list at least one source, or 'none' alone")
         return value
 
+    @field_validator("simplefin_allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        """Lower-case host names (or `*` for any host)."""
+        return [entry.lower().rstrip(".") for entry in value]
+
     @model_validator(mode="after")
     def _default_private_network_policy(self) -> Settings:
-        if self.webhook_allow_private_networks is None:
-            self.webhook_allow_private_networks = self.env is Environment.development
+        """Private networks are allowed in development only, unless a setting says otherwise."""
+        if self.outbound_allow_private_networks is None:
+            chosen = self.webhook_allow_private_networks
+            self.outbound_allow_private_networks = (
+                chosen if chosen is not None else self.env is Environment.development
+            )
+        self.webhook_allow_private_networks = self.outbound_allow_private_networks
         return self
 
     @model_validator(mode="after")

@@ -19,7 +19,7 @@ from gateway.db import Database
 from gateway.settings import Settings, get_settings
 from gateway.webhooks.endpoint_slots import EndpointSlots, RedisEndpointSlots, local_endpoint_slots
 from gateway.webhooks.key_ring import RingCache
-from gateway.webhooks.transport import webhook_client
+from gateway.outbound.transport import webhook_client
 from workers.enqueue import send_task_request
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ class WorkerRuntime:
         if self._http is None:
             self._http = webhook_client(
                 timeout_s=self.settings.webhook_timeout_s,
-                allow_private_networks=bool(self.settings.webhook_allow_private_networks),
+                allow_private_networks=bool(self.settings.outbound_allow_private_networks),
             )
         return self._http
 

@@ -11,7 +11,7 @@ from gateway.developers.repository import developer_repository
 from gateway.developers.schemas import Configuration, ConfigurationPatch, ConfigurationWrite
 from gateway.errors import InvalidRequest
 from gateway.models.developer import DEFAULT_CONFIGURATION_NAME, AppConfiguration
-from gateway.webhooks.addresses import is_public_address, resolve
+from gateway.outbound.addresses import is_public_address, resolve
 from gateway.webhooks.uris import UnusableWebhookUri, parse_webhook_uri
 
 WEBHOOK_URI_DOCS = "/docs#/webhooks/configure_webhook_uri"

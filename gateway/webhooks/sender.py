@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 
 from gateway.models.base import utcnow
-from gateway.webhooks.transport import AddressRefused
+from gateway.outbound.transport import AddressRefused
 from gateway.webhooks.uris import UnusableWebhookUri, parse_webhook_uri
 
 DELIVERED_STATUSES = frozenset({200, 201, 202, 203, 204})

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from gateway.webhooks.addresses import IPAddress
+from gateway.outbound.addresses import IPAddress
 
 MAX_URI_CHARS = 2048
 MAX_HOST_CHARS = 253

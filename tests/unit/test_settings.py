@@ -84,11 +84,21 @@ class TestDefaults:
         assert settings.is_sqlite
 
     def test_private_networks_allowed_only_in_development_by_default(self) -> None:
-        assert make().webhook_allow_private_networks is True
-        assert make(env="production").webhook_allow_private_networks is False
-        assert (
-            make(env="production", webhook_allow_private_networks=True).webhook_allow_private_networks is True
-        )
+        assert make().outbound_allow_private_networks is True
+        assert make(env="production").outbound_allow_private_networks is False
+        assert make(env="production", outbound_allow_private_networks=True).outbound_allow_private_networks
+
+    def test_the_old_webhook_name_of_the_private_network_setting_still_works(self) -> None:
+        settings = make(env="production", webhook_allow_private_networks=True)
+        assert settings.outbound_allow_private_networks is True
+        chosen = make(webhook_allow_private_networks=True, outbound_allow_private_networks=False)
+        assert chosen.outbound_allow_private_networks is False
+        assert chosen.webhook_allow_private_networks is False
+
+    def test_simplefin_hosts_are_a_comma_separated_list(self) -> None:
+        settings = make(simplefin_allowed_hosts="Bridge.SimpleFIN.org., 127.0.0.1")
+        assert settings.simplefin_allowed_hosts == ["bridge.simplefin.org", "127.0.0.1"]
+        assert make().simplefin_allowed_hosts == ["bridge.simplefin.org", "beta-bridge.simplefin.org"]
 
     def test_lease_must_outlive_a_webhook_attempt(self) -> None:
         with pytest.raises(ValidationError, match="LINKGATE_JOB_LEASE_S"):

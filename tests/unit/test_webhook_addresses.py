@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.webhooks.sender import post_webhook
-from gateway.webhooks.transport import webhook_client
+from gateway.outbound.transport import webhook_client
 from gateway.webhooks.uris import UnusableWebhookUri, parse_webhook_uri
 from tests.support.receiver import WebhookReceiver
 

@@ -1,4 +1,5 @@
-"""Which network addresses a webhook may be sent to: public unicast only, unless private ones are allowed.
+"""Which network addresses an outbound call (a webhook, an upstream) may reach: public unicast only,
+unless private ones are allowed.
 
 The checks run on every address a host resolves to (IPv4, IPv6 and IPv4-mapped IPv6 alike), since a
 name can point anywhere.

@@ -1,6 +1,7 @@
-"""The HTTP client webhooks are sent with: the SSRF guard runs on the address actually dialled.
+"""The HTTP client for outbound calls (webhooks, upstream providers): the SSRF guard runs on the address
+actually dialled.
 
-A URL is checked when it is configured, but a name can resolve elsewhere by the time a webhook is sent
+A URL is checked when it is configured, but a name can resolve elsewhere by the time it is called
 (DNS rebinding). So the connection itself resolves the host, refuses it if any address it resolves to
 is not public, and connects to a checked address; TLS still verifies the certificate for the name.
 """
@@ -13,11 +14,16 @@ from typing import Any
 import httpcore
 import httpx
 
-from gateway.webhooks.addresses import is_public_address, resolve
+from gateway.outbound.addresses import is_public_address, resolve
 
 
-class AddressRefused(Exception):
-    """The webhook's host is, or resolves to, a private, loopback, link-local or metadata address."""
+class AddressRefused(httpx.ConnectError):
+    """The host is, or resolves to, a private, loopback, link-local or metadata address.
+
+    A connection error to httpx's callers, so code that handles "could not connect" handles it too."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
@@ -54,7 +60,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        raise AddressRefused("webhooks are never sent to unix sockets")
+        raise AddressRefused("outbound calls never go to unix sockets")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -74,11 +80,18 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
-def webhook_client(*, timeout_s: float, allow_private_networks: bool) -> httpx.AsyncClient:
+def outbound_client(*, timeout_s: float, allow_private_networks: bool, user_agent: str) -> httpx.AsyncClient:
+    """One per process and purpose: guarded, no redirects followed, no proxies from the environment."""
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     return httpx.AsyncClient(
         transport=GuardedTransport(allow_private_networks=allow_private_networks, limits=limits),
         follow_redirects=False,
         timeout=httpx.Timeout(timeout_s),
-        headers={"user-agent": "Linkgate-Webhooks/1"},
+        headers={"user-agent": user_agent},
+    )
+
+
+def webhook_client(*, timeout_s: float, allow_private_networks: bool) -> httpx.AsyncClient:
+    return outbound_client(
+        timeout_s=timeout_s, allow_private_networks=allow_private_networks, user_agent="Linkgate-Webhooks/1"
     )
