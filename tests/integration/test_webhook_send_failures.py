@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.models import WebhookAttempt, WebhookDelivery
-from gateway.webhooks import transport
+from gateway.outbound import transport
 from gateway.outbound.addresses import IPAddress
 from gateway.webhooks.delivery import WebhookDeliverer
 from gateway.webhooks.endpoint_slots import LocalEndpointSlots
