@@ -52,6 +52,8 @@ from gateway.middleware import (
 from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter, counter_client
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
+from gateway.upstreams.registry import build_registry, upstream_client
+from providers.registry import ProviderRegistry
 from workers.enqueue import send_task_request
 
 DESCRIPTION = (
@@ -88,7 +90,9 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         rate_limiter = RedisRateLimiter(counters) if counters is not None else MemoryRateLimiter()
         auth = Authenticator(settings, database, rate_limiter)
         await auth.start()
-        await _sync_institutions(database)
+        upstream_http = upstream_client(settings)
+        providers = build_registry(settings, upstream_http)
+        await _sync_institutions(database, providers)
         app.state.linkgate = AppState(
             settings=settings,
             database=database,
@@ -97,6 +101,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
             auth=auth,
             rate_limiter=rate_limiter,
             trusted_proxies=parse_networks(settings.trusted_proxies),
+            providers=providers,
         )
         freeze_startup_objects()
         try:
@@ -106,6 +111,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
                 await redis.aclose()
             if counters is not None:
                 await counters.aclose()
+            await upstream_http.aclose()
             await database.dispose()
 
     app = FastAPI(title="Linkgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -156,10 +162,10 @@ def _redis_client(settings: Settings) -> aioredis.Redis | None:
     return aioredis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
-async def _sync_institutions(database: Database) -> None:
+async def _sync_institutions(database: Database, providers: ProviderRegistry) -> None:
     """Providers' institutions into the catalogue; another process doing the same at once is fine."""
     try:
         async with database.unit_of_work() as session:
-            await sync_institutions(session)
+            await sync_institutions(session, providers)
     except IntegrityError:
         pass  # a concurrent start inserted them first

@@ -1,4 +1,5 @@
-"""What the app holds for its lifetime: settings, the database, the broker probe, error renderers."""
+"""What the app holds for its lifetime: settings, the database, the broker probe, error renderers, the
+provider adapters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from gateway.exception_handlers import ErrorRenderers
 from gateway.health.checks import BrokerProbe
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
+from providers.registry import ProviderRegistry
 
 
 @dataclass
@@ -24,6 +26,7 @@ class AppState:
     auth: Authenticator
     rate_limiter: RateLimiter
     trusted_proxies: tuple[IPNetwork, ...]
+    providers: ProviderRegistry
 
 
 def get_app_state(request: Request) -> AppState:

@@ -6,6 +6,12 @@ and provider ids as strings. Adapters are stateless; what a connection needs bet
 JSON-serialisable `ProviderState` the adapter returned when it connected, which Linkgate stores
 encrypted on the link.
 
+How an end user authorises an upstream is its handoff (`HandoffKind`): typing a login (`credentials`,
+with MFA relayed through `answer`), pasting a token the upstream gave them (`token`), consenting at the
+upstream and coming back (`redirect`), or the upstream's own UI inside Connect (`widget`). `begin`
+returns what Connect shows; `complete` takes what the end user (or the upstream, on their way back)
+submitted and returns the connection.
+
 Errors say what Linkgate should do next:
 
     ProviderError
@@ -66,13 +72,18 @@ class CredentialField:
     secret: bool = False
 
 
+HandoffKind = Literal["credentials", "token", "redirect", "widget"]
+
+
 @dataclass(frozen=True)
 class InstitutionInfo:
+    """One institution as a provider offers it; `login` is the handoff kind Connect shows for it."""
+
     provider_institution_id: str
     name: str
     url: str
     color: str
-    login: Literal["credentials", "oauth", "instant"]
+    login: HandoffKind
     credential_fields: tuple[CredentialField, ...]
     products: tuple[Product, ...]
     country_codes: tuple[str, ...] = ("US",)
@@ -93,9 +104,79 @@ class MfaChallenge:
 
 
 @dataclass(frozen=True)
+class HandoffRequest:
+    """What `begin` is told: which institution, and where a redirect comes back to.
+
+    `return_url` is Connect's `/connect/callback/{provider}`; `state` must come back with the end user
+    unchanged (it binds their return to their session)."""
+
+    provider_institution_id: str
+    return_url: str
+    state: str
+    products: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CredentialsHandoff:
+    """A login form; the values go to `complete` (and a challenge may follow)."""
+
+    fields: tuple[CredentialField, ...]
+    kind: Literal["credentials"] = "credentials"
+
+
+@dataclass(frozen=True)
+class TokenHandoff:
+    """One pasted token, submitted to `complete` as `{"token": ...}`."""
+
+    label: str
+    help_text: str
+    help_url: str | None = None
+    kind: Literal["token"] = "token"
+
+
+@dataclass(frozen=True)
+class RedirectHandoff:
+    """Consent at `url`; the end user comes back to the request's `return_url` with its query, which
+    goes to `complete` along with `pending` (kept sealed by Linkgate meanwhile)."""
+
+    url: str
+    pending: ProviderState
+    kind: Literal["redirect"] = "redirect"
+
+
+@dataclass(frozen=True)
+class WidgetHandoff:
+    """The upstream's own UI: `script_url` loaded into Connect with `options`; its result goes to
+    `complete`."""
+
+    script_url: str
+    options: Mapping[str, Any]
+    pending: ProviderState
+    kind: Literal["widget"] = "widget"
+
+
+Handoff = CredentialsHandoff | TokenHandoff | RedirectHandoff | WidgetHandoff
+
+
+@dataclass(frozen=True)
+class ConnectedInstitution:
+    """The bank a connection turned out to reach, when the provider only learns it on connecting (a
+    SimpleFIN grant names its bank only once claimed)."""
+
+    provider_institution_id: str
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Connected:
+    """`institution`: the bank reached, when the provider learns it only now; `accounts`: the accounts,
+    when connecting already read them (an upstream that counts requests is not asked twice)."""
+
     provider_link_id: str
     state: ProviderState
+    institution: ConnectedInstitution | None = None
+    accounts: tuple[NormalizedAccount, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +255,19 @@ class TransactionsDelta:
 
 
 @dataclass(frozen=True)
+class TransactionsWindow:
+    """Everything the upstream holds for `accounts` in [start, end): no cursor, so Linkgate reconciles."""
+
+    start: dt.date  # inclusive
+    end: dt.date | None  # exclusive; None: up to now
+    # Provider account ids whose transactions this window fully covers (an account that failed or
+    # disappeared is absent).
+    accounts: tuple[str, ...]
+    transactions: tuple[NormalizedTransaction, ...]
+    next_cursor: str | None = None  # what the adapter wants back next time (e.g. when it last read)
+
+
+@dataclass(frozen=True)
 class NormalizedSecurity:
     provider_security_id: str
     name: str
@@ -244,38 +338,89 @@ class Investments:
     transactions: tuple[NormalizedInvestmentTransaction, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """What one refresh read: accounts always, the rest when asked for (None: not asked)."""
+
+    accounts: Sequence[NormalizedAccount]
+    numbers: Sequence[NormalizedAccountNumbers] | None = None
+    owners: Sequence[NormalizedOwner] | None = None
+    transactions: TransactionsDelta | TransactionsWindow | None = None
+    investments: Investments | None = None
+
+
 # The protocol ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefreshBudget:
+    """How often the upstream lets one connection be read: scheduled and on-demand refreshes share it."""
+
+    requests: int
+    per_seconds: int = 86_400
 
 
 class ProviderAdapter(Protocol):
     """One upstream aggregator. Every method may raise a `ProviderError`."""
 
     name: str
+    budget: RefreshBudget | None
 
     async def institutions(self) -> Sequence[InstitutionInfo]:
         """The institutions this provider can connect to."""
         ...
 
-    async def connect(self, provider_institution_id: str, credentials: Mapping[str, str]) -> ConnectResult:
-        """Start a connection; either connected, or a challenge the end user must answer."""
+    async def begin(self, request: HandoffRequest) -> Handoff:
+        """What Connect shows the end user to authorise this institution."""
+        ...
+
+    async def complete(
+        self, provider_institution_id: str, pending: ProviderState, submitted: Mapping[str, str]
+    ) -> ConnectResult:
+        """Finish the handoff with what was submitted (a login, a token, a redirect's query, a widget's
+        result); either connected, or a challenge the end user must answer."""
         ...
 
     async def answer(self, pending: ProviderState, answers: Mapping[str, str]) -> ConnectResult:
         """Answer the challenge `pending` came with; may lead to another challenge."""
         ...
 
+    async def read(self, connection: ProviderState, products: Sequence[str], since: str | None) -> Fetched:
+        """One refresh: the accounts and each of `products` (transactions from the cursor `since`).
+        An upstream that charges per request reads everything at once; others call `read_each`."""
+        ...
+
     async def accounts(self, connection: ProviderState) -> Sequence[NormalizedAccount]:
-        """Accounts with fresh balances."""
+        """Accounts with fresh balances (what the end user chooses from when connecting)."""
         ...
 
     async def account_numbers(self, connection: ProviderState) -> Sequence[NormalizedAccountNumbers]: ...
 
     async def identity(self, connection: ProviderState) -> Sequence[NormalizedOwner]: ...
 
-    async def transactions(self, connection: ProviderState, since: str | None) -> TransactionsDelta:
-        """Changes since the provider cursor `since` (None: the first pull)."""
+    async def transactions(
+        self, connection: ProviderState, since: str | None
+    ) -> TransactionsDelta | TransactionsWindow:
+        """Changes since the provider cursor `since` (None: the first pull), or, for an upstream with no
+        cursor, what a window holds (Linkgate reconciles it with what it has)."""
         ...
 
     async def investments(self, connection: ProviderState) -> Investments: ...
 
     async def disconnect(self, connection: ProviderState) -> None: ...
+
+
+async def read_each(
+    adapter: ProviderAdapter, connection: ProviderState, products: Sequence[str], since: str | None
+) -> Fetched:
+    """`read` for an upstream with a call per product: the accounts, then each product asked for."""
+    wanted = set(products)
+    return Fetched(
+        accounts=await adapter.accounts(connection),
+        numbers=await adapter.account_numbers(connection) if Product.account_numbers in wanted else None,
+        owners=await adapter.identity(connection) if Product.identity in wanted else None,
+        transactions=await adapter.transactions(connection, since)
+        if Product.transactions in wanted
+        else None,
+        investments=await adapter.investments(connection) if Product.investments in wanted else None,
+    )

@@ -1,15 +1,37 @@
-"""Provider adapters by name."""
+"""The provider adapters one process offers, by name.
+
+Built once per process (the API's lifespan, each worker runtime) from settings, with each adapter's
+settings and HTTP client injected (see `gateway/upstreams/registry.py`); never a module-level singleton.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from providers.base import ProviderAdapter
-from providers.sandbox.adapter import SandboxProvider
-
-PROVIDERS: dict[str, ProviderAdapter] = {"sandbox": SandboxProvider()}
 
 
-def get_provider(name: str) -> ProviderAdapter:
-    try:
-        return PROVIDERS[name]
-    except KeyError:
-        raise KeyError(f"no provider named {name!r}; known: {sorted(PROVIDERS)}") from None
+class UnknownProvider(KeyError):
+    """No adapter by that name is configured in this process."""
+
+
+class ProviderRegistry:
+    def __init__(self, adapters: Mapping[str, ProviderAdapter]) -> None:
+        self._adapters = dict(adapters)
+
+    def get(self, name: str) -> ProviderAdapter:
+        try:
+            return self._adapters[name]
+        except KeyError:
+            raise UnknownProvider(
+                f"no provider named {name!r}; configured: {sorted(self._adapters)}"
+            ) from None
+
+    def offers(self, name: str) -> bool:
+        return name in self._adapters
+
+    def __iter__(self) -> Iterator[ProviderAdapter]:
+        return iter(self._adapters.values())
+
+    def names(self) -> list[str]:
+        return sorted(self._adapters)

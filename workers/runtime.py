@@ -1,4 +1,5 @@
-"""Per-thread worker resources: one event loop, one database engine, one HTTP client.
+"""Per-thread worker resources: one event loop, one database engine, one HTTP client per purpose (webhooks,
+upstreams) and the provider adapters built on it.
 
 Celery tasks are synchronous; each worker thread (or prefork child) keeps a long-lived event loop so
 the async service code runs unchanged and connection pools are reused across tasks, never rebuilt
@@ -16,10 +17,12 @@ import httpx
 import redis.asyncio as redis
 
 from gateway.db import Database
+from gateway.outbound.transport import webhook_client
 from gateway.settings import Settings, get_settings
+from gateway.upstreams.registry import build_registry, upstream_client
 from gateway.webhooks.endpoint_slots import EndpointSlots, RedisEndpointSlots, local_endpoint_slots
 from gateway.webhooks.key_ring import RingCache
-from gateway.outbound.transport import webhook_client
+from providers.registry import ProviderRegistry
 from workers.enqueue import send_task_request
 
 T = TypeVar("T")
@@ -31,6 +34,8 @@ class WorkerRuntime:
         self._runner = asyncio.Runner()
         self._database: Database | None = None
         self._http: httpx.AsyncClient | None = None
+        self._upstream_http: httpx.AsyncClient | None = None
+        self._providers: ProviderRegistry | None = None
         self.rings = RingCache()
         self._slots: EndpointSlots | None = None
         self._redis: redis.Redis | None = None
@@ -51,6 +56,13 @@ class WorkerRuntime:
         return self._http
 
     @property
+    def providers(self) -> ProviderRegistry:
+        if self._providers is None:
+            self._upstream_http = upstream_client(self.settings)
+            self._providers = build_registry(self.settings, self._upstream_http)
+        return self._providers
+
+    @property
     def endpoint_slots(self) -> EndpointSlots:
         if self._slots is None:
             limit = self.settings.webhook_endpoint_concurrency
@@ -67,8 +79,9 @@ class WorkerRuntime:
 
     def close(self) -> None:
         async def release() -> None:
-            if self._http is not None:
-                await self._http.aclose()
+            for client in (self._http, self._upstream_http):
+                if client is not None:
+                    await client.aclose()
             if self._redis is not None:
                 await self._redis.aclose()
             if self._database is not None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.errors import Conflict, InvalidRequest, Unauthenticated
-from gateway.institutions.catalog import get_institution
+from gateway.institutions.catalog import get_institution, reached_institution
 from gateway.links.connection_state import seal_state
 from gateway.links.repository import link_reader, organization_id_of
 from gateway.links.service import link_service
@@ -36,8 +36,19 @@ from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
 from gateway.webhooks.events import publish_event
-from providers.base import ChallengeRequired, Connected, ConnectResult, NormalizedAccount, ReconnectRequired
-from providers.registry import get_provider
+from providers.base import (
+    ChallengeRequired,
+    Connected,
+    ConnectResult,
+    Handoff,
+    HandoffKind,
+    HandoffRequest,
+    NormalizedAccount,
+    ReconnectRequired,
+    RedirectHandoff,
+    WidgetHandoff,
+)
+from providers.registry import ProviderRegistry
 
 OPEN_STATES = ("created", "institution_selected", "mfa_required", "choosing_accounts")
 
@@ -137,38 +148,83 @@ async def open_session(session: AsyncSession, token: str) -> LinkSession:
     return link_session
 
 
-async def choose_institution(session: AsyncSession, link_session: LinkSession, institution_id: str) -> None:
+async def choose_institution(
+    session: AsyncSession, link_session: LinkSession, providers: ProviderRegistry, institution_id: str
+) -> None:
     _expect(link_session, "created", "institution_selected")
     if link_session.link_id is not None:
         raise Conflict("Reconnecting goes back to the link's own institution.")
     institution = await get_institution(session, institution_id)
-    if institution is None or institution.provider == "import":
+    if institution is None or not institution.is_offered or not providers.offers(institution.provider):
         raise InvalidRequest("No such institution.")
     link_session.settings = {**link_session.settings, "institution_id": institution.id}
     link_session.state = "institution_selected"
 
 
-async def submit_credentials(
-    session: AsyncSession, link_session: LinkSession, box: SecretBox, credentials: Mapping[str, str]
-) -> None:
+async def begin_handoff(
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    return_url: str,
+) -> Handoff:
+    """What the end user does next at the chosen institution; a redirect's or widget's pending state is
+    kept sealed in the session until they come back."""
     _expect(link_session, "institution_selected")
     institution = await _institution(session, link_session)
+    request = HandoffRequest(
+        provider_institution_id=institution.provider_institution_id, return_url=return_url,
+        state=str(link_session.id), products=tuple(link_session.products),
+    )  # fmt: skip
+    handoff: Handoff = await _ask(providers.get(institution.provider).begin(request))
+    if isinstance(handoff, RedirectHandoff | WidgetHandoff):
+        sealed = box.encrypt(
+            json.dumps(dict(handoff.pending)).encode(), associated_data=_context(link_session)
+        )
+        link_session.settings = {**link_session.settings, "pending": sealed}
+    return handoff
+
+
+async def submit_credentials(
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    credentials: Mapping[str, str],
+    *,
+    kind: HandoffKind | None = None,
+) -> None:
+    """Complete the handoff with what the end user submitted: a login (`credentials`) or a pasted token
+    (`token`), the institution's handoff being of that `kind` when one is named (the API-driven
+    collections name none: their apps send whichever fields the institution asks for)."""
+    _expect(link_session, "institution_selected")
+    institution = await _institution(session, link_session)
+    if (
+        kind is not None
+        and institution.handoff != kind
+        and not (kind == "credentials" and institution.is_oauth)
+    ):
+        raise InvalidRequest(f"{institution.name} is not linked with a {kind.replace('_', ' ')}.")
     outcome = await _ask(
-        get_provider(institution.provider).connect(institution.provider_institution_id, credentials)
+        providers.get(institution.provider).complete(institution.provider_institution_id, {}, credentials)
     )
-    await _advance(session, link_session, box, institution, outcome)
+    await _advance(session, link_session, box, providers, institution, outcome)
 
 
 async def answer_challenge(
-    session: AsyncSession, link_session: LinkSession, box: SecretBox, answers: Mapping[str, str]
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    answers: Mapping[str, str],
 ) -> None:
     _expect(link_session, "mfa_required")
     institution = await _institution(session, link_session)
     pending = json.loads(
         box.decrypt(link_session.settings["pending"], associated_data=_context(link_session))
     )
-    outcome = await _ask(get_provider(institution.provider).answer(pending, answers))
-    await _advance(session, link_session, box, institution, outcome)
+    outcome = await _ask(providers.get(institution.provider).answer(pending, answers))
+    await _advance(session, link_session, box, providers, institution, outcome)
 
 
 async def choose_accounts(
@@ -267,9 +323,9 @@ async def _institution(session: AsyncSession, link_session: LinkSession) -> Inst
     return institution
 
 
-async def _ask(call: Any) -> ConnectResult:
+async def _ask(call: Any) -> Any:
     try:
-        result: ConnectResult = await call
+        result = await call
     except ReconnectRequired as exc:
         raise ConnectInputRejected(str(exc), error_code=exc.error_code) from exc
     return result
@@ -279,6 +335,7 @@ async def _advance(
     session: AsyncSession,
     link_session: LinkSession,
     box: SecretBox,
+    providers: ProviderRegistry,
     institution: Institution,
     outcome: ConnectResult,
 ) -> None:
@@ -293,22 +350,32 @@ async def _advance(
         link_session.settings = {**link_session.settings, "pending": sealed, "challenge": challenge}
         link_session.state = "mfa_required"
         return
-    await _connected(session, link_session, box, institution, outcome)
+    await _connected(session, link_session, box, providers, institution, outcome)
 
 
 async def _connected(
     session: AsyncSession,
     link_session: LinkSession,
     box: SecretBox,
+    providers: ProviderRegistry,
     institution: Institution,
     connection: Connected,
 ) -> None:
+    """The provider accepted: read the accounts to offer first (a failure there stores nothing), then
+    make the link (or give the one being repaired its new connection)."""
+    accounts = connection.accounts
+    if accounts is None:
+        accounts = await _ask(providers.get(institution.provider).accounts(connection.state))
+    if connection.institution is not None:  # the bank the upstream reached names the link
+        institution = await reached_institution(session, institution, connection.institution)
     if link_session.link_id is not None:  # reconnecting: the same link, new credentials
         link = await link_reader.require(session, link_session.app_id, link_session.link_id)
         if link.state == "error":
             await publish_event(session, app_id=link.app_id, link=link, event_type="link.login_repaired",
                                 payload={"error": link.error_code})  # fmt: skip
         link_session.settings = {**link_session.settings, "relinking": True}
+        if link.provider != institution.provider:  # another route: its cursor means nothing here
+            link.provider, link.transactions_cursor = institution.provider, None
         link.provider_link_id = connection.provider_link_id
         link.credentials_encrypted = seal_state(box, link.id, connection.state)
         link.state = "connecting"
@@ -326,7 +393,6 @@ async def _connected(
         link.webhook_format = link_session.settings.get("webhook_format", "moneykit")
     if link_session.settings.get("tags"):
         link.tags = list(link_session.settings["tags"])
-    accounts = await get_provider(institution.provider).accounts(connection.state)
     offered = [{"id": a.provider_account_id, "name": a.name, "type": f"{a.type}.{a.subtype}", "mask": a.mask,
                 "balances": _balances(a)} for a in accounts]  # fmt: skip
     settings = {

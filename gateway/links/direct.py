@@ -30,6 +30,7 @@ from gateway.links.sessions import open_session_of_link, redeem_exchangeable_tok
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
+from providers.registry import ProviderRegistry
 
 CHALLENGED = ("mfa_required",)
 
@@ -37,6 +38,7 @@ CHALLENGED = ("mfa_required",)
 async def start_direct_link(
     session: AsyncSession,
     box: SecretBox,
+    providers: ProviderRegistry,
     *,
     app_id: uuid.UUID,
     end_user_id: uuid.UUID,
@@ -55,12 +57,16 @@ async def start_direct_link(
     )  # fmt: skip
     session.add(link)
     await session.flush()
-    await _submit(session, box, link, credentials)
+    await _submit(session, box, providers, link, credentials)
     return link
 
 
 async def update_direct_credentials(
-    session: AsyncSession, box: SecretBox, link: Link, credentials: Mapping[str, str]
+    session: AsyncSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    link: Link,
+    credentials: Mapping[str, str],
 ) -> None:
     """New credentials for an existing link: Connect runs again as a reconnect of it, and the link ends
     connected (a new refresh starts), `connecting` with a challenge pending, or in `error`. A challenge
@@ -70,17 +76,23 @@ async def update_direct_credentials(
     ) is not None:
         stale.state, stale.used_at = "superseded", utcnow()
         await session.flush()
-    await _submit(session, box, link, credentials)
+    await _submit(session, box, providers, link, credentials)
 
 
-async def _submit(session: AsyncSession, box: SecretBox, link: Link, credentials: Mapping[str, str]) -> None:
+async def _submit(
+    session: AsyncSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    link: Link,
+    credentials: Mapping[str, str],
+) -> None:
     token = await connect.create_session(
         session, app_id=link.app_id, end_user_id=link.end_user_id, redirect_uri=None, products=link.products,
         existing_link=link,
     )  # fmt: skip
     link_session = await connect.open_session(session, token)
     try:
-        await connect.submit_credentials(session, link_session, box, credentials)
+        await connect.submit_credentials(session, link_session, box, providers, credentials)
     except ConnectInputRejected as exc:
         await _refused(session, link_session, link, exc.code)
         return
@@ -91,14 +103,14 @@ async def _submit(session: AsyncSession, box: SecretBox, link: Link, credentials
 
 
 async def answer_direct_challenge(
-    session: AsyncSession, box: SecretBox, link: Link, answers: Mapping[str, str]
+    session: AsyncSession, box: SecretBox, providers: ProviderRegistry, link: Link, answers: Mapping[str, str]
 ) -> None:
     """Answer the link's pending challenge; `Conflict` when none is pending."""
     link_session = await open_session_of_link(session, link.app_id, link.id, CHALLENGED)
     if link_session is None:
         raise Conflict("There is no challenge waiting for an answer.")
     try:
-        await connect.answer_challenge(session, link_session, box, answers)
+        await connect.answer_challenge(session, link_session, box, providers, answers)
     except ConnectInputRejected as exc:
         await _refused(session, link_session, link, exc.code)
         return

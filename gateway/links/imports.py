@@ -101,7 +101,7 @@ async def import_institution(session: AsyncSession, institution_id: str) -> Inst
         name = institution_id.rsplit(".", 1)[-1].replace("_", " ").title()
         institution = Institution(
             id=institution_id, provider=IMPORTED_PROVIDER, provider_institution_id=institution_id, name=name,
-            products=IMPORT_PRODUCTS,
+            products=IMPORT_PRODUCTS, is_offered=False,
         )  # fmt: skip
         session.add(institution)
         await session.flush()

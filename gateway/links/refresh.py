@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import update
@@ -28,29 +28,17 @@ from gateway.settings import Settings
 from gateway.transactions.repository import ChangeCounts, transaction_repository
 from gateway.webhooks.events import publish_event
 from providers.base import (
+    Fetched,
     Investments,
-    NormalizedAccount,
-    NormalizedAccountNumbers,
-    NormalizedOwner,
     Product,
-    ProviderAdapter,
     ProviderError,
-    ProviderState,
     ReconnectRequired,
     TransactionsDelta,
+    TransactionsWindow,
 )
 from providers.base import RetryLater as ProviderRetryLater
-from providers.registry import get_provider
+from providers.registry import ProviderRegistry
 from workers.durable import Failed, Outcome, RetryLater, Succeeded
-
-
-@dataclass(frozen=True)
-class Fetched:
-    accounts: Sequence[NormalizedAccount]
-    numbers: Sequence[NormalizedAccountNumbers] | None = None
-    owners: Sequence[NormalizedOwner] | None = None
-    transactions: TransactionsDelta | None = None
-    investments: Investments | None = None
 
 
 def _only_permitted(fetched: Fetched, permitted: Sequence[str]) -> Fetched:
@@ -59,9 +47,15 @@ def _only_permitted(fetched: Fetched, permitted: Sequence[str]) -> Fetched:
         return fetched
     allowed = set(permitted)
     delta = fetched.transactions
-    if delta is not None:
+    if isinstance(delta, TransactionsDelta):
         kept = tuple(t for t in delta.upserted if t.provider_account_id in allowed)
         delta = TransactionsDelta(upserted=kept, removed=delta.removed, next_cursor=delta.next_cursor)
+    elif isinstance(delta, TransactionsWindow):
+        delta = replace(
+            delta,
+            accounts=tuple(a for a in delta.accounts if a in allowed),
+            transactions=tuple(t for t in delta.transactions if t.provider_account_id in allowed),
+        )
     investments = fetched.investments
     if investments is not None:
         investments = Investments(
@@ -90,22 +84,14 @@ class _LinkDeleted(Exception):
     """The link was deleted between fetching and storing: its data must not come back."""
 
 
-async def fetch(
-    provider: ProviderAdapter, state: ProviderState, products: Sequence[str], cursor: str | None
-) -> Fetched:
-    wanted = set(products)
-    return Fetched(
-        accounts=await provider.accounts(state),
-        numbers=await provider.account_numbers(state) if Product.account_numbers in wanted else None,
-        owners=await provider.identity(state) if Product.identity in wanted else None,
-        transactions=await provider.transactions(state, cursor) if Product.transactions in wanted else None,
-        investments=await provider.investments(state) if Product.investments in wanted else None,
-    )
-
-
 class RefreshService:
     async def attempt(
-        self, database: Database, settings: Settings, job_id: uuid.UUID, attempt: int
+        self,
+        database: Database,
+        settings: Settings,
+        providers: ProviderRegistry,
+        job_id: uuid.UUID,
+        attempt: int,
     ) -> Outcome:
         async with database.unit_of_work() as session:
             loaded = await self._load(session, job_id)
@@ -119,7 +105,7 @@ class RefreshService:
         )
         state = open_state(SecretBox(settings.master_key()), link.id, link.credentials_encrypted)
         try:
-            fetched = await fetch(get_provider(link.provider), state, products, link.transactions_cursor)
+            fetched = await providers.get(link.provider).read(state, products, link.transactions_cursor)
         except ProviderRetryLater as exc:
             return RetryLater(exc.defer_s, str(exc))
         except ReconnectRequired as exc:
@@ -171,12 +157,15 @@ class RefreshService:
                 session, link.app_id, link.id, ids, fetched.investments
             )
         counts = ChangeCounts()
-        if fetched.transactions is not None:
+        delta = fetched.transactions
+        if isinstance(delta, TransactionsWindow):  # until the reconciler lands: every row as it is
+            delta = TransactionsDelta(delta.transactions, (), delta.next_cursor or "")
+        if delta is not None:
             counts = await transaction_repository.apply(
                 session, app_id=link.app_id, link_id=link.id, account_ids=ids,
-                upserted=fetched.transactions.upserted, removed=fetched.transactions.removed,
+                upserted=delta.upserted, removed=delta.removed,
             )  # fmt: skip
-            link.transactions_cursor = fetched.transactions.next_cursor
+            link.transactions_cursor = delta.next_cursor
         await self._record_success(session, link, products, counts)
 
     async def _record_success(

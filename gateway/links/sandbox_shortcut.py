@@ -16,7 +16,7 @@ from gateway.links.service import link_service
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from providers.base import ChallengeRequired, ReconnectRequired
-from providers.registry import get_provider
+from providers.sandbox.adapter import SandboxProvider
 
 DEFAULT_CREDENTIALS = {
     "credentials": {"username": "user_good", "password": "pass_good"},
@@ -48,7 +48,7 @@ async def link_sandbox_institution(
     if username is not None or password is not None:
         credentials = {"username": username or "", "password": password or ""}
     try:
-        result = await get_provider("sandbox").connect(institution.provider_institution_id, credentials)
+        result = await SandboxProvider().complete(institution.provider_institution_id, {}, credentials)
     except ReconnectRequired as exc:
         raise SandboxLoginRefused(f"{exc} ({exc.error_code})", error_code=exc.error_code) from exc
     if isinstance(result, ChallengeRequired):

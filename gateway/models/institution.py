@@ -11,6 +11,9 @@ from gateway.models.base import Base, JSONType, TimestampMixin
 
 
 class Institution(TimestampMixin, Base):
+    """`handoff` is how an end user authorises it (credentials, token, redirect or widget); `is_offered`
+    is false while its provider is not configured in this deployment (it is then never listed)."""
+
     __tablename__ = "institutions"
     __table_args__ = (UniqueConstraint("provider", "provider_institution_id"),)
 
@@ -26,3 +29,5 @@ class Institution(TimestampMixin, Base):
     credential_fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, nullable=False)
     is_featured: Mapped[bool] = mapped_column(default=False, nullable=False)
     is_oauth: Mapped[bool] = mapped_column(default=False, nullable=False)
+    handoff: Mapped[str] = mapped_column(String(16), default="credentials", nullable=False)
+    is_offered: Mapped[bool] = mapped_column(default=True, nullable=False)

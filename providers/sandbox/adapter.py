@@ -5,17 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
 
 from providers.base import (
     ConnectResult,
+    CredentialsHandoff,
     FatalProviderError,
+    Fetched,
+    Handoff,
+    HandoffRequest,
     InstitutionInfo,
     Investments,
     NormalizedAccount,
     NormalizedAccountNumbers,
     NormalizedOwner,
     ProviderState,
+    RedirectHandoff,
+    RefreshBudget,
     TransactionsDelta,
+    read_each,
 )
 from providers.sandbox import generator, login
 from providers.sandbox.institutions import INSTITUTIONS
@@ -31,16 +39,35 @@ def _seed(connection: ProviderState) -> str:
 
 
 class SandboxProvider:
+    """Credentials (with MFA) at most banks; OAuth Bank consents on Connect's simulated bank page."""
+
     name = "sandbox"
+    budget: RefreshBudget | None = None
 
     async def institutions(self) -> Sequence[InstitutionInfo]:
         return list(INSTITUTIONS.values())
 
-    async def connect(self, provider_institution_id: str, credentials: Mapping[str, str]) -> ConnectResult:
-        return login.connect(provider_institution_id, credentials)
+    async def begin(self, request: HandoffRequest) -> Handoff:
+        institution = INSTITUTIONS.get(request.provider_institution_id)
+        if institution is None:
+            raise FatalProviderError(f"no sandbox institution {request.provider_institution_id!r}")
+        if institution.login == "redirect":
+            consent = (
+                f"/connect/oauth/{institution.provider_institution_id}?{urlencode({'state': request.state})}"
+            )
+            return RedirectHandoff(url=consent, pending={"institution": institution.provider_institution_id})
+        return CredentialsHandoff(fields=institution.credential_fields)
+
+    async def complete(
+        self, provider_institution_id: str, pending: ProviderState, submitted: Mapping[str, str]
+    ) -> ConnectResult:
+        return login.connect(provider_institution_id, submitted)
 
     async def answer(self, pending: ProviderState, answers: Mapping[str, str]) -> ConnectResult:
         return login.answer(pending, answers)
+
+    async def read(self, connection: ProviderState, products: Sequence[str], since: str | None) -> Fetched:
+        return await read_each(self, connection, products, since)
 
     async def accounts(self, connection: ProviderState) -> Sequence[NormalizedAccount]:
         return generator.accounts(_seed(connection), dt.datetime.now(dt.UTC))

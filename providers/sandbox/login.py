@@ -69,9 +69,9 @@ def connect(institution_id: str, credentials: Mapping[str, str]) -> ConnectResul
     institution = INSTITUTIONS.get(institution_id)
     if institution is None:
         raise ReconnectRequired(f"no sandbox institution {institution_id!r}", error_code="institution_error")
-    if institution.login == "instant":
+    if institution.login == "credentials" and not institution.credential_fields:  # Instant Bank
         return connected(institution_id, "instant")
-    if institution.login == "oauth":
+    if institution.login == "redirect":
         if credentials.get("consent") != "granted":
             raise ReconnectRequired(
                 "the user did not grant consent at OAuth Bank", error_code="user_oauth_denied"

@@ -29,11 +29,15 @@ from gateway.models import (
 )
 from gateway.transactions.repository import transaction_repository
 from providers.base import Connected
+from providers.registry import ProviderRegistry
 from providers.sandbox.aba import is_valid_routing_number
 from providers.sandbox.adapter import SandboxProvider
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess, wait_until
 
 ALL_PRODUCTS = ["accounts", "account_numbers", "identity", "transactions", "investments"]
+
+
+SANDBOX_ONLY = ProviderRegistry({"sandbox": SandboxProvider()})
 
 
 @pytest.fixture
@@ -48,12 +52,12 @@ def worker(process_env: dict[str, str], logs_dir: Path, redis_client) -> Iterato
 
 
 async def connect_link(database, settings, app_id: uuid.UUID, username: str = "user_1") -> Link:
-    connection = await SandboxProvider().connect(
-        "credentials_bank", {"username": username, "password": "pass_good"}
+    connection = await SandboxProvider().complete(
+        "credentials_bank", {}, {"username": username, "password": "pass_good"}
     )
     assert isinstance(connection, Connected)
     async with database.unit_of_work() as session:
-        await sync_institutions(session)
+        await sync_institutions(session, SANDBOX_ONLY)
         institution = await get_institution(session, "credentials_bank")
         assert institution is not None
         user = await get_or_create_end_user(session, app_id, f"customer-{uuid.uuid4().hex[:6]}")
@@ -188,21 +192,20 @@ async def test_a_provider_asking_for_reconnection_puts_the_link_in_error(
     from gateway.links.refresh import refresh_service
     from gateway.links.refresh_jobs import REFRESH_JOBS
     from providers.base import ReconnectRequired
-    from providers.registry import PROVIDERS
     from workers.durable import Failed, claim
 
     class ExpiredConsent(SandboxProvider):
         async def accounts(self, connection):
             raise ReconnectRequired("consent expired", error_code="auth_expired")
 
-    monkeypatch.setitem(PROVIDERS, "sandbox", ExpiredConsent())
     link = await connect_link(database, settings, sandbox_app.app_id)
     redis_client.flushdb()  # no worker here: this test runs the attempt itself
     async with database.unit_of_work() as session:
         job = (await session.execute(select(RefreshJob).where(RefreshJob.link_id == link.id))).scalar_one()
         attempt = await claim(session, REFRESH_JOBS, job.id, lease_s=30)
     assert attempt == 1
-    outcome = await refresh_service.attempt(database, settings, job.id, attempt)
+    providers = ProviderRegistry({"sandbox": ExpiredConsent()})
+    outcome = await refresh_service.attempt(database, settings, providers, job.id, attempt)
     assert isinstance(outcome, Failed)
     async with database.unit_of_work() as session:
         stored = await session.get(Link, link.id)
@@ -308,22 +311,22 @@ async def test_a_refresh_that_finishes_after_deletion_stores_nothing(
 
     link = await connect_link(database, settings, sandbox_app.app_id)
     redis_client.flushdb()  # no worker here: this test runs the attempt itself
-    original_fetch = refresh.fetch
 
-    async def fetch_then_user_deletes(*args: Any) -> Any:
-        fetched = await original_fetch(*args)
-        async with database.unit_of_work() as session:
-            stored = await session.get(Link, link.id)
-            assert stored is not None
-            await link_service.delete(session, stored)
-        return fetched
+    class UserDeletesMeanwhile(SandboxProvider):
+        async def read(self, *args: Any) -> Any:
+            fetched = await super().read(*args)
+            async with database.unit_of_work() as session:
+                stored = await session.get(Link, link.id)
+                assert stored is not None
+                await link_service.delete(session, stored)
+            return fetched
 
-    monkeypatch.setattr(refresh, "fetch", fetch_then_user_deletes)
     async with database.unit_of_work() as session:
         job = (await session.execute(select(RefreshJob).where(RefreshJob.link_id == link.id))).scalar_one()
         attempt = await claim(session, REFRESH_JOBS, job.id, lease_s=30)
     assert attempt is not None
-    outcome = await refresh.refresh_service.attempt(database, settings, job.id, attempt)
+    providers = ProviderRegistry({"sandbox": UserDeletesMeanwhile()})
+    outcome = await refresh.refresh_service.attempt(database, settings, providers, job.id, attempt)
     assert isinstance(outcome, Failed)
     assert "deleted" in outcome.error
     assert await link_data_counts(database, link.id) == [0, 0, 0, 0, 0]
@@ -339,7 +342,7 @@ async def test_an_abandoned_connect_session_leaves_its_link_in_user_error(
 
     box = SecretBox(settings.master_key())
     async with database.unit_of_work() as session:
-        await sync_institutions(session)
+        await sync_institutions(session, SANDBOX_ONLY)
         user = await get_or_create_end_user(session, sandbox_app.app_id, f"customer-{uuid.uuid4().hex[:6]}")
         token = await connect.create_session(
             session, app_id=sandbox_app.app_id, end_user_id=user.id, redirect_uri=None,
@@ -351,7 +354,7 @@ async def test_an_abandoned_connect_session_leaves_its_link_in_user_error(
     async with database.unit_of_work() as session:
         link_session = await connect.open_session(session, token)
         await connect.submit_credentials(
-            session, link_session, box, {"username": "user_good", "password": "pass_good"}
+            session, link_session, box, SANDBOX_ONLY, {"username": "user_good", "password": "pass_good"}
         )
         link_id = link_session.link_id
         assert link_id is not None

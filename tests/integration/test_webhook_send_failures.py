@@ -16,11 +16,11 @@ from sqlalchemy import select
 from gateway.models import WebhookAttempt, WebhookDelivery
 from gateway.outbound import transport
 from gateway.outbound.addresses import IPAddress
+from gateway.outbound.transport import webhook_client
 from gateway.webhooks.delivery import WebhookDeliverer
 from gateway.webhooks.endpoint_slots import LocalEndpointSlots
 from gateway.webhooks.key_ring import RingCache
 from gateway.webhooks.service import webhook_service
-from gateway.outbound.transport import webhook_client
 
 PRIVATE = ipaddress.ip_address("10.0.0.7")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.webhooks.sender import post_webhook
 from gateway.outbound.transport import webhook_client
+from gateway.webhooks.sender import post_webhook
 from gateway.webhooks.uris import UnusableWebhookUri, parse_webhook_uri
 from tests.support.receiver import WebhookReceiver
 

@@ -21,7 +21,9 @@ def refresh_link(job_id: str) -> None:
 
 async def _refresh(runtime: WorkerRuntime, job_id: uuid.UUID) -> Outcome | None:
     async def perform(row_id: uuid.UUID, attempt: int) -> Outcome:
-        return await refresh_service.attempt(runtime.database, runtime.settings, row_id, attempt)
+        return await refresh_service.attempt(
+            runtime.database, runtime.settings, runtime.providers, row_id, attempt
+        )
 
     return await run_durable(runtime.database, REFRESH_JOBS, job_id, runtime.settings, perform)
 

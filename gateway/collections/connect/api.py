@@ -22,6 +22,7 @@ from gateway.institutions.catalog import list_institutions
 from gateway.links import connect
 from gateway.models.link import LinkSession
 from gateway.state import get_app_state
+from providers.registry import ProviderRegistry
 
 router = APIRouter(prefix="/connect/api", tags=["connect"], route_class=SecuredRoute)
 
@@ -34,6 +35,10 @@ class InstitutionChoice(StorableInput):
 
 class Credentials(StorableInput):
     credentials: dict[Annotated[str, Field(max_length=64)], Text] = Field(max_length=10)
+
+
+class SetupToken(StorableInput):
+    token: str = Field(min_length=1, max_length=2048)
 
 
 class Answers(StorableInput):
@@ -74,6 +79,10 @@ def _box(request: Request) -> SecretBox:
     return SecretBox(get_app_state(request).auth.master_key)
 
 
+def _providers(request: Request) -> ProviderRegistry:
+    return get_app_state(request).providers
+
+
 @router.get("/session", openapi_extra=LINK_SESSION_OPENAPI)
 async def current_session(request: Request, session: DbSession) -> Response:
     """Where the session stands, with the `csrf_token` every `POST` step must send as `X-CSRF-Token`."""
@@ -93,7 +102,7 @@ async def institutions(
     rows.sort(key=lambda row: (not row.is_featured, row.name))
     return _json({"institutions": [
         {"institution_id": row.id, "name": row.name, "color": row.color, "is_featured": row.is_featured,
-         "is_oauth": row.is_oauth, "credential_fields": row.credential_fields}
+         "is_oauth": row.is_oauth, "handoff": row.handoff, "credential_fields": row.credential_fields}
         for row in rows
     ]})  # fmt: skip
 
@@ -101,7 +110,7 @@ async def institutions(
 @router.post("/session/institution", openapi_extra=LINK_SESSION_OPENAPI)
 async def choose_institution(body: InstitutionChoice, request: Request, session: DbSession) -> Response:
     link_session = await _step_session(request, session)
-    await connect.choose_institution(session, link_session, body.institution_id)
+    await connect.choose_institution(session, link_session, _providers(request), body.institution_id)
     return _json(connect.view(link_session))
 
 
@@ -109,14 +118,27 @@ async def choose_institution(body: InstitutionChoice, request: Request, session:
 async def submit_credentials(body: Credentials, request: Request, session: DbSession) -> Response:
     """Log in at the institution: answers with the next step (a challenge, or the accounts to choose from)."""
     link_session = await _step_session(request, session)
-    await connect.submit_credentials(session, link_session, _box(request), body.credentials)
+    await connect.submit_credentials(
+        session, link_session, _box(request), _providers(request), body.credentials, kind="credentials"
+    )
+    return _json(connect.view(link_session))
+
+
+@router.post("/session/token", openapi_extra=LINK_SESSION_OPENAPI)
+async def submit_token(body: SetupToken, request: Request, session: DbSession) -> Response:
+    """Paste the token the upstream gave the end user (SimpleFIN's setup token): answers with the
+    accounts to choose from, or an error to show, with nothing stored."""
+    link_session = await _step_session(request, session)
+    await connect.submit_credentials(
+        session, link_session, _box(request), _providers(request), {"token": body.token}, kind="token"
+    )
     return _json(connect.view(link_session))
 
 
 @router.post("/session/mfa", openapi_extra=LINK_SESSION_OPENAPI)
 async def answer_challenge(body: Answers, request: Request, session: DbSession) -> Response:
     link_session = await _step_session(request, session)
-    await connect.answer_challenge(session, link_session, _box(request), body.answers)
+    await connect.answer_challenge(session, link_session, _box(request), _providers(request), body.answers)
     return _json(connect.view(link_session))
 
 

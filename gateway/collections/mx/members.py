@@ -43,6 +43,7 @@ from gateway.models.link import Link
 from gateway.state import get_app_state
 from providers.base import Product
 from providers.mx import render
+from providers.registry import ProviderRegistry
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 
@@ -121,6 +122,10 @@ def _box(request: Request) -> SecretBox:
     return SecretBox(get_app_state(request).auth.master_key)
 
 
+def _providers(request: Request) -> ProviderRegistry:
+    return get_app_state(request).providers
+
+
 def _linkable_with_credentials(institution: Institution | None) -> Institution:
     if institution is None or institution.provider == IMPORTED_PROVIDER:
         raise InstitutionNotFound()
@@ -154,7 +159,8 @@ async def create_member(
     user = await accessible_user(session, principal, user_guid)
     institution = _linkable_with_credentials(await get_institution(session, body.member.institution_code))
     link = await start_direct_link(
-        session, _box(request), app_id=principal.app_id, end_user_id=user.id, institution=institution,
+        session, _box(request), _providers(request), app_id=principal.app_id, end_user_id=user.id,
+        institution=institution,
         credentials=_credentials(institution, body.member.credentials), products=ALL_PRODUCTS,
         organization=principal.organization,
     )  # fmt: skip
@@ -199,7 +205,7 @@ async def update_member(
         institution = _linkable_with_credentials(await _institution(session, link))
         credentials = _credentials(institution, body.member.credentials)
         link = await link_reader.require(session, link.app_id, link.id, for_update=True)
-        await update_direct_credentials(session, _box(request), link, credentials)
+        await update_direct_credentials(session, _box(request), _providers(request), link, credentials)
         link = await link_reader.require(session, link.app_id, link.id)
     return mx_response({"member": await rendered_member(session, link, user)})
 
@@ -308,7 +314,7 @@ async def resume_aggregation(
     principal = await MX_WRITER(request)
     user, link = await _member_of(session, principal, user_guid, member_guid)
     answers = {c.guid.removeprefix("CRD-"): c.value for c in body.member.challenges}
-    await answer_direct_challenge(session, _box(request), link, answers)
+    await answer_direct_challenge(session, _box(request), _providers(request), link, answers)
     link = await link_reader.require(session, link.app_id, link.id)
     return mx_response({"member": await rendered_member(session, link, user)}, 202)
 

@@ -18,10 +18,16 @@ from gateway.links.direct import answer_direct_challenge, pending_challenge, sta
 from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.link import Link
+from providers.registry import ProviderRegistry
 
 
 async def link_with_credentials(
-    session: AsyncSession, box: SecretBox, user: EndUser, institution: Institution, values: Mapping[str, str]
+    session: AsyncSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    user: EndUser,
+    institution: Institution,
+    values: Mapping[str, str],
 ) -> Link:
     """A connected link for `user` at `institution`, its first refresh queued, or one waiting for an MFA
     answer; Y-errors for bad logins (raised, so the request's transaction and everything it began are
@@ -29,7 +35,8 @@ async def link_with_credentials(
     if institution.is_oauth:
         raise YodleeError("Y901", "Service not supported: this provider links through OAuth, not credentials")
     link = await start_direct_link(
-        session, box, app_id=user.app_id, end_user_id=user.id, institution=institution, credentials=values,
+        session, box, providers, app_id=user.app_id, end_user_id=user.id, institution=institution,
+        credentials=values,
         products=list(institution.products),
     )  # fmt: skip
     if link.state == "error":
@@ -41,9 +48,11 @@ async def link_with_credentials(
     return link
 
 
-async def answer_mfa(session: AsyncSession, box: SecretBox, link: Link, answers: Mapping[str, str]) -> None:
+async def answer_mfa(
+    session: AsyncSession, box: SecretBox, providers: ProviderRegistry, link: Link, answers: Mapping[str, str]
+) -> None:
     """Relay the answers to the link's MFA challenge: it connects (and refreshes), asks again, or fails
     (FAILED, INVALID_ADDL_INFO_PROVIDED); Y800 when no challenge is waiting."""
     if await pending_challenge(session, link) is None:
         raise YodleeError("Y800", "Invalid value for field: no MFA challenge is waiting for an answer")
-    await answer_direct_challenge(session, box, link, answers)
+    await answer_direct_challenge(session, box, providers, link, answers)

@@ -91,7 +91,8 @@ async def link_provider_account(
         raise required("field")
     user = await token_user_created(session, principal)
     box = SecretBox(get_app_state(request).auth.master_key)
-    link = await link_with_credentials(session, box, user, institution, values)
+    providers = get_app_state(request).providers
+    link = await link_with_credentials(session, box, providers, user, institution, values)
     rendered = await rendered_provider_accounts(session, [link], request_id=_request_id(request))
     return json_response({"providerAccount": rendered}, status_code=201)
 
@@ -161,7 +162,8 @@ async def _answer_mfa(
     answers = {field.id: field.value for field in fields}
     if not all(is_storable(v) for v in (*answers, *answers.values())):
         raise invalid_value("field")
-    await answer_mfa(session, SecretBox(get_app_state(request).auth.master_key), link, answers)
+    state = get_app_state(request)
+    await answer_mfa(session, SecretBox(state.auth.master_key), state.providers, link, answers)
     link = await link_reader.require(session, link.app_id, link.id)
     rendered = await rendered_provider_accounts(session, [link], request_id=_request_id(request))
     return json_response({"providerAccount": rendered})

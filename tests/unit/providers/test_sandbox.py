@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from providers.base import ChallengeRequired, Connected, FatalProviderError, ReconnectRequired
-from providers.registry import get_provider
+from providers.registry import ProviderRegistry, UnknownProvider
 from providers.sandbox.aba import is_valid_routing_number
 from providers.sandbox.adapter import SandboxProvider
 from providers.sandbox.liabilities import credit_liability
@@ -17,7 +17,7 @@ sandbox = SandboxProvider()
 
 
 async def connect(username: str, password: str) -> Connected:
-    result = await sandbox.connect("credentials_bank", {"username": username, "password": password})
+    result = await sandbox.complete("credentials_bank", {}, {"username": username, "password": password})
     assert isinstance(result, Connected)
     return result
 
@@ -42,7 +42,7 @@ class TestLoginTable:
     )
     async def test_anything_else_is_invalid_credentials(self, username: str, password: str) -> None:
         with pytest.raises(ReconnectRequired) as raised:
-            await sandbox.connect("credentials_bank", {"username": username, "password": password})
+            await sandbox.complete("credentials_bank", {}, {"username": username, "password": password})
         assert raised.value.error_code == "invalid_credentials"
 
     @pytest.mark.parametrize(
@@ -56,7 +56,9 @@ class TestLoginTable:
     async def test_mfa_states_its_answer_and_accepts_it(
         self, password: str, kind: str, answers: dict[str, str]
     ) -> None:
-        challenge = await sandbox.connect("credentials_bank", {"username": "user_good", "password": password})
+        challenge = await sandbox.complete(
+            "credentials_bank", {}, {"username": "user_good", "password": password}
+        )
         assert isinstance(challenge, ChallengeRequired)
         assert challenge.challenge.kind == kind
         for prompt in challenge.challenge.prompts:  # each prompt tells the user what to type or pick
@@ -68,33 +70,33 @@ class TestLoginTable:
         assert raised.value.error_code == "user_input_incorrect"
 
     async def test_selection_offers_choices(self) -> None:
-        challenge = await sandbox.connect(
-            "credentials_bank", {"username": "user_good", "password": "mfa_selections"}
+        challenge = await sandbox.complete(
+            "credentials_bank", {}, {"username": "user_good", "password": "mfa_selections"}
         )
         assert isinstance(challenge, ChallengeRequired)
         assert challenge.challenge.prompts[0].options == ("Red", "Green", "Blue")
 
     async def test_oauth_and_instant_banks(self) -> None:
-        assert isinstance(await sandbox.connect("oauth_bank", {"consent": "granted"}), Connected)
+        assert isinstance(await sandbox.complete("oauth_bank", {}, {"consent": "granted"}), Connected)
         with pytest.raises(ReconnectRequired) as raised:
-            await sandbox.connect("oauth_bank", {"consent": "denied"})
+            await sandbox.complete("oauth_bank", {}, {"consent": "denied"})
         assert raised.value.error_code == "user_oauth_denied"
-        assert isinstance(await sandbox.connect("instant_bank", {}), Connected)
+        assert isinstance(await sandbox.complete("instant_bank", {}, {}), Connected)
         with pytest.raises(ReconnectRequired):
-            await sandbox.connect("no_such_bank", {})
+            await sandbox.complete("no_such_bank", {}, {})
 
     async def test_institutions(self) -> None:
         institutions = {i.provider_institution_id: i for i in await sandbox.institutions()}
         plaid_ids = {"ins_109508", "ins_109509", "ins_109510", "ins_109511", "ins_109512", "ins_130016",
                      "ins_43", "ins_127287"}  # fmt: skip
         assert set(institutions) == {"credentials_bank", "oauth_bank", "instant_bank", "mxbank", *plaid_ids}
-        assert institutions["ins_127287"].login == "oauth"  # Platypus OAuth Bank
+        assert institutions["ins_127287"].login == "redirect"  # Platypus OAuth Bank
         assert institutions["ins_43"].country_codes == ("CA",)
         assert [f.name for f in institutions["credentials_bank"].credential_fields] == [
             "username",
             "password",
         ]
-        assert institutions["oauth_bank"].login == "oauth"
+        assert institutions["oauth_bank"].login == "redirect"
 
 
 class TestProductData:
@@ -180,9 +182,12 @@ class TestProductData:
 
 
 def test_registry() -> None:
-    assert isinstance(get_provider("sandbox"), SandboxProvider)
-    with pytest.raises(KeyError, match="known"):
-        get_provider("teller")
+    registry = ProviderRegistry({"sandbox": SandboxProvider()})
+    assert isinstance(registry.get("sandbox"), SandboxProvider)
+    assert registry.offers("sandbox")
+    assert not registry.offers("teller")
+    with pytest.raises(UnknownProvider, match="configured"):
+        registry.get("teller")
 
 
 @pytest.mark.parametrize(
@@ -199,9 +204,9 @@ def test_moneykit_money_text(value: str, text: str) -> None:
 class TestMxBank:
     async def test_mx_test_credentials(self) -> None:
         assert isinstance(
-            await sandbox.connect("mxbank", {"username": "mxuser", "password": "anything"}), Connected
+            await sandbox.complete("mxbank", {}, {"username": "mxuser", "password": "anything"}), Connected
         )
-        challenged = await sandbox.connect("mxbank", {"username": "mxuser", "password": "challenge"})
+        challenged = await sandbox.complete("mxbank", {}, {"username": "mxuser", "password": "challenge"})
         assert isinstance(challenged, ChallengeRequired)
         [prompt] = challenged.challenge.prompts
         with pytest.raises(ReconnectRequired) as wrong:
@@ -212,12 +217,12 @@ class TestMxBank:
                                          ("mxuser", "UNAUTHORIZED", "invalid_credentials"),
                                          ("someone", "password", "invalid_credentials")):  # fmt: skip
             with pytest.raises(ReconnectRequired) as refused:
-                await sandbox.connect("mxbank", {"username": username, "password": password})
+                await sandbox.complete("mxbank", {}, {"username": username, "password": password})
             assert refused.value.error_code == code
 
     async def test_mx_passwords_mean_nothing_at_credentials_bank(self) -> None:
         with pytest.raises(ReconnectRequired):
-            await sandbox.connect("credentials_bank", {"username": "user_good", "password": "challenge"})
+            await sandbox.complete("credentials_bank", {}, {"username": "user_good", "password": "challenge"})
 
 
 def test_every_new_history_holds_every_kind_of_spend() -> None:

@@ -1,0 +1,1 @@
+"""The upstream side of the gateway: building the configured provider adapters and what they share."""

@@ -1,0 +1,41 @@
+"""The provider adapters a process offers, built from settings with their HTTP client injected."""
+
+from __future__ import annotations
+
+import httpx
+
+from gateway.outbound.transport import outbound_client
+from gateway.settings import Environment, Settings
+from providers.base import ProviderAdapter
+from providers.registry import ProviderRegistry
+from providers.sandbox.adapter import SandboxProvider
+from providers.simplefin.adapter import SimpleFinProvider
+from providers.simplefin.client import SimpleFinClient
+from providers.simplefin.settings import SimpleFinSettings
+
+USER_AGENT = "Linkgate/1 (+https://github.com/linkgate)"
+
+
+def upstream_client(settings: Settings) -> httpx.AsyncClient:
+    """The one HTTP client (connection pool) a process calls upstreams with; adapters set their own
+    timeouts per call. Private addresses follow the outbound rule, checked on the address dialled."""
+    return outbound_client(
+        timeout_s=settings.simplefin_timeout_s,
+        allow_private_networks=bool(settings.outbound_allow_private_networks),
+        user_agent=USER_AGENT,
+    )
+
+
+def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegistry:
+    """The sandbox always; each upstream when it is enabled."""
+    adapters: dict[str, ProviderAdapter] = {"sandbox": SandboxProvider()}
+    if settings.simplefin_enabled:
+        simplefin = SimpleFinSettings(
+            allowed_hosts=tuple(settings.simplefin_allowed_hosts),
+            require_https=settings.env is Environment.production,
+            requests_per_day=settings.simplefin_requests_per_day,
+            overlap_days=settings.simplefin_overlap_days,
+            timeout_s=settings.simplefin_timeout_s,
+        )
+        adapters["simplefin"] = SimpleFinProvider(simplefin, SimpleFinClient(http, simplefin))
+    return ProviderRegistry(adapters)
