@@ -40,12 +40,14 @@ from providers.base import (
     ChallengeRequired,
     Connected,
     ConnectResult,
+    CredentialsHandoff,
     Handoff,
     HandoffKind,
     HandoffRequest,
     NormalizedAccount,
     ReconnectRequired,
     RedirectHandoff,
+    TokenHandoff,
     WidgetHandoff,
 )
 from providers.registry import ProviderRegistry
@@ -73,6 +75,30 @@ class ConnectInputRejected(InvalidRequest):
 
 def _context(link_session: LinkSession) -> bytes:
     return b"linkgate/connect-pending:" + str(link_session.id).encode()
+
+
+STATE_CONTEXT = b"linkgate/connect-handoff-state"
+
+
+def handoff_state(box: SecretBox, link_session: LinkSession) -> str:
+    """The `state` a redirect takes to the upstream and brings back: the session's id, sealed, so it
+    can be neither forged nor read, and it never carries the session token itself."""
+    return box.encrypt(str(link_session.id).encode(), associated_data=STATE_CONTEXT)
+
+
+async def session_of_state(session: AsyncSession, box: SecretBox, state: str) -> LinkSession:
+    """The open session a redirect's `state` names; `UnknownSession` for one that was not sealed here
+    (a forgery counts as a failed credential check), `SessionUnusable` for one that ended."""
+    try:
+        session_id = uuid.UUID(box.decrypt(state, associated_data=STATE_CONTEXT).decode())
+    except ValueError:
+        raise UnknownSession() from None
+    link_session = await session.get(LinkSession, session_id)
+    if link_session is None:
+        raise UnknownSession()
+    if not is_open(link_session):
+        raise SessionUnusable()
+    return link_session
 
 
 async def create_session(
@@ -174,15 +200,46 @@ async def begin_handoff(
     institution = await _institution(session, link_session)
     request = HandoffRequest(
         provider_institution_id=institution.provider_institution_id, return_url=return_url,
-        state=str(link_session.id), products=tuple(link_session.products),
+        state=handoff_state(box, link_session), products=tuple(link_session.products),
     )  # fmt: skip
     handoff: Handoff = await _ask(providers.get(institution.provider).begin(request))
+    settings = {key: value for key, value in link_session.settings.items() if key != "handoff_error"}
     if isinstance(handoff, RedirectHandoff | WidgetHandoff):
-        sealed = box.encrypt(
-            json.dumps(dict(handoff.pending)).encode(), associated_data=_context(link_session)
-        )
-        link_session.settings = {**link_session.settings, "pending": sealed}
+        pending = json.dumps(dict(handoff.pending)).encode()
+        settings["pending"] = box.encrypt(pending, associated_data=_context(link_session))
+    link_session.settings = settings
     return handoff
+
+
+async def provider_of(session: AsyncSession, link_session: LinkSession) -> str:
+    """The provider of the session's chosen institution."""
+    return (await _institution(session, link_session)).provider
+
+
+async def complete_redirect(
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    provider: str,
+    returned: Mapping[str, str],
+) -> None:
+    """The end user came back from the upstream with `returned` (the callback's query): the handoff
+    completes, or the session stays where it was with the reason kept for Connect to show."""
+    _expect(link_session, "institution_selected")
+    institution = await _institution(session, link_session)
+    sealed = link_session.settings.get("pending")
+    if institution.provider != provider or not institution.is_oauth or sealed is None:
+        raise Conflict("This session is not waiting for anyone to come back from a bank.")
+    pending = json.loads(box.decrypt(sealed, associated_data=_context(link_session)))
+    try:
+        outcome = await _ask(
+            providers.get(provider).complete(institution.provider_institution_id, pending, returned)
+        )
+    except ConnectInputRejected as exc:
+        link_session.settings = {**link_session.settings, "handoff_error": str(exc)}
+        return
+    await _advance(session, link_session, box, providers, institution, outcome)
 
 
 async def submit_credentials(
@@ -306,10 +363,23 @@ def view(link_session: LinkSession) -> dict[str, Any]:
         "products": link_session.products,
         "challenge": settings.get("challenge"),
         "accounts": settings.get("accounts"),
+        "handoff_error": settings.get("handoff_error"),
         "expires_at": link_session.expires_at.isoformat(),
         "redirect_uri": link_session.redirect_uri,
         "client_state": link_session.client_state,
     }
+
+
+def handoff_view(handoff: Handoff) -> dict[str, Any]:
+    """What Connect needs to render a handoff; a redirect's or widget's pending state stays sealed."""
+    if isinstance(handoff, CredentialsHandoff):
+        return {"kind": handoff.kind, "fields": [vars(field) for field in handoff.fields]}
+    if isinstance(handoff, TokenHandoff):
+        return {"kind": handoff.kind, "label": handoff.label, "help_text": handoff.help_text,
+                "help_url": handoff.help_url}  # fmt: skip
+    if isinstance(handoff, RedirectHandoff):
+        return {"kind": handoff.kind, "url": handoff.url}
+    return {"kind": handoff.kind, "script_url": handoff.script_url, "options": dict(handoff.options)}
 
 
 def _expect(link_session: LinkSession, *states: str) -> None:

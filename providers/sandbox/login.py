@@ -74,7 +74,7 @@ def connect(institution_id: str, credentials: Mapping[str, str]) -> ConnectResul
     if institution.login == "redirect":
         if credentials.get("consent") != "granted":
             raise ReconnectRequired(
-                "the user did not grant consent at OAuth Bank", error_code="user_oauth_denied"
+                "You did not allow access at OAuth Bank.", error_code="user_oauth_denied"
             )
         return connected(institution_id, "oauth")
     if institution_id == MX_BANK_ID:

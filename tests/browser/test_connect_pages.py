@@ -27,7 +27,7 @@ def open_connect(gateway: Gateway, page: Page, customer: str | None = None, **se
 
 USABILITY_PROBLEMS = """() => {
   const problems = [];
-  for (const input of document.querySelectorAll("input")) {
+  for (const input of document.querySelectorAll("input:not([type=hidden])")) {
     const named = input.labels.length > 0 || input.getAttribute("aria-label");
     if (!named) problems.push("no label: " + (input.name || input.id || input.type));
   }
@@ -116,7 +116,7 @@ def test_the_page_is_locked_down(gateway: Gateway, page: Page) -> None:
     assert "unsafe-inline" not in policy
     page.goto(f"{gateway.base_url}/connect?link_session_token=lst-expired")
     expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
-    page.goto(f"{gateway.base_url}/connect/oauth/oauth_bank?link_session_token=lst-expired")
+    page.goto(f"{gateway.base_url}/connect/oauth/oauth_bank?state=forged")
     expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
 
 
@@ -157,6 +157,7 @@ def test_oauth_bank_redirects_to_its_consent_page_and_back(
     assert_usable(page)
     page.screenshot(path=screenshots / "bank-consent.png")
     page.get_by_role("button", name="Deny").click()  # back in Connect, told why, free to try again
+    page.wait_for_url(re.compile(r".*/connect\?link_session_token="))
     expect(page.get_by_role("alert")).to_contain_text("did not allow")
     page.get_by_role("button", name="Continue to OAuth Bank").click()
     page.get_by_role("button", name="Allow").click()

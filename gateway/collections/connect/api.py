@@ -114,6 +114,19 @@ async def choose_institution(body: InstitutionChoice, request: Request, session:
     return _json(connect.view(link_session))
 
 
+@router.post("/session/handoff", openapi_extra=LINK_SESSION_OPENAPI)
+async def begin_handoff(request: Request, session: DbSession) -> Response:
+    """What the end user does at the chosen institution: a login form (`credentials`), a token to paste
+    (`token`, with its label and where to get one), a page to visit and come back from (`redirect`)."""
+    link_session = await _step_session(request, session)
+    provider = await connect.provider_of(session, link_session)
+    return_url = f"{get_app_state(request).settings.base_url.rstrip('/')}/connect/callback/{provider}"
+    handoff = await connect.begin_handoff(
+        session, link_session, _box(request), _providers(request), return_url
+    )
+    return _json(connect.view(link_session) | {"handoff": connect.handoff_view(handoff)})
+
+
 @router.post("/session/credentials", openapi_extra=LINK_SESSION_OPENAPI)
 async def submit_credentials(body: Credentials, request: Request, session: DbSession) -> Response:
     """Log in at the institution: answers with the next step (a challenge, or the accounts to choose from)."""

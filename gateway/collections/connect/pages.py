@@ -21,17 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.dependencies import caller_address
 from gateway.collections.connect.csrf import token_for
+from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.errors import NotFound
+from gateway.institutions.catalog import get_institution
+from gateway.links import connect
 from gateway.links.connect import is_open
 from gateway.links.sessions import session_by_token
+from gateway.models.link import LinkSession
 from gateway.state import get_app_state
 
 router = APIRouter(tags=["connect"])
 
 ASSETS = {
     "connect.js": "text/javascript; charset=utf-8",
-    "bank.js": "text/javascript; charset=utf-8",
+    "return.js": "text/javascript; charset=utf-8",
     "connect.css": "text/css; charset=utf-8",
 }
 
@@ -56,10 +60,23 @@ def _page(title: str, head: str, main: str) -> str:
 
 LOADING = '<p class="muted">Loading…</p>'
 BANK_PAGE = _page(
-    "Sign in to your bank",
-    '<script src="/connect/assets/bank.js" defer></script>\n',
-    '<main id="bank" data-session="{token}" data-csrf="{csrf}" data-institution="{institution}" '
-    f'aria-live="polite">\n{LOADING}\n</main>',
+    "{name}",
+    "",
+    '<main id="bank">\n<span class="mark" aria-hidden="true">{initial}</span>\n<h1>{name}</h1>\n'
+    '<p class="muted">This is {name}\'s own page (simulated in the sandbox).</p>\n'
+    "<p>An app wants to read your accounts and transactions through Linkgate. Allow it?</p>\n"
+    '<form action="{callback}" method="get"><input type="hidden" name="state" value="{state}">'
+    '<input type="hidden" name="consent" value="granted">'
+    '<button type="submit" class="primary" autofocus>Allow</button></form>\n'
+    '<form action="{callback}" method="get"><input type="hidden" name="state" value="{state}">'
+    '<input type="hidden" name="consent" value="denied">'
+    '<button type="submit" class="link">Deny</button></form>\n</main>',
+)
+RETURN_PAGE = _page(
+    "Back to Connect",
+    '<script src="/connect/assets/return.js" defer></script>\n',
+    '<main id="connect-return" aria-live="polite">\n<h1>Taking you back…</h1>\n'
+    '<p class="muted">If nothing happens, go back to the app you came from and start again.</p>\n</main>',
 )
 PAGE = _page(
     "Connect your bank",
@@ -111,32 +128,82 @@ async def _unusable_session_page(request: Request, session: AsyncSession, token:
     if link_session is not None and is_open(link_session):
         return None
     status, reason = (404, UNKNOWN_SESSION) if link_session is None else (410, ENDED_SESSION)
-    body = UNUSABLE_PAGE.replace("{reason}", html.escape(reason))
-    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+    return _unusable(status, reason)
 
 
 @router.get("/connect/oauth/{institution_id}", response_class=HTMLResponse, responses=UNUSABLE_RESPONSES)
 async def simulated_bank_consent(
     request: Request,
     institution_id: Annotated[str, Path(max_length=64)],
-    link_session_token: Annotated[str, Query(min_length=1, max_length=100)],
+    state: Annotated[str, Query(min_length=1, max_length=1000)],
     session: DbSession,
 ) -> HTMLResponse:
-    """The sandbox's stand-in for an OAuth bank's own consent page: Connect sends the user here and the
-    bank sends them back to Connect."""
-    unusable = await _unusable_session_page(request, session, link_session_token)
-    if unusable is not None:
-        return unusable
-    body = _render(BANK_PAGE, request, link_session_token, institution=institution_id)
-    return HTMLResponse(body, headers=SECURITY_HEADERS)
+    """The sandbox's stand-in for an OAuth bank's own consent page: Connect's redirect handoff sends the
+    user here with its `state`, and the bank sends them back to `/connect/callback/sandbox` with it."""
+    link_session = await _session_of_state(request, session, state)
+    if isinstance(link_session, HTMLResponse):
+        return link_session
+    institution = await get_institution(session, institution_id)
+    if institution is None or institution.provider != "sandbox" or not institution.is_oauth:
+        raise NotFound("No such bank.")
+    values = {"name": institution.name, "initial": institution.name[:1], "state": state,
+              "callback": "/connect/callback/sandbox"}  # fmt: skip
+    return HTMLResponse(_fill(BANK_PAGE, values), headers=SECURITY_HEADERS)
 
 
-def _render(template: str, request: Request, link_session_token: str, **values: str) -> str:
-    """The page with its link session token, that token's CSRF token and any other values, escaped."""
-    values |= {"token": link_session_token, "csrf": token_for(request, link_session_token)}
+@router.get("/connect/callback/{provider}", response_class=HTMLResponse, responses=UNUSABLE_RESPONSES)
+async def connect_callback(
+    request: Request,
+    provider: Annotated[str, Path(max_length=32)],
+    state: Annotated[str, Query(min_length=1, max_length=1000)],
+    session: DbSession,
+) -> HTMLResponse:
+    """Where an upstream sends the end user back after consent (the redirect handoff): the handoff
+    completes with the query it brought, and the page returns the user to Connect, which shows the next
+    step or why consent failed."""
+    link_session = await _session_of_state(request, session, state)
+    if isinstance(link_session, HTMLResponse):
+        return link_session
+    returned = {key: value[:2000] for key, value in list(request.query_params.items())[:20] if key != "state"}
+    app_state = get_app_state(request)
+    await connect.complete_redirect(
+        session, link_session, SecretBox(app_state.auth.master_key), app_state.providers, provider, returned
+    )
+    return HTMLResponse(RETURN_PAGE, headers=SECURITY_HEADERS)
+
+
+async def _session_of_state(
+    request: Request, session: AsyncSession, state: str
+) -> LinkSession | HTMLResponse:
+    """The open session a redirect's state names, or the page saying it cannot continue (a state that
+    was never sealed here counts as a failed credential check of the caller's address)."""
+    throttle, address = get_app_state(request).auth.throttle, caller_address(request)
+    await throttle.before_check(address)
+    try:
+        return await connect.session_of_state(
+            session, SecretBox(get_app_state(request).auth.master_key), state
+        )
+    except connect.UnknownSession:
+        await throttle.failed(address)
+        return _unusable(404, UNKNOWN_SESSION)
+    except connect.SessionUnusable:
+        return _unusable(410, ENDED_SESSION)
+
+
+def _unusable(status: int, reason: str) -> HTMLResponse:
+    body = UNUSABLE_PAGE.replace("{reason}", html.escape(reason))
+    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
     for name, value in values.items():
         template = template.replace("{" + name + "}", html.escape(value, quote=True))
     return template
+
+
+def _render(template: str, request: Request, link_session_token: str) -> str:
+    """The page with its link session token and that token's CSRF token, escaped."""
+    return _fill(template, {"token": link_session_token, "csrf": token_for(request, link_session_token)})
 
 
 @router.get("/connect/assets/{name}", include_in_schema=False)

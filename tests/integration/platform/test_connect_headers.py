@@ -16,8 +16,8 @@ from tests.integration.platform.conftest import Tenant, gateway_settings
 SELF_ONLY = "frame-ancestors 'self'"
 
 
-async def new_session_token(tenant: Tenant) -> str:
-    body = {"customer_user": {"id": uuid.uuid4().hex}, "institution_id": "credentials_bank"}
+async def new_session_token(tenant: Tenant, institution_id: str = "credentials_bank") -> str:
+    body = {"customer_user": {"id": uuid.uuid4().hex}, "institution_id": institution_id}
     response = await tenant.http.post("/v1/moneykit/link-session", json=body, headers=await tenant.bearer())
     assert response.is_success, response.text
     token: str = response.json()["link_session_token"]
@@ -39,7 +39,8 @@ async def test_every_connect_response_carries_the_security_headers(
     session = {"link-session-token": token}
     responses = [
         await client.get("/connect", params={"link_session_token": token}),
-        await client.get("/connect/oauth/oauth_bank", params={"link_session_token": token}),
+        await client.get("/connect/oauth/oauth_bank", params={"state": "forged"}),  # 404 page
+        await client.get("/connect/callback/sandbox", params={"state": "forged"}),  # 404 page
         await client.get("/connect/assets/connect.js"),
         await client.get("/connect/assets/missing.js"),
         await client.get("/connect/api/session", headers=session),
@@ -56,8 +57,13 @@ async def test_every_connect_response_carries_the_security_headers(
 
 
 async def test_an_unknown_session_token_gets_a_404_page_that_says_so(client: httpx.AsyncClient) -> None:
-    for path in ("/connect", "/connect/oauth/oauth_bank"):
-        response = await client.get(path, params={"link_session_token": "lst-<script>alert(1)</script>"})
+    forged = "lst-<script>alert(1)</script>"
+    for path, params in (
+        ("/connect", {"link_session_token": forged}),
+        ("/connect/oauth/oauth_bank", {"state": forged}),
+        ("/connect/callback/sandbox", {"state": forged}),
+    ):
+        response = await client.get(path, params=params)
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/html")
         assert "This link has expired" in response.text
@@ -68,17 +74,23 @@ async def test_an_unknown_session_token_gets_a_404_page_that_says_so(client: htt
 async def test_a_used_session_token_gets_a_410_page_that_says_so(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    token = await new_session_token(tenant)
+    token = await new_session_token(tenant, "oauth_bank")
     page = await client.get("/connect", params={"link_session_token": token})
     assert page.status_code == 200
     csrf = (await client.get("/connect/api/session", headers={"link-session-token": token})).json()
-    cancelled = await client.post(
-        "/connect/api/session/cancel",
-        headers={"link-session-token": token, "x-csrf-token": csrf["csrf_token"]},
-    )
+    headers = {"link-session-token": token, "x-csrf-token": csrf["csrf_token"]}
+    begun = await client.post("/connect/api/session/handoff", headers=headers)
+    assert begun.status_code == 200, begun.text
+    bank = httpx.URL(begun.json()["handoff"]["url"])
+    assert (await client.get(bank.path, params=bank.params)).status_code == 200
+    cancelled = await client.post("/connect/api/session/cancel", headers=headers)
     assert cancelled.status_code == 200, cancelled.text
-    for path in ("/connect", "/connect/oauth/oauth_bank"):
-        response = await client.get(path, params={"link_session_token": token})
+    for path, params in (
+        ("/connect", {"link_session_token": token}),
+        (bank.path, bank.params),
+        ("/connect/callback/sandbox", {"state": bank.params["state"], "consent": "granted"}),
+    ):
+        response = await client.get(path, params=params)
         assert response.status_code == 410
         assert "This link has expired" in response.text
         assert "already used" in response.text

@@ -91,7 +91,11 @@
     const session = state.session;
     if (session.state === "created") return pickInstitution(error);
     state.institution = state.institutions.find((i) => i.institution_id === session.institution_id) || state.institution;
-    if (session.state === "institution_selected") return state.institution.is_oauth ? consent(error) : credentials(error);
+    if (session.state === "institution_selected") {
+      error = error || session.handoff_error;
+      if (state.institution.handoff === "token") return pasteToken(error);
+      return state.institution.is_oauth ? consent(error) : credentials(error);
+    }
     if (session.state === "mfa_required") return mfa(error);
     if (session.state === "choosing_accounts") return accounts(error);
   }
@@ -143,17 +147,40 @@
       errorBox(error), form, exitLink());
   }
 
-  function consent(error) {
-    // OAuth institutions: the user approves at the bank's own page, which sends them back here.
+  function pasteToken(error) {
+    // Token handoff (SimpleFIN): the end user pastes a token the upstream gave them.
     const institution = state.institution;
-    const bank = "/connect/oauth/" + encodeURIComponent(institution.institution_id) +
-      "?link_session_token=" + encodeURIComponent(token);
-    const denied = new URLSearchParams(window.location.search).get("oauth") === "denied";
+    const field = (institution.credential_fields || [])[0] || { name: "token", label: "Token" };
+    const form = el("form", { onsubmit: (event) => {
+      event.preventDefault();
+      const value = new FormData(form).get("token");
+      emit("credentials_submitted", { institution_id: institution.institution_id });
+      step(() => api("POST", "/session/token", { token: value }));
+    } }, el("label", { for: "field-token" }, field.label),
+      el("input", { id: "field-token", name: "token", type: "text", autocomplete: "off", spellcheck: "false",
+        autocapitalize: "off", required: "" }),
+      el("button", { type: "submit", class: "primary" }, "Continue"));
+    show(paint(el("div", {}, mark(institution))), ...header("Connect " + institution.name,
+      "Paste the " + field.label.toLowerCase() + " " + institution.name + " gave you. Linkgate never shows it to the app."),
+      errorBox(error), form, exitLink());
+  }
+
+  function consent(error) {
+    // Redirect handoff (OAuth banks): the user approves at the bank's own page, which sends them back
+    // to Connect's callback; this tab keeps the session so the callback can return here.
+    const institution = state.institution;
     show(paint(el("div", {}, mark(institution))), ...header("Continue to " + institution.name,
       "You will approve access at " + institution.name + ", then come back here."),
-      errorBox(error || (denied ? "You did not allow access at " + institution.name + "." : null)),
-      el("button", { type: "button", class: "primary", onclick: () => window.location.assign(bank) },
-        "Continue to " + institution.name),
+      errorBox(error),
+      el("button", { type: "button", class: "primary", onclick: async () => {
+        for (const button of root.querySelectorAll("button")) button.disabled = true;
+        try {
+          const begun = await api("POST", "/session/handoff");
+          window.location.assign(begun.handoff.url);
+        } catch (failure) {
+          await render(failure.message);
+        }
+      } }, "Continue to " + institution.name),
       exitLink());
   }
 
@@ -246,6 +273,7 @@
   }
 
   async function start() {
+    try { window.sessionStorage.setItem("linkgate-connect-session", token); } catch (e) { /* storage blocked */ }
     try {
       state.session = await api("GET", "/session");
       state.institutions = (await api("GET", "/institutions")).institutions;
