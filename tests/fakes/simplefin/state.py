@@ -274,12 +274,13 @@ class BridgeState:
         new_id: Callable[[Transaction], str] | None = None,
     ) -> dict[str, str]:
         """Re-issue the ids of posted transactions with `start <= posted < end`, all else unchanged, as the
-        Bridge did for whole date blocks (spec §9). Default new id: `{old}-R{n}`. Returns old → new."""
+        Bridge did for whole date blocks (spec §9). Default new id: `{old}-R{n}`, n counting in `posted`
+        order. Returns old → new."""
         with self._lock:
             account = self._account(account_id)
             taken = {t.id for t in account.transactions}
             renamed: dict[str, str] = {}
-            for transaction in account.transactions:
+            for transaction in sorted(account.transactions, key=lambda t: (t.posted, t.sequence)):
                 if transaction.pending or not start <= transaction.posted < end:
                     continue
                 replacement = (
