@@ -130,9 +130,9 @@ class _Handlers:
 
     async def _hang(self) -> Response:
         """Hold the request until the server shuts down (the client is expected to time out first)."""
-        self.state.hang_started()
+        number = self.state.hang_started()
         try:
             await asyncio.to_thread(self.state.wait_for_hung_requests_release)
         finally:
-            self.state.hang_ended()
+            self.state.hang_ended(number)
         return PlainTextResponse("Service Unavailable", status_code=503)

@@ -55,7 +55,10 @@ def running_bridge(
     thread.start()
     try:
         wait_until(
-            lambda: _started(server, thread), timeout_s=STARTUP_TIMEOUT_S, what="the fake Bridge to start"
+            lambda: _started(server, thread),
+            timeout_s=STARTUP_TIMEOUT_S,
+            what="the fake Bridge to start",
+            interval_s=0.01,
         )
         yield RunningBridge(state=state, root_url=state.root_url, port=port)
     finally:

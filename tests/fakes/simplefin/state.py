@@ -11,6 +11,7 @@ import binascii
 import dataclasses
 import hashlib
 import hmac
+import itertools
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -71,6 +72,21 @@ class BridgeState:
         self.clock = clock or FakeClock(int(time.time()))
         self._root_url = root_url
         self._lock = threading.RLock()
+        self._release_hung = threading.Event()
+        self._hold_numbers = itertools.count(1)
+        self._forget_everything()
+
+    def reset(self, *, settings: BridgeSettings | None = None) -> None:
+        """Forget the world, tokens, accesses, faults, requests and counters; settings back to `settings`
+        or the defaults; held requests released. The clock and the root URL stay. Lets one running
+        server serve many tests."""
+        with self._lock:
+            self.settings = settings or BridgeSettings()
+            self._forget_everything()
+            released, self._release_hung = self._release_hung, threading.Event()
+        released.set()
+
+    def _forget_everything(self) -> None:
         self._connections: dict[str, Connection] = {}
         self._accounts: dict[str, Account] = {}
         self._claim_codes: dict[str, frozenset[str] | None] = {}
@@ -80,8 +96,7 @@ class BridgeState:
         self._requests: list[RecordedRequest] = []
         self._payment_required = False
         self._serials: dict[str, int] = {}
-        self._hung = 0
-        self._release_hung = threading.Event()
+        self._held: set[int] = set()
 
     # -- the server's address -------------------------------------------------------------------------
 
@@ -406,7 +421,7 @@ class BridgeState:
     def hung_request_count(self) -> int:
         """Requests being held by `Fault.HANG` right now."""
         with self._lock:
-            return self._hung
+            return len(self._held)
 
     def release_hung_requests(self) -> None:
         """Let held requests end (with 503) and stop holding new ones; the server does it on shutdown."""
@@ -414,16 +429,20 @@ class BridgeState:
 
     # -- used by the app ------------------------------------------------------------------------------
 
-    def hang_started(self) -> None:
+    def hang_started(self) -> int:
         with self._lock:
-            self._hung += 1
+            number = next(self._hold_numbers)
+            self._held.add(number)
+            return number
 
-    def hang_ended(self) -> None:
+    def hang_ended(self, number: int) -> None:
         with self._lock:
-            self._hung -= 1
+            self._held.discard(number)
 
     def wait_for_hung_requests_release(self) -> None:
-        self._release_hung.wait()
+        with self._lock:
+            release = self._release_hung
+        release.wait()
 
     def record(
         self,
