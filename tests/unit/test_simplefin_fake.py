@@ -447,6 +447,53 @@ class TestScenarios:
         assert bridge.accounts_json(access, {"start-date": NOW - DAY})["errors"] == []
 
 
+class TestEditing:
+    def test_balance_changes_and_transactions_go(self, bridge: Bridge, access: Access) -> None:
+        bridge.state.add_transaction("ACT-1", "TRN-1", posted=NOW - HOUR, amount="-3", description="x")
+        bridge.state.set_balance("ACT-1", "90.00", balance_date=NOW - 60)
+        bridge.state.remove_transaction("ACT-1", "TRN-1")
+        checking = bridge.accounts_json(access, {"start-date": NOW - DAY})["accounts"][0]
+        assert (checking["balance"], checking["balance-date"], checking["transactions"]) == (
+            "90.00",
+            NOW - 60,
+            [],
+        )
+        assert "available-balance" not in checking
+
+    def test_a_recovered_account_is_listed_again(self, bridge: Bridge, access: Access) -> None:
+        bridge.state.fail_account("ACT-1")
+        bridge.state.recover_account("ACT-1")
+        body = bridge.accounts_json(access, {"start-date": NOW - DAY})
+        assert (body["errors"], body["accounts"][0]["id"]) == ([], "ACT-1")
+
+    def test_reset_forgets_the_world_and_the_accesses(self, bridge: Bridge, access: Access) -> None:
+        bridge.state.settings.default_version = 2
+        bridge.state.reset()
+        assert bridge.accounts(access).status_code == 403
+        fresh = bridge.state.issue_access()
+        assert bridge.accounts_json(fresh) == {
+            "errors": [],
+            "accounts": [],
+            "x-api-message": [NO_START_DATE_MESSAGE],
+        }
+
+    def test_records_handed_back_are_copies(self, bridge: Bridge, access: Access) -> None:
+        transaction = bridge.state.add_transaction(
+            "ACT-1", "TRN-1", posted=NOW - HOUR, amount="-3", description="x"
+        )
+        transaction.amount = "-1000"
+        access.revoked = True
+        assert (
+            bridge.accounts_json(access, {"start-date": NOW - DAY})["accounts"][0]["transactions"][0][
+                "amount"
+            ]
+            == "-3"
+        )
+
+    def test_info_answers_under_the_access_url_too(self, bridge: Bridge, access: Access) -> None:
+        assert bridge.get(f"{access.url}/info").json() == {"versions": ["1.0"]}
+
+
 class TestQuota:
     def test_warns_from_48_and_blocks_at_96_a_day(self, bridge: Bridge, access: Access) -> None:
         with httpx.Client(auth=(access.username, access.password), timeout=5) as client:

@@ -1,7 +1,7 @@
 """The fake SimpleFIN Bridge's in-memory world and the scripting API tests drive it with.
 
 Everything here is guarded by one lock: tests script the world from their own thread while uvicorn
-answers requests from another.
+answers requests from another. Records handed back are copies; change the world through the methods.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class BridgeState:
         with self._lock:
             _refuse_duplicate(conn_id in self._connections, "connection", conn_id)
             self._connections[conn_id] = connection
-        return connection
+        return dataclasses.replace(connection)
 
     def add_account(
         self,
@@ -160,7 +160,7 @@ class BridgeState:
                 holdings=[dict(h) for h in holdings] if holdings is not None else None,
             )
             self._accounts[account_id] = account
-        return account
+        return dataclasses.replace(account, transactions=[])
 
     def set_balance(
         self,
@@ -262,7 +262,7 @@ class BridgeState:
                 if keep_pending:
                     raise ValueError("a pending posted under its own id cannot also linger")
                 pending.posted, pending.pending, pending.amount = posted, False, new_amount
-                return pending
+                return dataclasses.replace(pending)
             if not keep_pending:
                 account.transactions.remove(pending)
             posted_copy = dataclasses.replace(
@@ -375,7 +375,7 @@ class BridgeState:
     def issue_access(self, *, conn_ids: Iterable[str] | None = None) -> Access:
         """An access as if a setup token had been claimed, for tests that skip the claim."""
         with self._lock:
-            return self._issue(frozenset(conn_ids) if conn_ids is not None else None)
+            return dataclasses.replace(self._issue(frozenset(conn_ids) if conn_ids is not None else None))
 
     def revoke_access(self, username: str) -> None:
         """The user disables the access on the Bridge: `/accounts` answers 403 from now on (spec §7)."""
@@ -550,7 +550,7 @@ class BridgeState:
             _refuse_duplicate(taken, "transaction", transaction.id)
             transaction.sequence = self._next_serial("transaction")
             account.transactions.append(transaction)
-            return transaction
+            return dataclasses.replace(transaction)
 
     def _next_serial(self, kind: str) -> int:
         """1, 2, 3… per kind, so ids and credentials are the same in every run."""
