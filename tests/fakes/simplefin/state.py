@@ -7,7 +7,6 @@ answers requests from another. Records handed back are copies; change the world 
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import hashlib
 import hmac
@@ -20,6 +19,7 @@ from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.fakes.simplefin.access_control import basic_credentials, count_request, requests_in_scope
 from tests.fakes.simplefin.clock import SECONDS_PER_DAY, FakeClock
 from tests.fakes.simplefin.models import (
     ALL_ENDPOINTS,
@@ -43,7 +43,6 @@ from tests.fakes.simplefin.settings import BridgeSettings
 FORBIDDEN_CLAIM = "Forbidden (was it already claimed?)"
 FORBIDDEN_ACCOUNTS = "Forbidden"
 PAYMENT_REQUIRED = "Payment Required"
-ALL_ACCOUNTS_SCOPE = "*"
 
 
 @dataclass(frozen=True)
@@ -192,20 +191,17 @@ class BridgeState:
         """A posted transaction (spec §6.5); positive `amount` is money into the account."""
         if posted <= 0:
             raise ValueError("a posted transaction needs a posted time; use add_pending for pendings")
-        return self._add(
-            account_id,
-            Transaction(
-                transaction_id,
-                posted,
-                money(amount),
-                description,
-                transacted_at,
-                False,
-                payee,
-                memo,
-                dict(extra) if extra is not None else None,
-            ),
+        transaction = Transaction(
+            id=transaction_id,
+            posted=posted,
+            amount=money(amount),
+            description=description,
+            transacted_at=transacted_at,
+            payee=payee,
+            memo=memo,
+            extra=dict(extra) if extra is not None else None,
         )
+        return self._add(account_id, transaction)
 
     def add_pending(
         self,
@@ -221,20 +217,18 @@ class BridgeState:
         extra: JsonObject | None = None,
     ) -> Transaction:
         """A pending transaction: `pending: true`, `posted: 0` as the Bridge sends it (spec §6.5, §9)."""
-        return self._add(
-            account_id,
-            Transaction(
-                transaction_id,
-                posted,
-                money(amount),
-                description,
-                transacted_at,
-                True,
-                payee,
-                memo,
-                dict(extra) if extra is not None else None,
-            ),
+        transaction = Transaction(
+            id=transaction_id,
+            posted=posted,
+            amount=money(amount),
+            description=description,
+            transacted_at=transacted_at,
+            pending=True,
+            payee=payee,
+            memo=memo,
+            extra=dict(extra) if extra is not None else None,
         )
+        return self._add(account_id, transaction)
 
     def post_pending(
         self,
@@ -395,8 +389,7 @@ class BridgeState:
         """Authenticated `/accounts` requests of this UTC day (of the clock) in one quota scope: all accounts,
         or single-account requests for `account_id` (spec §8)."""
         with self._lock:
-            key = (self.clock() // SECONDS_PER_DAY, account_id or ALL_ACCOUNTS_SCOPE)
-            return self._access(username).requests_by_day.get(key, 0)
+            return requests_in_scope(self._access(username), day=self._day(), account_id=account_id)
 
     def requests(self) -> list[RecordedRequest]:
         """Every request received so far, oldest first."""
@@ -471,7 +464,7 @@ class BridgeState:
                 query = parse_accounts_query(query_items)
             except BadQuery as error:
                 return Refusal(400, str(error))
-            count = self._count_request(access, query)
+            count = count_request(access, day=self._day(), account_ids=query.account_ids)
             if count >= self.settings.quota_block_at:
                 access.disabled_for_overuse = True
                 return Refusal(403, FORBIDDEN_ACCOUNTS)
@@ -485,7 +478,7 @@ class BridgeState:
             )
 
     def username_of(self, authorization: str | None) -> str | None:
-        credentials = _basic_credentials(authorization)
+        credentials = basic_credentials(authorization)
         return credentials[0] if credentials else None
 
     # -- internals ------------------------------------------------------------------------------------
@@ -503,18 +496,8 @@ class BridgeState:
             settings=self.settings,
         )
 
-    def _count_request(self, access: Access, query: AccountsQuery) -> int:
-        day = self.clock() // SECONDS_PER_DAY
-        scopes = sorted(set(query.account_ids)) or [ALL_ACCOUNTS_SCOPE]
-        counts = []
-        for scope in scopes:
-            key = (day, scope)
-            access.requests_by_day[key] = access.requests_by_day.get(key, 0) + 1
-            counts.append(access.requests_by_day[key])
-        return max(counts)
-
     def _authenticated(self, authorization: str | None) -> Access | None:
-        credentials = _basic_credentials(authorization)
+        credentials = basic_credentials(authorization)
         if credentials is None:
             return None
         access = self._accesses.get(credentials[0])
@@ -552,6 +535,10 @@ class BridgeState:
             account.transactions.append(transaction)
             return dataclasses.replace(transaction)
 
+    def _day(self) -> int:
+        """The UTC day number of the clock: quotas refill per day (spec §8)."""
+        return self.clock() // SECONDS_PER_DAY
+
     def _next_serial(self, kind: str) -> int:
         """1, 2, 3… per kind, so ids and credentials are the same in every run."""
         with self._lock:
@@ -587,17 +574,3 @@ def _find(account: Account, transaction_id: str) -> Transaction:
 def _refuse_duplicate(exists: bool, what: str, key: str) -> None:
     if exists:
         raise ValueError(f"{what} {key!r} already exists")
-
-
-def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    if not authorization:
-        return None
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    username, separator, password = decoded.partition(":")
-    return (username, password) if separator else None
