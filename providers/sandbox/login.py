@@ -73,9 +73,7 @@ def connect(institution_id: str, credentials: Mapping[str, str]) -> ConnectResul
         return connected(institution_id, "instant")
     if institution.login == "redirect":
         if credentials.get("consent") != "granted":
-            raise ReconnectRequired(
-                "You did not allow access at OAuth Bank.", error_code="user_oauth_denied"
-            )
+            raise ReconnectRequired("You did not allow access at OAuth Bank.", error_code="user_oauth_denied")
         return connected(institution_id, "oauth")
     if institution_id == MX_BANK_ID:
         return connect_mx_bank(credentials, connected(institution_id, credentials.get("username", "")))

@@ -23,7 +23,7 @@ PUBLIC = {
     ("POST", "/v1/dashboard/signup"), ("POST", "/v1/dashboard/login"), ("POST", "/v1/moneykit/auth/token"),
     ("GET", "/connect"),  # the link session token in the query is the credential (404/410 page without one)
     ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
-    ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent page: its sealed state is the key
+    ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent page: a sealed state is the key
     ("GET", "/connect/callback/{provider}"),  # back from an upstream's consent: the sealed state is the key
     ("POST", "/v2/yodlee/auth/token"),  # Yodlee's token endpoint: clientId and secret in the form
     ("GET", "/v1/moneykit/.well-known/jwks.json"),  # the root JWKS, where MoneyKit's client reads it
