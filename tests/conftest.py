@@ -44,6 +44,8 @@ TEST_ENVIRONMENT = {
     "LINKGATE_SWEEPER_GRACE_S": "1",
     "LINKGATE_SCHEDULER_LOCK_TTL_S": "3",
     "LINKGATE_LOG_LEVEL": "INFO",
+    # Fake upstreams (tests/fakes/) listen on loopback; only their URL differs from the real ones'.
+    "LINKGATE_SIMPLEFIN_ALLOWED_HOSTS": "127.0.0.1",
     # Every test calls from 127.0.0.1 and many fail credentials on purpose; the tests of the rate
     # limits (tests/integration/test_security_limits.py) set their own.
     "LINKGATE_RATE_LIMIT_FAILURES_PER_ADDRESS": "1000000",

@@ -171,6 +171,19 @@ async def manual_refreshes_since(
     return [(created, list(products)) for created, products in (await session.execute(statement)).all()]
 
 
+async def refreshes_since(
+    session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, since: datetime
+) -> list[datetime]:
+    """When each of the link's refreshes since `since` was asked for, whatever asked (they all call
+    the upstream, so they all count against its budget), oldest first."""
+    statement = (
+        select(RefreshJob.created_at)
+        .where(RefreshJob.app_id == app_id, RefreshJob.link_id == link_id, RefreshJob.created_at >= since)
+        .order_by(RefreshJob.created_at)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
 SERVING_STATES = ("connected", "error")
 UNDELETED_STATES = ("connecting", "awaiting_token_exchange", "connected", "error")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,7 @@ from gateway.links.repository import (
     links_of_user,
     manual_refreshes_since,
     organization_key_of,
+    refreshes_since,
 )
 from gateway.models.base import utcnow
 from gateway.models.end_user import EndUser
@@ -29,7 +30,7 @@ from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.products.repository import product_repository
 from gateway.webhooks.events import publish_event
-from providers.base import Connected
+from providers.base import Connected, RefreshBudget
 
 DAY = timedelta(days=1)
 
@@ -148,11 +149,20 @@ class LinkService:
         return job
 
     async def request_manual_refresh(
-        self, session: AsyncSession, link: Link, products: Sequence[str], *, per_day: int
+        self,
+        session: AsyncSession,
+        link: Link,
+        products: Sequence[str],
+        *,
+        per_day: int,
+        budget: RefreshBudget | None = None,
     ) -> RefreshJob:
         """An on-demand refresh, unless one of `products` was already asked for `per_day` times in the
-        last 24 hours on this link: then `RateLimited` with the seconds until that product is free."""
+        last 24 hours on this link, or the upstream's `budget` for the link is spent (scheduled and
+        initial refreshes count too): then `RateLimited` with the seconds until a refresh is free."""
         now = utcnow()
+        if budget is not None:
+            await self._within_budget(session, link, budget, now)
         recent = await manual_refreshes_since(session, link.app_id, link.id, now - DAY)
         for product in products:
             asked = sorted(created for created, wanted in recent if product in wanted)
@@ -163,6 +173,18 @@ class LinkService:
                     headers={"Retry-After": str(max(1, math.ceil((free_at - now).total_seconds())))},
                 )
         return await self.request_refresh(session, link, products, trigger="manual")
+
+    async def _within_budget(
+        self, session: AsyncSession, link: Link, budget: RefreshBudget, now: datetime
+    ) -> None:
+        window = timedelta(seconds=budget.per_seconds)
+        spent = await refreshes_since(session, link.app_id, link.id, now - window)
+        if len(spent) >= budget.requests:
+            free_at = spent[len(spent) - budget.requests] + window
+            raise RateLimited(
+                f"This link's bank may be read {budget.requests} times a day; it has been.",
+                headers={"Retry-After": str(max(1, math.ceil((free_at - now).total_seconds())))},
+            )
 
     async def schedule_due_refreshes(
         self, session: AsyncSession, *, interval_s: float, limit: int = 500

@@ -38,6 +38,7 @@ from gateway.products.repository import product_reader
 from gateway.state import get_app_state
 from gateway.transactions.records import TransactionChange
 from gateway.transactions.repository import transaction_reader, transaction_repository
+from gateway.upstreams.budgets import refresh_budget
 from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
@@ -193,6 +194,10 @@ async def refresh_products(
         else settings.live_refreshes_per_day
     )
     await link_service.request_manual_refresh(
-        session, link, list(dict.fromkeys(body.products)), per_day=per_day
+        session,
+        link,
+        list(dict.fromkeys(body.products)),
+        per_day=per_day,
+        budget=refresh_budget(request, link),
     )
     return json_response(await rendered_link(session, link), status_code=202)

@@ -41,6 +41,7 @@ from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.state import get_app_state
+from gateway.upstreams.budgets import refresh_budget
 from providers.base import Product
 from providers.mx import render
 from providers.registry import ProviderRegistry
@@ -240,7 +241,11 @@ async def _start_job(
         per_day = get_app_state(request).settings.refreshes_per_day(principal.app_mode)
         with suppress(RateLimited):
             await link_service.request_manual_refresh(
-                session, link, products or link.products, per_day=per_day
+                session,
+                link,
+                products or link.products,
+                per_day=per_day,
+                budget=refresh_budget(request, link),
             )
     return mx_response({"member": await rendered_member(session, link, user)}, status_code)
 

@@ -25,6 +25,7 @@ from gateway.links.service import link_service
 from gateway.models.link import Link
 from gateway.state import get_app_state
 from gateway.transactions.repository import transaction_reader, transaction_repository
+from gateway.upstreams.budgets import refresh_budget
 from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
@@ -175,5 +176,7 @@ async def transactions_refresh(body: ItemRequest, request: Request, session: DbS
     if "transactions" not in link.products:
         require_ready(link, "transactions")  # PRODUCTS_NOT_SUPPORTED
     per_day = get_app_state(request).settings.refreshes_per_day(principal.app_mode)
-    await link_service.request_manual_refresh(session, link, ["transactions"], per_day=per_day)
+    await link_service.request_manual_refresh(
+        session, link, ["transactions"], per_day=per_day, budget=refresh_budget(request, link)
+    )
     return plaid_response({})

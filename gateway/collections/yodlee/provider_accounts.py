@@ -33,6 +33,7 @@ from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.state import get_app_state
 from gateway.text import is_storable
+from gateway.upstreams.budgets import refresh_budget
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -121,7 +122,11 @@ async def refresh_provider_accounts(
         if link.state != "connected":
             raise YodleeError("Y400", "This provider account needs the user to log in again before a refresh")
         await link_service.request_manual_refresh(
-            session, link, link.products, per_day=settings.refreshes_per_day(principal.app_mode)
+            session,
+            link,
+            link.products,
+            per_day=settings.refreshes_per_day(principal.app_mode),
+            budget=refresh_budget(request, link),
         )
     rendered = await rendered_provider_accounts(session, links, request_id=_request_id(request))
     return json_response({"providerAccount": rendered})
