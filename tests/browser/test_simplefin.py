@@ -148,8 +148,8 @@ def test_a_simplefin_link_from_token_to_reconnect(
 
     # The Bridge revokes the access: the link needs its user, and the app hears it in its format.
     with WebhookReceiver() as receiver:
-        patched = httpx.patch(f"{gateway.base_url}/v1/moneykit/links/{link_id}", json={"webhook": receiver.url},
-                              headers=gateway.headers)  # fmt: skip
+        patched = httpx.patch(f"{gateway.base_url}/v1/moneykit/links/{link_id}",
+                              json={"webhook": receiver.url}, headers=gateway.headers)  # fmt: skip
         assert patched.status_code == 200, patched.text
         for access in {r.username for r in bank.requests() if r.username}:
             bank.revoke_access(access)
@@ -183,8 +183,8 @@ def test_plaid_apps_link_simplefin_through_link_tokens(
     )
     client = plaid_api.PlaidApi(plaid.ApiClient(configuration))
     created = httpx.post(f"{gateway.base_url}/v1/plaid/link/token/create", json={
-        "client_id": gateway.client_id, "secret": gateway.client_secret, "client_name": "App", "language": "en",
-        "country_codes": ["US"], "user": {"client_user_id": uuid.uuid4().hex}, "products": ["transactions"],
+        "client_id": gateway.client_id, "secret": gateway.client_secret, "client_name": "App",
+        "language": "en", "country_codes": ["US"], "user": {"client_user_id": uuid.uuid4().hex}, "products": ["transactions"],
         "redirect_uri": f"{gateway.base_url}/healthz",
     })  # fmt: skip
     assert created.status_code == 200, created.text
@@ -195,7 +195,7 @@ def test_plaid_apps_link_simplefin_through_link_tokens(
         ItemPublicTokenExchangeRequest(public_token=public_token)
     ).access_token
     accounts = client.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
-    assert sorted(a.name for a in accounts) == ["Everyday Checking 4321", "Rewards Visa Card 9876"]
+    assert sorted(str(a.name) for a in accounts) == ["Everyday Checking 4321", "Rewards Visa Card 9876"]
 
     def synced() -> list[Any]:
         return list(client.transactions_sync(TransactionsSyncRequest(access_token=access_token)).added)
