@@ -156,7 +156,9 @@ def test_a_simplefin_link_from_token_to_reconnect(
         ProductsApi(gateway.api).refresh_products(link_id, RefreshProductsRequest(products=["transactions"]))
         wait_until(lambda: LinksApi(gateway.api).get_link(link_id).state.value == "error", timeout_s=30,
                    what="the link to need its user")  # fmt: skip
-        assert LinksApi(gateway.api).get_link(link_id).error_code.value == "auth_expired"
+        error = LinksApi(gateway.api).get_link(link_id).error_code
+        assert error is not None
+        assert error.value == "auth_expired"
         wait_until(lambda: any(json.loads(r.body).get("link_id") == link_id for r in receiver.requests),
                    timeout_s=30, what="the link's webhook")  # fmt: skip
         events = [json.loads(r.body) for r in receiver.requests]
