@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import update
@@ -25,6 +25,7 @@ from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
+from gateway.transactions.reconcile import ReconcileRules, earliest_date, reconcile
 from gateway.transactions.repository import ChangeCounts, transaction_repository
 from gateway.webhooks.events import publish_event
 from providers.base import (
@@ -38,6 +39,7 @@ from providers.base import (
     ProviderState,
     ReconnectRequired,
     TransactionsDelta,
+    TransactionsWindow,
 )
 from providers.base import RetryLater as ProviderRetryLater
 from providers.registry import get_provider
@@ -49,7 +51,7 @@ class Fetched:
     accounts: Sequence[NormalizedAccount]
     numbers: Sequence[NormalizedAccountNumbers] | None = None
     owners: Sequence[NormalizedOwner] | None = None
-    transactions: TransactionsDelta | None = None
+    transactions: TransactionsDelta | TransactionsWindow | None = None
     investments: Investments | None = None
 
 
@@ -59,7 +61,13 @@ def _only_permitted(fetched: Fetched, permitted: Sequence[str]) -> Fetched:
         return fetched
     allowed = set(permitted)
     delta = fetched.transactions
-    if delta is not None:
+    if isinstance(delta, TransactionsWindow):
+        delta = replace(
+            delta,
+            accounts=tuple(a for a in delta.accounts if a in allowed),
+            transactions=tuple(t for t in delta.transactions if t.provider_account_id in allowed),
+        )
+    elif delta is not None:
         kept = tuple(t for t in delta.upserted if t.provider_account_id in allowed)
         delta = TransactionsDelta(upserted=kept, removed=delta.removed, next_cursor=delta.next_cursor)
     investments = fetched.investments
@@ -80,6 +88,10 @@ def _only_permitted(fetched: Fetched, permitted: Sequence[str]) -> Fetched:
         transactions=delta,
         investments=investments,
     )
+
+
+def _rules(settings: Settings) -> ReconcileRules:
+    return ReconcileRules(settings.reconcile_amount_tolerance, settings.reconcile_match_days)
 
 
 class _Superseded(Exception):
@@ -130,7 +142,7 @@ class RefreshService:
             return Failed(f"provider error: {exc}")
         try:
             async with database.unit_of_work() as session:
-                await self._apply(session, job, attempt, fetched, products)
+                await self._apply(session, job, attempt, fetched, products, _rules(settings))
         except _Superseded:
             return Failed("superseded by a later attempt")
         except _LinkDeleted:
@@ -147,7 +159,13 @@ class RefreshService:
         return job, link
 
     async def _apply(
-        self, session: AsyncSession, job: RefreshJob, attempt: int, fetched: Fetched, products: Sequence[str]
+        self,
+        session: AsyncSession,
+        job: RefreshJob,
+        attempt: int,
+        fetched: Fetched,
+        products: Sequence[str],
+        rules: ReconcileRules,
     ) -> None:
         done = await session.execute(
             update(RefreshJob)
@@ -172,12 +190,28 @@ class RefreshService:
             )
         counts = ChangeCounts()
         if fetched.transactions is not None:
+            delta = await self._as_delta(session, link, fetched.transactions, rules)
             counts = await transaction_repository.apply(
                 session, app_id=link.app_id, link_id=link.id, account_ids=ids,
-                upserted=fetched.transactions.upserted, removed=fetched.transactions.removed,
+                upserted=delta.upserted, removed=delta.removed,
             )  # fmt: skip
-            link.transactions_cursor = fetched.transactions.next_cursor
+            link.transactions_cursor = delta.next_cursor
         await self._record_success(session, link, products, counts)
+
+    async def _as_delta(
+        self,
+        session: AsyncSession,
+        link: Link,
+        transactions: TransactionsDelta | TransactionsWindow,
+        rules: ReconcileRules,
+    ) -> TransactionsDelta:
+        """A cursor upstream's delta as it is; a window reconciled against what the (locked) link holds."""
+        if isinstance(transactions, TransactionsDelta):
+            return transactions
+        stored = await transaction_repository.stored_for_window(
+            session, link.app_id, link.id, since=earliest_date(transactions)
+        )
+        return reconcile(transactions, stored, rules)
 
     async def _record_success(
         self, session: AsyncSession, link: Link, products: Sequence[str], counts: ChangeCounts
