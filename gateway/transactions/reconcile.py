@@ -122,7 +122,10 @@ def reconcile(
     new_posted = [
         t for i, t in in_window.items() if i not in known and not t.pending and not t.pending_transaction_id
     ]
-    vanished = [row for i, row in known.items() if row.pending and i not in in_window]
+    vanished = sorted(  # sorted: removals take sequence numbers in a repeatable order
+        (row for i, row in known.items() if row.pending and i not in in_window),
+        key=attrgetter("provider_transaction_id"),
+    )
     pairs = _pair_postings(new_posted, vanished, rules)
     upserted: list[NormalizedTransaction] = []
     for provider_id, transaction in in_window.items():
