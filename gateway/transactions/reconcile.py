@@ -13,16 +13,22 @@ The rules, in order:
 2. A new posted transaction may be the posting of a stored pending one the upstream renumbered: a
    pending that vanished from the window, of the same account, direction and currency, amount equal or
    within `amount_tolerance` of the pending amount (tips), dated within `match_days`, with compatible
-   descriptions (`descriptions_compatible`). Pairs are one-to-one and taken closest first (exact amount,
-   then nearest amount, then nearest date, then by provider ids), so two identical coffees pair with
-   two postings. A pair makes the posted one carry `pending_transaction_id` and removes the pending one
-   (Plaid's semantics: the pending removed, the posted added).
+   descriptions (`descriptions_compatible`). Pairs are one-to-one and taken closest first (exact
+   amount, then an amount that grew before one that shrank, then the smaller relative change, then the
+   nearer date, then by provider ids), so two identical coffees pair with two postings. A pair makes
+   the posted one carry `pending_transaction_id` and removes the pending one (Plaid's semantics: the
+   pending removed, the posted added). Greedy, not an optimal assignment: fine for the handful of
+   pending transactions a refresh sees vanish.
 3. Any other stored pending transaction missing from the window is removed only if the window covers
    it: its account is in `window.accounts` and its date in [start, end). A window that shrank, or an
    account that failed or disappeared, removes nothing it does not cover.
 4. Posted transactions missing from the window are never removed: banks stop serving old posted
    history, and its absence says nothing about whether it happened.
 5. Anything else new (a pending one, a late transaction dated before earlier windows) is created.
+
+Not handled (specs/simplefin.md §9): an upstream that re-issues new ids for posted transactions it
+already served (SimpleFIN Bridge did, for whole date blocks) creates them again, and a pending one
+that lingers after its posting arrived is removed when it vanishes but not linked to that posting.
 """
 
 from __future__ import annotations
@@ -166,24 +172,35 @@ def _pair_postings(
     pending_by_kind: dict[tuple[str, str, str], list[StoredTransaction]] = defaultdict(list)
     for row in vanished:
         pending_by_kind[(row.provider_account_id, row.direction, row.currency)].append(row)
-    candidates: list[tuple[bool, Decimal, int, str, str]] = []
+    candidates: list[tuple[tuple[bool, bool, Decimal, int], str, str]] = []
     for transaction in posted:
         kind = (transaction.provider_account_id, transaction.direction, transaction.currency)
         for row in pending_by_kind.get(kind, ()):
             if _could_post(row, transaction, rules):
-                candidates.append((
-                    transaction.amount != row.amount, abs(transaction.amount - row.amount),
-                    abs((transaction.date - row.date).days), transaction.provider_transaction_id,
-                    row.provider_transaction_id,
-                ))  # fmt: skip
+                candidates.append(
+                    (
+                        _distance(row, transaction),
+                        transaction.provider_transaction_id,
+                        row.provider_transaction_id,
+                    )
+                )
     candidates.sort()
     pairs: dict[str, str] = {}
     taken: set[str] = set()
-    for *_, posted_id, pending_id in candidates:
+    for _, posted_id, pending_id in candidates:
         if posted_id not in pairs and pending_id not in taken:
             pairs[posted_id] = pending_id
             taken.add(pending_id)
     return pairs
+
+
+def _distance(pending: StoredTransaction, posted: NormalizedTransaction) -> tuple[bool, bool, Decimal, int]:
+    """How unlike a posting of `pending` `posted` is, smallest first: an exact amount, then one that
+    grew (a tip) before one that shrank, then the smaller change relative to the pending amount, then
+    the nearer date. (Absolute differences would pair a tipped small bill with a larger pending one.)"""
+    change = posted.amount - pending.amount
+    relative = abs(change) / pending.amount if pending.amount else Decimal(0)
+    return change != 0, change < 0, relative, abs((posted.date - pending.date).days)
 
 
 def _could_post(pending: StoredTransaction, posted: NormalizedTransaction, rules: ReconcileRules) -> bool:

@@ -141,10 +141,28 @@ CASES = {
         upserted=("T1<-P2",),
         removed=("P1", "P2"),
     ),
-    "then the nearest amount": Case(
+    "then the smaller change": Case(
         held=(pending("P1", amount="9.00"), pending("P2", amount="9.50")),
         window=(posted("T1", amount="10.00"),),
         upserted=("T1<-P2",),
+        removed=("P1", "P2"),
+    ),
+    "then an amount that grew (a tip) before one that shrank": Case(
+        held=(pending("P1", amount="10.00"), pending("P2", amount="11.50")),
+        window=(posted("T1", amount="11.00"),),
+        upserted=("T1<-P1",),
+        removed=("P1", "P2"),
+    ),
+    "two bills at one place, both tipped: each posting pairs with its own": Case(
+        held=(
+            pending("P1", amount="60.50", description="Joe's Diner"),
+            pending("P2", amount="75.50", description="Joe's Diner"),
+        ),  # fmt: skip
+        window=(
+            posted("T1", amount="69.58", description="Joe's Diner"),
+            posted("T2", amount="86.82", description="Joe's Diner"),
+        ),  # fmt: skip
+        upserted=("T1<-P1", "T2<-P2"),
         removed=("P1", "P2"),
     ),
     "then the nearest date": Case(
