@@ -6,6 +6,7 @@ import ipaddress
 import os
 import re
 import secrets
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -105,6 +106,9 @@ class Settings(BaseSettings):
     deleted_link_retention_days: int = Field(default=90, ge=1)
     scheduled_refresh_interval_s: float = Field(default=86_400.0, gt=0)
     scheduled_refresh_check_s: float = Field(default=300.0, gt=0)
+    # Windows from upstreams without a cursor: when a new posted transaction is a pending one's posting.
+    reconcile_amount_tolerance: Decimal = Field(default=Decimal("0.25"), ge=0, le=1)
+    reconcile_match_days: int = Field(default=8, ge=0, le=31)
 
     readiness_timeout_s: float = Field(default=2.0, gt=0)
     embedded_worker_threads: int = Field(default=2, ge=1)

@@ -256,12 +256,18 @@ class TransactionsDelta:
 
 @dataclass(frozen=True)
 class TransactionsWindow:
-    """Everything the upstream holds for `accounts` in [start, end): no cursor, so Linkgate reconciles."""
+    """Everything the upstream holds for `accounts` in [start, end): no cursor, so Linkgate reconciles.
+
+    An adapter of an upstream without a cursor (SimpleFIN, GoCardless, OFX) re-reads a date window that
+    overlaps the previous one; Linkgate matches it against what it stored (`gateway/transactions/
+    reconcile.py`) and records only what changed. The window promises that every transaction of each
+    account in `accounts` dated in [start, end) is in `transactions`: a pending one missing from it is gone.
+    """
 
     start: dt.date  # inclusive
     end: dt.date | None  # exclusive; None: up to now
     # Provider account ids whose transactions this window fully covers (an account that failed or
-    # disappeared is absent).
+    # disappeared is absent, and nothing of it is removed).
     accounts: tuple[str, ...]
     transactions: tuple[NormalizedTransaction, ...]
     next_cursor: str | None = None  # what the adapter wants back next time (e.g. when it last read)
@@ -401,8 +407,8 @@ class ProviderAdapter(Protocol):
     async def transactions(
         self, connection: ProviderState, since: str | None
     ) -> TransactionsDelta | TransactionsWindow:
-        """Changes since the provider cursor `since` (None: the first pull), or, for an upstream with no
-        cursor, what a window holds (Linkgate reconciles it with what it has)."""
+        """Changes since the provider cursor `since` (None: the first pull), or, from an upstream without
+        a cursor, the window it read (`since` is then the window's `next_cursor` of the last refresh)."""
         ...
 
     async def investments(self, connection: ProviderState) -> Investments: ...

@@ -25,6 +25,7 @@ from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
+from gateway.transactions.reconcile import ReconcileRules, earliest_date, reconcile
 from gateway.transactions.repository import ChangeCounts, transaction_repository
 from gateway.webhooks.events import publish_event
 from providers.base import (
@@ -47,15 +48,15 @@ def _only_permitted(fetched: Fetched, permitted: Sequence[str]) -> Fetched:
         return fetched
     allowed = set(permitted)
     delta = fetched.transactions
-    if isinstance(delta, TransactionsDelta):
-        kept = tuple(t for t in delta.upserted if t.provider_account_id in allowed)
-        delta = TransactionsDelta(upserted=kept, removed=delta.removed, next_cursor=delta.next_cursor)
-    elif isinstance(delta, TransactionsWindow):
+    if isinstance(delta, TransactionsWindow):
         delta = replace(
             delta,
             accounts=tuple(a for a in delta.accounts if a in allowed),
             transactions=tuple(t for t in delta.transactions if t.provider_account_id in allowed),
         )
+    elif delta is not None:
+        kept = tuple(t for t in delta.upserted if t.provider_account_id in allowed)
+        delta = TransactionsDelta(upserted=kept, removed=delta.removed, next_cursor=delta.next_cursor)
     investments = fetched.investments
     if investments is not None:
         investments = Investments(
@@ -74,6 +75,10 @@ def _only_permitted(fetched: Fetched, permitted: Sequence[str]) -> Fetched:
         transactions=delta,
         investments=investments,
     )
+
+
+def _rules(settings: Settings) -> ReconcileRules:
+    return ReconcileRules(settings.reconcile_amount_tolerance, settings.reconcile_match_days)
 
 
 class _Superseded(Exception):
@@ -116,7 +121,7 @@ class RefreshService:
             return Failed(f"provider error: {exc}")
         try:
             async with database.unit_of_work() as session:
-                await self._apply(session, job, attempt, fetched, products)
+                await self._apply(session, job, attempt, fetched, products, _rules(settings))
         except _Superseded:
             return Failed("superseded by a later attempt")
         except _LinkDeleted:
@@ -133,7 +138,13 @@ class RefreshService:
         return job, link
 
     async def _apply(
-        self, session: AsyncSession, job: RefreshJob, attempt: int, fetched: Fetched, products: Sequence[str]
+        self,
+        session: AsyncSession,
+        job: RefreshJob,
+        attempt: int,
+        fetched: Fetched,
+        products: Sequence[str],
+        rules: ReconcileRules,
     ) -> None:
         done = await session.execute(
             update(RefreshJob)
@@ -157,16 +168,29 @@ class RefreshService:
                 session, link.app_id, link.id, ids, fetched.investments
             )
         counts = ChangeCounts()
-        delta = fetched.transactions
-        if isinstance(delta, TransactionsWindow):  # until the reconciler lands: every row as it is
-            delta = TransactionsDelta(delta.transactions, (), delta.next_cursor or "")
-        if delta is not None:
+        if fetched.transactions is not None:
+            delta = await self._as_delta(session, link, fetched.transactions, rules)
             counts = await transaction_repository.apply(
                 session, app_id=link.app_id, link_id=link.id, account_ids=ids,
                 upserted=delta.upserted, removed=delta.removed,
             )  # fmt: skip
             link.transactions_cursor = delta.next_cursor
         await self._record_success(session, link, products, counts)
+
+    async def _as_delta(
+        self,
+        session: AsyncSession,
+        link: Link,
+        transactions: TransactionsDelta | TransactionsWindow,
+        rules: ReconcileRules,
+    ) -> TransactionsDelta:
+        """A cursor upstream's delta as it is; a window reconciled against what the (locked) link holds."""
+        if isinstance(transactions, TransactionsDelta):
+            return transactions
+        stored = await transaction_repository.stored_for_window(
+            session, link.app_id, link.id, since=earliest_date(transactions)
+        )
+        return reconcile(transactions, stored, rules)
 
     async def _record_success(
         self, session: AsyncSession, link: Link, products: Sequence[str], counts: ChangeCounts

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, IdMixin, JSONType, Money, TenantMixin, TimestampMixin, UTCDateTime
@@ -29,6 +29,14 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
         Index("ix_transactions_account_id_date", "account_id", "date"),
         # Pages of one link's transactions, newest first (and their count): an index range scan.
         Index("ix_transactions_link_id_date_change_seq", "link_id", "date", "change_seq"),
+        # A link's pending transactions, whatever their date: what a window is reconciled against.
+        Index(
+            "ix_transactions_link_id_pending",
+            "link_id",
+            "date",
+            postgresql_where=text("pending"),
+            sqlite_where=text("pending"),
+        ),
     )
 
     link_id: Mapped[uuid.UUID] = mapped_column(

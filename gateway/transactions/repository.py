@@ -13,13 +13,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import bulk_insert
+from gateway.models.account import Account
 from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.transaction import Transaction
+from gateway.transactions.reconcile import StoredTransaction
 from gateway.transactions.records import (
     CHANGE_COLUMNS,
     RECORD_COLUMNS,
@@ -96,6 +98,33 @@ def _change_log_statement(*, one_account: bool) -> Select[Any]:
 # Built once (with and without an account filter), like the page statements below.
 CHANGE_LOG_STATEMENTS = {False: _change_log_statement(one_account=False),
                          True: _change_log_statement(one_account=True)}  # fmt: skip
+
+
+# One statement: Postgres ORs the date range of ix_transactions_link_id_date_change_seq with the
+# partial index of pending rows (ix_transactions_link_id_pending), never reading older posted history.
+STORED_FOR_WINDOW = (
+    select(
+        Transaction.provider_transaction_id, Account.provider_account_id, Transaction.amount,
+        Transaction.direction, Transaction.currency, Transaction.date, Transaction.description,
+        Transaction.pending, Transaction.datetime, Transaction.original_description,
+        Transaction.merchant_name, Transaction.categories, Transaction.pending_transaction_id,
+    )
+    .join(Account, Account.id == Transaction.account_id)
+    .where(
+        Transaction.app_id == bindparam("app_id"), Transaction.link_id == bindparam("link_id"),
+        Transaction.change_kind != "removed",
+        or_(Transaction.date >= bindparam("since"), Transaction.pending),
+    )
+)  # fmt: skip
+
+
+def _stored(row: Sequence[Any]) -> StoredTransaction:
+    (provider_id, account, amount, direction, currency, date, description, pending, datetime,
+     original_description, merchant_name, categories, pending_transaction_id) = row  # fmt: skip
+    return StoredTransaction(
+        provider_id, account, amount, direction, currency, date, description, pending, datetime,
+        original_description, merchant_name, tuple(categories or ()), pending_transaction_id,
+    )  # fmt: skip
 
 
 class TransactionRepository:
@@ -185,6 +214,17 @@ class TransactionRepository:
             )
         await session.flush()
         return counts
+
+    async def stored_for_window(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, since: dt.date
+    ) -> list[StoredTransaction]:
+        """The link's live transactions a window reaching back to `since` can concern: every pending
+        one, whatever its date, and every one dated on or after `since` (see reconcile.py)."""
+        connection = await session.connection()  # Core, not the ORM: a window may hold thousands
+        rows = await connection.execute(
+            STORED_FOR_WINDOW, {"app_id": app_id, "link_id": link_id, "since": since}
+        )
+        return [_stored(row) for row in rows]
 
     async def changes_since(
         self,
