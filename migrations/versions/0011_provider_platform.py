@@ -1,7 +1,7 @@
 """The provider platform: each institution's handoff kind, and whether its provider is offered.
 
-Revision ID: 0010_provider_platform
-Revises: 0009_balances_revoked_tokens
+Revision ID: 0011_provider_platform
+Revises: 0010_transactions_link_pending
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_provider_platform"
-down_revision: str | None = "0009_balances_revoked_tokens"
+revision: str = "0011_provider_platform"
+down_revision: str | None = "0010_transactions_link_pending"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
