@@ -56,13 +56,18 @@ def bank(bridge: RunningBridge) -> BridgeState:
     return state
 
 
-def link_through_connect(page: Page, gateway: Gateway, token: str, setup_token: str, shots: Path) -> str:
-    """Connect at `token`'s session: find SimpleFIN, paste the setup token, share every account; returns
-    the exchangeable (or public) token the page hands the app."""
+def link_through_connect(
+    page: Page, gateway: Gateway, token: str, setup_token: str, shots: Path, *, relink: bool = False
+) -> str:
+    """Connect at `token`'s session: find SimpleFIN (a relink starts at its bank), paste the setup token,
+    share every account; returns the exchangeable (or public) token the page hands the app."""
     page.goto(f"{gateway.base_url}/connect?link_session_token={token}")
-    expect(page.get_by_role("heading", name="Select your bank")).to_be_visible()
-    page.get_by_label("Search for your bank").fill("SimpleFIN")
-    page.get_by_role("button", name="SimpleFIN Bridge").click()
+    if relink:
+        expect(page.get_by_role("heading", name="Connect My Bank")).to_be_visible()
+    else:
+        expect(page.get_by_role("heading", name="Select your bank")).to_be_visible()
+        page.get_by_label("Search for your bank").fill("SimpleFIN")
+        page.get_by_role("button", name="SimpleFIN Bridge").click()
     expect(page.get_by_label("Setup token")).to_be_visible()
     page.screenshot(path=shots / "setup-token.png")
     page.get_by_label("Setup token").fill(setup_token)
@@ -76,9 +81,9 @@ def link_through_connect(page: Page, gateway: Gateway, token: str, setup_token: 
     return (query.get("exchangeable_token") or query["public_token"])[0]
 
 
-def moneykit_session(gateway: Gateway, **settings: Any) -> str:
+def moneykit_session(gateway: Gateway, customer: str | None = None, **settings: Any) -> str:
     body = {
-        "customer_user": {"id": uuid.uuid4().hex},
+        "customer_user": {"id": customer or uuid.uuid4().hex},
         "redirect_uri": f"{gateway.base_url}/healthz",
         **settings,
     }
@@ -121,8 +126,9 @@ def test_bad_setup_tokens_are_explained_and_nothing_is_stored(
 def test_a_simplefin_link_from_token_to_reconnect(
     gateway: Gateway, page: Page, bank: BridgeState, screenshots: Path
 ) -> None:
+    customer = uuid.uuid4().hex
     link_id = exchange(gateway, link_through_connect(
-        page, gateway, moneykit_session(gateway), bank.mint_setup_token().token, screenshots
+        page, gateway, moneykit_session(gateway, customer), bank.mint_setup_token().token, screenshots
     ))  # fmt: skip
     link = gateway.wait_refreshed(link_id)
     assert (link.institution_name, link.state.value) == ("My Bank", "connected")
@@ -167,8 +173,10 @@ def test_a_simplefin_link_from_token_to_reconnect(
     ).items()
 
     # A new setup token repairs the same link, keeping its history.
-    relink = moneykit_session(gateway, existing_link_id=link_id)
-    repaired = link_through_connect(page, gateway, relink, bank.mint_setup_token().token, screenshots)
+    relink = moneykit_session(gateway, customer, existing_link_id=link_id)
+    repaired = link_through_connect(
+        page, gateway, relink, bank.mint_setup_token().token, screenshots, relink=True
+    )
     assert exchange(gateway, repaired) == link_id
     wait_until(lambda: LinksApi(gateway.api).get_link(link_id).state.value == "connected", timeout_s=30,
                what="the link to connect again")  # fmt: skip
@@ -197,12 +205,13 @@ def test_plaid_apps_link_simplefin_through_link_tokens(
     access_token = client.item_public_token_exchange(
         ItemPublicTokenExchangeRequest(public_token=public_token)
     ).access_token
-    accounts = client.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
-    assert sorted(str(a.name) for a in accounts) == ["Everyday Checking 4321", "Rewards Visa Card 9876"]
 
     def synced() -> list[Any]:
         return list(client.transactions_sync(TransactionsSyncRequest(access_token=access_token)).added)
 
     wait_until(lambda: len(synced()) == 2, timeout_s=30, what="the first refresh")
+    accounts = client.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
+    assert sorted(str(a.name) for a in accounts) == ["Everyday Checking 4321", "Rewards Visa Card 9876"]
+
     coffee = next(t for t in synced() if t.name == "COFFEE")
     assert (coffee.amount, coffee.merchant_name, coffee.pending) == (4.5, "Corner Coffee", False)

@@ -18,8 +18,9 @@ from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
 from gateway.errors import Unauthenticated
-from gateway.institutions.catalog import list_institutions
+from gateway.institutions.catalog import get_institution, list_institutions
 from gateway.links import connect
+from gateway.models.institution import Institution
 from gateway.models.link import LinkSession
 from gateway.state import get_app_state
 from providers.registry import ProviderRegistry
@@ -85,11 +86,22 @@ def _providers(request: Request) -> ProviderRegistry:
 
 @router.get("/session", openapi_extra=LINK_SESSION_OPENAPI)
 async def current_session(request: Request, session: DbSession) -> Response:
-    """Where the session stands, with the `csrf_token` every `POST` step must send as `X-CSRF-Token`."""
+    """Where the session stands, with its institution (when chosen) and the `csrf_token` every `POST`
+    step must send as `X-CSRF-Token`."""
     link_session = await _session(request, session)
+    chosen = link_session.settings.get("institution_id")
+    institution = await get_institution(session, str(chosen)) if chosen else None
     return _json(
-        connect.view(link_session) | {"csrf_token": token_for(request, request.headers["link-session-token"])}
+        connect.view(link_session)
+        | {"institution": _institution(institution) if institution is not None else None}
+        | {"csrf_token": token_for(request, request.headers["link-session-token"])}
     )
+
+
+def _institution(row: Institution) -> dict[str, Any]:
+    return {"institution_id": row.id, "name": row.name, "color": row.color, "is_featured": row.is_featured,
+            "is_oauth": row.is_oauth, "handoff": row.handoff,
+            "credential_fields": row.credential_fields}  # fmt: skip
 
 
 @router.get("/institutions", openapi_extra=LINK_SESSION_OPENAPI)
@@ -100,11 +112,7 @@ async def institutions(
     await _session(request, session)
     rows = await list_institutions(session, name=query, featured=None, after=None, limit=50)
     rows.sort(key=lambda row: (not row.is_featured, row.name))
-    return _json({"institutions": [
-        {"institution_id": row.id, "name": row.name, "color": row.color, "is_featured": row.is_featured,
-         "is_oauth": row.is_oauth, "handoff": row.handoff, "credential_fields": row.credential_fields}
-        for row in rows
-    ]})  # fmt: skip
+    return _json({"institutions": [_institution(row) for row in rows]})
 
 
 @router.post("/session/institution", openapi_extra=LINK_SESSION_OPENAPI)

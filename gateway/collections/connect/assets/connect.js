@@ -90,7 +90,8 @@
   async function render(error) {
     const session = state.session;
     if (session.state === "created") return pickInstitution(error);
-    state.institution = state.institutions.find((i) => i.institution_id === session.institution_id) || state.institution;
+    state.institution = session.institution ||
+      state.institutions.find((i) => i.institution_id === session.institution_id) || state.institution;
     if (session.state === "institution_selected") {
       error = error || session.handoff_error;
       if (state.institution.handoff === "token") return pasteToken(error);
