@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from formats.moneykit import render
 from gateway.collections.moneykit.access import accessible_link, product_link, require_product
 from gateway.collections.moneykit.errors import LinkBadState, LinkNotFound, link_bad_input
 from gateway.collections.moneykit.links import (
@@ -38,7 +39,6 @@ from gateway.products.repository import product_reader
 from gateway.state import get_app_state
 from gateway.transactions.records import TransactionChange
 from gateway.transactions.repository import transaction_reader, transaction_repository
-from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 
