@@ -94,10 +94,10 @@ async def subscribed_destination(
 
 def _load_builtin_formats() -> None:
     if not _FORMATS:
-        from providers.moneykit.webhooks import MONEYKIT_WEBHOOKS
-        from providers.mx.webhooks import MX_WEBHOOKS
-        from providers.plaid.webhooks import PLAID_WEBHOOKS
-        from providers.yodlee.webhooks import YODLEE_WEBHOOKS
+        from formats.moneykit.webhooks import MONEYKIT_WEBHOOKS
+        from formats.mx.webhooks import MX_WEBHOOKS
+        from formats.plaid.webhooks import PLAID_WEBHOOKS
+        from formats.yodlee.webhooks import YODLEE_WEBHOOKS
 
         register_format(MONEYKIT_WEBHOOKS)
         register_format(PLAID_WEBHOOKS)

@@ -215,7 +215,7 @@ def test_public_tokens_are_single_use_and_the_apps_own(gateway: Gateway) -> None
 def test_link_money_item_and_user_tokens_reach_only_their_item(
     gateway: Gateway, item: dict[str, str]
 ) -> None:
-    from providers.plaid import ids
+    from formats.plaid import ids
 
     link_id = str(ids.decode(item["item_id"]))
     token = httpx.post(f"{gateway.base_url}/oauth/token", data={

@@ -42,7 +42,7 @@ from plaid.model.transactions_recurring_get_request import TransactionsRecurring
 from plaid.model.transactions_refresh_request import TransactionsRefreshRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 
-from providers.plaid import ids
+from formats.plaid import ids
 from tests.support.connect import ConnectPage
 from tests.support.moneykit import Gateway
 from tests.support.plaid import WIDE_WINDOW, linked_item, plaid_client, plaid_error, wait_for_transactions

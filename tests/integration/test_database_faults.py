@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
+from formats.mx.render import MEDIA_TYPE as MX_MEDIA_TYPE
 from gateway.app import create_app
 from gateway.db_faults import DATABASE_RETRY_AFTER_S
 from gateway.developers.service import BootstrapResult
 from gateway.settings import Settings
-from providers.mx.render import MEDIA_TYPE as MX_MEDIA_TYPE
 from tests.conftest import POSTGRES_USER, TEST_DATABASE
 from tests.support.asgi import serving
 from tests.support.conformance.judges import judge_response

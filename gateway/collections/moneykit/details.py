@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from formats.moneykit import render
 from gateway.collections.moneykit.access import product_link
 from gateway.collections.moneykit.errors import link_bad_input
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
@@ -14,7 +15,6 @@ from gateway.collections.moneykit.params import AccountIds, PageNumber, PageSize
 from gateway.collections.moneykit.routing import MoneyKitRoute, answers_bad_input_with
 from gateway.dependencies import DbSession
 from gateway.products.repository import product_details, product_reader
-from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from formats.moneykit.render import API_VERSION
 from gateway.errors import (
     Conflict,
     ExpiredToken,
@@ -26,7 +27,6 @@ from gateway.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from providers.moneykit.render import API_VERSION
 
 VERSION_HEADER = "MoneyKit-Version"
 VALIDATION_FAILED = "api_error.request.validation_failed"

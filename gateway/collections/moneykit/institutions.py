@@ -8,13 +8,13 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from formats.moneykit import render
 from gateway.auth.dependencies import require_app
 from gateway.auth.tokens import TokenKind
 from gateway.collections.moneykit.errors import InstitutionNotFound
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.institutions import catalog
-from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 
+from formats.moneykit import render
 from gateway.auth.dependencies import require_app
 from gateway.auth.principal import AppPrincipal, Scope
 from gateway.auth.tokens import TokenKind
@@ -46,7 +47,6 @@ from gateway.links.sessions import issue_exchangeable_token, redeem_exchangeable
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.state import get_app_state
-from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from formats.moneykit import render
 from gateway.collections.moneykit.access import accessible_link, product_link, require_product
 from gateway.collections.moneykit.errors import LinkBadState, LinkNotFound, link_bad_input
 from gateway.collections.moneykit.links import (
@@ -39,7 +40,6 @@ from gateway.state import get_app_state
 from gateway.transactions.records import TransactionChange
 from gateway.transactions.repository import transaction_reader, transaction_repository
 from gateway.upstreams.budgets import refresh_budget
-from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 

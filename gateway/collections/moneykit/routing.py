@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from formats.moneykit.render import API_VERSION
 from gateway.auth.dependencies import SecuredRoute
 from gateway.collections.moneykit.errors import (
     VERSION_HEADER,
@@ -22,7 +23,6 @@ from gateway.collections.moneykit.errors import (
 )
 from gateway.errors import GatewayError
 from gateway.exception_handlers import from_validation_error
-from providers.moneykit.render import API_VERSION
 
 BAD_INPUT_ATTRIBUTE = "moneykit_bad_input"
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])

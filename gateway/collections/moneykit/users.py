@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.moneykit import render
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
 from gateway.collections.moneykit.params import PageNumber, PageSize, date_window
@@ -24,7 +25,6 @@ from gateway.links.visibility import visible_links
 from gateway.models.link import Link
 from gateway.products.repository import product_reader
 from gateway.transactions.repository import transaction_reader
-from providers.moneykit import render
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.mx.render import parse_guid
 from gateway.auth.principal import AppPrincipal
 from gateway.auth.tokens import TokenKind
 from gateway.collections.mx.auth import MX_READER
@@ -19,7 +20,6 @@ from gateway.models.account import Account
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.products.repository import product_reader
-from providers.mx.render import parse_guid
 
 DATA_STATES = ("connected", "error")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from formats.mx import render
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
@@ -15,7 +16,6 @@ from gateway.collections.mx.auth import MX_READER
 from gateway.collections.mx.responses import PageParam, RecordsPerPage, mx_response, page_of, per_page
 from gateway.collections.mx.routing import MxRoute
 from gateway.dependencies import DbSession
-from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 

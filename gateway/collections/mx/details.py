@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from formats.mx import render
 from gateway.collections.mx.access import (
     OwnedAccount,
     accessible_account,
@@ -20,7 +21,6 @@ from gateway.collections.mx.routing import MxRoute
 from gateway.dependencies import DbSession
 from gateway.models.end_user import EndUser
 from gateway.products.repository import product_details
-from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 

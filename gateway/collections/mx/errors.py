@@ -8,8 +8,8 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
+from formats.mx.render import MEDIA_TYPE
 from gateway.errors import GatewayError, InvalidRequest, UnsupportedMediaType, ValidationFailed
-from providers.mx.render import MEDIA_TYPE
 
 BASIC_CHALLENGE = 'Basic realm="linkgate"'
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.mx import render
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
@@ -24,7 +25,6 @@ from gateway.errors import NotFound
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.products.repository import product_details
-from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.mx import render
 from gateway.collections.mx.auth import MX_READER
 from gateway.collections.mx.members import InstitutionNotFound
 from gateway.collections.mx.responses import (
@@ -27,7 +28,6 @@ from gateway.collections.mx.routing import MxRoute
 from gateway.dependencies import DbSession
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
 from gateway.models.institution import Institution
-from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 CATALOGUE_LIMIT = 10_000

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.mx import render
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.mx.access import accessible_member, accessible_user, readable_user
 from gateway.collections.mx.auth import MX_READER, MX_WRITER
@@ -43,7 +44,6 @@ from gateway.models.link import Link
 from gateway.state import get_app_state
 from gateway.upstreams.budgets import refresh_budget
 from providers.base import Product
-from providers.mx import render
 from providers.registry import ProviderRegistry
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])

@@ -8,7 +8,7 @@ import orjson
 from fastapi import Query
 from fastapi.responses import Response
 
-from providers.mx.render import MEDIA_TYPE, pagination
+from formats.mx.render import MEDIA_TYPE, pagination
 
 PageParam = Annotated[int, Query(ge=1, le=1_000_000)]
 RecordsPerPage = Annotated[int | None, Query(ge=1, le=1_000_000)]

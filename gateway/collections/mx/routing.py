@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from formats.mx.render import MEDIA_TYPE
 from gateway.auth.dependencies import SecuredRoute
 from gateway.collections.mx.errors import NotAcceptable
-from providers.mx.render import MEDIA_TYPE
 
 
 def accepts_v1(header: str | None) -> bool:

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.mx import render
+from formats.mx.render import pagination, parse_guid
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
@@ -25,8 +27,6 @@ from gateway.errors import InvalidRequest, NotFound
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.transactions.repository import transaction_reader
-from providers.mx import render
-from providers.mx.render import pagination, parse_guid
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 

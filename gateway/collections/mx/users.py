@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.mx import render
 from gateway.auth.tokens import TokenKind
 from gateway.collections.mx.access import accessible_user, principal_owns
 from gateway.collections.mx.auth import MX_ADMIN, MX_READER
@@ -22,7 +23,6 @@ from gateway.end_users.service import new_end_user, store_end_user
 from gateway.errors import Conflict
 from gateway.links.service import link_service
 from gateway.models.end_user import EndUser
-from providers.mx import render
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 

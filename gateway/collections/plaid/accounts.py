@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 
+from formats.plaid import render
 from gateway.collections.plaid.auth import READER, item_link
 from gateway.collections.plaid.item_data import item_accounts, require_ready
 from gateway.collections.plaid.items import rendered_item
@@ -16,7 +17,6 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
 from gateway.products.identity_match import UserIdentity, identity_match
 from gateway.products.repository import product_details
-from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 

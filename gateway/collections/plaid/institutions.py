@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 
+from formats.plaid import render
 from gateway.collections.plaid.auth import READER
 from gateway.collections.plaid.errors import InvalidInstitution
 from gateway.collections.plaid.requests import PlaidRequest
@@ -16,7 +17,6 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
 from gateway.models.institution import Institution
-from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 SEARCH_LIMIT = 50

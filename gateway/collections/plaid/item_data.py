@@ -3,6 +3,7 @@ first data has arrived; and which of its accounts `options.account_ids` names.""
 
 from __future__ import annotations
 
+from formats.plaid import ids
 from gateway.collections.plaid.errors import (
     ItemLoginRequired,
     ProductNotReady,
@@ -13,7 +14,6 @@ from gateway.dependencies import DbSession
 from gateway.models.account import Account
 from gateway.models.link import Link
 from gateway.products.repository import product_reader
-from providers.plaid import ids
 
 InvalidAccountId = plaid_error(400, "INVALID_INPUT", "INVALID_ACCOUNT_ID",
                                "one or more of the account IDs is invalid")  # fmt: skip

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from formats.plaid import render
 from gateway.collections.plaid.auth import ITEM_WRITER, READER, item_link
 from gateway.collections.plaid.link_tokens import checked_webhook
 from gateway.collections.plaid.requests import ItemRequest
@@ -16,7 +17,6 @@ from gateway.dependencies import DbSession
 from gateway.links.service import link_service
 from gateway.models.link import Link
 from gateway.webhooks.events import publish_event
-from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 PRODUCT_STATUS = {"transactions": "transactions", "investments": "investments"}

@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from formats.plaid import ids, render
 from gateway.collections.plaid.auth import READER, item_link
 from gateway.collections.plaid.item_data import item_accounts, require_ready
 from gateway.collections.plaid.items import rendered_item
@@ -14,7 +15,6 @@ from gateway.collections.plaid.requests import AccountsRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
 from gateway.dependencies import DbSession
 from gateway.products.liabilities import credit_liabilities, is_credit_card
-from providers.plaid import ids, render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 

@@ -13,6 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 
+from formats.plaid import ids
+from formats.plaid.render import UNIFIED_PRODUCTS, environment, plaid_products
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.plaid.auth import APP_READER, ITEM_WRITER, LINK_WRITER, item_link
 from gateway.collections.plaid.errors import (
@@ -41,8 +43,6 @@ from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import LinkSession
 from gateway.state import get_app_state
-from providers.plaid import ids
-from providers.plaid.render import UNIFIED_PRODUCTS, environment, plaid_products
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 

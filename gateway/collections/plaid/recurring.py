@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
+from formats.plaid import render
 from gateway.collections.plaid.auth import READER, item_link
 from gateway.collections.plaid.item_data import item_accounts, require_ready
 from gateway.collections.plaid.requests import AccountIds, ItemRequest
@@ -17,7 +18,6 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
 from gateway.transactions.recurring import recurring_streams
 from gateway.transactions.repository import transaction_reader
-from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 

@@ -8,10 +8,10 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 
+from formats.plaid.render import API_VERSION
 from gateway.auth.dependencies import SecuredRoute
 from gateway.collections.plaid.errors import IncompatibleApiVersion
 from gateway.middleware import current_request_id
-from providers.plaid.render import API_VERSION
 
 VERSION_HEADER = "plaid-version"
 

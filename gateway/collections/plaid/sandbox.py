@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from formats.plaid import ids
+from formats.plaid.webhooks import SANDBOX_EVENT, sandbox_payload
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.plaid.auth import ITEM_WRITER, item_link
 from gateway.collections.plaid.errors import InvalidField, SandboxOnly, SandboxProductNotEnabled
@@ -21,8 +23,6 @@ from gateway.models.link import Link
 from gateway.products.liabilities import is_credit_card
 from gateway.products.repository import product_reader
 from gateway.webhooks.events import send_test_event
-from providers.plaid import ids
-from providers.plaid.webhooks import SANDBOX_EVENT, sandbox_payload
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 

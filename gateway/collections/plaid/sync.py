@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from formats.plaid import render
 from gateway.transactions.records import TransactionChange, TransactionRecord
-from providers.plaid import render
 
 
 @dataclass

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ConfigDict, Field, model_validator
 
+from formats.plaid import render
 from gateway.collections.plaid.auth import ITEM_WRITER, READER, item_link
 from gateway.collections.plaid.errors import InvalidField, ItemLoginRequired, SyncMutation
 from gateway.collections.plaid.item_data import item_accounts, require_ready
@@ -26,7 +27,6 @@ from gateway.models.link import Link
 from gateway.state import get_app_state
 from gateway.transactions.repository import transaction_reader, transaction_repository
 from gateway.upstreams.budgets import refresh_budget
-from providers.plaid import render
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, resource_not_found
 from gateway.collections.yodlee.ids import IdKind, assign, parse_id, parse_ids
@@ -18,7 +19,6 @@ from gateway.collections.yodlee.scope import links_by_ids, provider_account_ids
 from gateway.dependencies import DbSession
 from gateway.models.account import Account
 from gateway.models.link import Link
-from providers.yodlee import render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 

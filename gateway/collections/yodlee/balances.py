@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.accounts import rendered_accounts
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, required
@@ -22,7 +23,6 @@ from gateway.collections.yodlee.repository import accounts_of, balance_history, 
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import DbSession
-from providers.yodlee import render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 

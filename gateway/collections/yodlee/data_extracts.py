@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from formats.yodlee import render
 from gateway.collections.yodlee.access import ADMIN_READER, json_response, login_name
 from gateway.collections.yodlee.accounts import rendered_accounts
 from gateway.collections.yodlee.errors import YodleeError, invalid_value
@@ -30,7 +31,6 @@ from gateway.collections.yodlee.scope import rendered_provider_accounts
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
 from gateway.text import is_storable
-from providers.yodlee import render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 

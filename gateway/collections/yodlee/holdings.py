@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.ids import IdKind, assign, holding_key, parse_ids
 from gateway.collections.yodlee.repository import accounts_of, holdings_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids, provider_account_ids
 from gateway.dependencies import DbSession
-from providers.yodlee import render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 

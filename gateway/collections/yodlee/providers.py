@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from formats.yodlee import render
 from gateway.auth.dependencies import require_app
 from gateway.auth.principal import Scope
 from gateway.auth.tokens import TokenKind
@@ -22,7 +23,6 @@ from gateway.dependencies import DbSession
 from gateway.institutions.catalog import get_institution, list_institutions
 from gateway.models.institution import Institution
 from gateway.text import is_storable
-from providers.yodlee import render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 

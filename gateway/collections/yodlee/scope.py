@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.yodlee import render
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.access import token_user
 from gateway.collections.yodlee.errors import invalid_value
@@ -16,7 +17,6 @@ from gateway.collections.yodlee.repository import refreshing, user_links
 from gateway.links.direct import pending_challenge
 from gateway.models.account import Account
 from gateway.models.link import Link
-from providers.yodlee import render
 
 
 async def links_of_token(session: AsyncSession, principal: AppPrincipal) -> list[Link]:

@@ -1,6 +1,6 @@
 """`GET /transactions` (fromDate, toDate, skip, top ≤ 500, container, accountId, baseType, keyword) and
 `GET /transactions/count` with the same filters. The default window is the last 30 days.
-`GET /transactions/categories` lists the categories (providers/yodlee/categories.py)."""
+`GET /transactions/categories` lists the categories (formats/yodlee/categories.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.yodlee import categories, render
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.errors import YodleeError, invalid_value
@@ -28,7 +29,6 @@ from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import DbSession
 from gateway.models.account import Account
 from gateway.text import is_storable
-from providers.yodlee import categories, render
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 

@@ -19,6 +19,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from formats.mx.render import credential_guid
+from formats.mx.render import guid as mx_guid
+from formats.plaid import ids as plaid_ids
 from gateway.collections.yodlee.ids import IdKind, assign
 from gateway.end_users.service import new_end_user, store_end_user
 from gateway.links.access_tokens import issue_access_token
@@ -26,9 +29,6 @@ from gateway.models.account import Account
 from gateway.models.developer import Organization
 from gateway.models.link import Link
 from gateway.state import AppState
-from providers.mx.render import credential_guid
-from providers.mx.render import guid as mx_guid
-from providers.plaid import ids as plaid_ids
 from tests.integration.platform.conftest import Tenant
 
 MX = {"accept": "application/vnd.mx.api.v1+json"}

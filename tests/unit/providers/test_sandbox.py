@@ -196,7 +196,7 @@ def test_registry() -> None:
      ("12.3400", "12.34"), ("0", "0.00")],
 )  # fmt: skip
 def test_moneykit_money_text(value: str, text: str) -> None:
-    from providers.moneykit.render import money_text
+    from formats.moneykit.render import money_text
 
     assert money_text(Decimal(value)) == text
 

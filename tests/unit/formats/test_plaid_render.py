@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from formats.plaid import render
 from gateway.models.investment import InvestmentTransaction
-from providers.plaid import render
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from providers.mx import render
+from formats.mx import render
 
 
 def test_an_institution_guid_is_mx_shaped_stable_and_its_own() -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from formats.plaid import ids
 from gateway.models.account import Account, AccountNumber, AccountOwner
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
@@ -23,7 +24,6 @@ from gateway.products.identity_match import IdentityMatch
 from gateway.transactions.records import TransactionRecord
 from gateway.transactions.recurring import RecurringStream
 from providers.base import CreditLiability
-from providers.plaid import ids
 
 API_VERSION = "2020-09-14"
 # Our products under Plaid's names; `accounts` is what every Item has and Plaid does not bill.

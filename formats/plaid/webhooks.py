@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.plaid import ids
+from formats.plaid.render import environment
 from gateway.models.developer import App
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookEvent
 from gateway.webhooks.formats import EventView, SendContext
 from gateway.webhooks.signing import body_signature_jwt
-from providers.plaid import ids
-from providers.plaid.render import environment
 
 LOGIN_REQUIRED_ERROR: dict[str, Any] = {
     "error_type": "ITEM_ERROR",

@@ -12,10 +12,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from formats.yodlee.categories import category_ids
 from gateway.models.account import Account
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, Security
-from providers.yodlee.categories import category_ids
 
 DATASET_NAMES = {
     "accounts": "BASIC_AGG_DATA",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from providers.yodlee.render import historical_balances, requested_days
+from formats.yodlee.render import historical_balances, requested_days
 
 D = dt.date
 
