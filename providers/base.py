@@ -371,6 +371,8 @@ class ProviderAdapter(Protocol):
 
     name: str
     budget: RefreshBudget | None
+    # The keys an app may bring for its own account at this upstream (empty: the upstream has none).
+    app_credential_keys: tuple[str, ...]
 
     async def institutions(self) -> Sequence[InstitutionInfo]:
         """The institutions this provider can connect to."""

@@ -7,6 +7,7 @@ from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link, LinkAccessToken, LinkSession
+from gateway.models.provider_setting import AppProviderSetting
 from gateway.models.refresh import RefreshJob
 from gateway.models.revoked_token import RevokedToken
 from gateway.models.signing_key import SigningKey
@@ -21,6 +22,7 @@ __all__ = [
     "AccountOwner",
     "ApiKey",
     "App",
+    "AppProviderSetting",
     "AppConfiguration",
     "Base",
     "Developer",

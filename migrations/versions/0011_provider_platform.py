@@ -1,4 +1,5 @@
-"""The provider platform: each institution's handoff kind, and whether its provider is offered.
+"""The provider platform: each institution's handoff kind, whether its provider is offered, and apps'
+own provider settings.
 
 Revision ID: 0011_provider_platform
 Revises: 0010_transactions_link_pending
@@ -25,9 +26,27 @@ def upgrade() -> None:
     op.execute(sa.text("UPDATE institutions SET handoff = 'redirect' WHERE is_oauth"))
     # Imported links' placeholder institutions anchor those links only: nobody can link them.
     op.execute(sa.text("UPDATE institutions SET is_offered = false WHERE provider = 'import'"))
+    op.create_table(
+        "app_provider_settings",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("app_id", sa.Uuid(), nullable=False),
+        sa.Column("provider", sa.String(length=16), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("credentials_encrypted", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_id"], ["apps.id"], name=op.f("fk_app_provider_settings_app_id_apps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_provider_settings")),
+        sa.UniqueConstraint("app_id", "provider", name=op.f("uq_app_provider_settings_app_id_provider")),
+    )
+    op.create_index(op.f("ix_app_provider_settings_app_id"), "app_provider_settings", ["app_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_app_provider_settings_app_id"), table_name="app_provider_settings")
+    op.drop_table("app_provider_settings")
     with op.batch_alter_table("institutions") as table:
         table.drop_column("is_offered")
         table.drop_column("handoff")

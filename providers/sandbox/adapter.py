@@ -43,6 +43,7 @@ class SandboxProvider:
 
     name = "sandbox"
     budget: RefreshBudget | None = None
+    app_credential_keys: tuple[str, ...] = ()
 
     async def institutions(self) -> Sequence[InstitutionInfo]:
         return list(INSTITUTIONS.values())

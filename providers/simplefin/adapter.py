@@ -54,7 +54,10 @@ HANDOFF = TokenHandoff(
 
 
 class SimpleFinProvider:
+    """No keys of its own: each end user's Bridge subscription is their access."""
+
     name = "simplefin"
+    app_credential_keys: tuple[str, ...] = ()
 
     def __init__(
         self,

@@ -1,0 +1,115 @@
+"""Apps' own provider settings over the operator's: whether a provider is offered to the app's end
+users, and the app's own upstream keys (sealed, never returned)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.crypto import SecretBox
+from gateway.errors import InvalidRequest, NotFound
+from gateway.models.provider_setting import AppProviderSetting
+from providers.registry import ProviderRegistry
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """One provider as an app sees it: configured by the operator, and what the app set on top."""
+
+    provider: str
+    configured: bool
+    enabled: bool
+    app_credential_keys: tuple[str, ...]
+    credentials_set: bool
+    overridden: bool
+
+
+def _context(app_id: uuid.UUID, provider: str) -> bytes:
+    return f"linkgate/provider-credentials:{app_id}:{provider}".encode()
+
+
+class ProviderConfiguration:
+    async def statuses(
+        self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry
+    ) -> list[ProviderStatus]:
+        """Every provider this deployment configures, as the app has it."""
+        rows = await self._rows(session, app_id)
+        return [self._status(name, providers, rows.get(name)) for name in providers.names()]
+
+    async def status(
+        self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry, provider: str
+    ) -> ProviderStatus:
+        self._require_configured(providers, provider)
+        return self._status(provider, providers, (await self._rows(session, app_id)).get(provider))
+
+    async def update(
+        self,
+        session: AsyncSession,
+        box: SecretBox,
+        app_id: uuid.UUID,
+        providers: ProviderRegistry,
+        provider: str,
+        *,
+        enabled: bool,
+        credentials: Mapping[str, str] | None,
+    ) -> ProviderStatus:
+        """Set the app's override; `credentials` None keeps the keys set before, `{}` forgets them."""
+        self._require_configured(providers, provider)
+        accepted = set(providers.get(provider).app_credential_keys)
+        if credentials and not accepted:
+            raise InvalidRequest(f"{provider} takes no keys of an app's own.")
+        if credentials and set(credentials) != accepted:
+            raise InvalidRequest(f"{provider} takes exactly these keys: {', '.join(sorted(accepted))}.")
+        row = (await self._rows(session, app_id)).get(provider)
+        if row is None:
+            row = AppProviderSetting(app_id=app_id, provider=provider)
+            session.add(row)
+        row.enabled = enabled
+        if credentials is not None:
+            sealed = box.encrypt(json.dumps(dict(credentials)).encode(), associated_data=_context(app_id, provider))
+            row.credentials_encrypted = sealed if credentials else None
+        await session.flush()
+        return self._status(provider, providers, row)
+
+    async def reset(
+        self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry, provider: str
+    ) -> None:
+        """Back to the operator's settings: the override and any keys are forgotten."""
+        self._require_configured(providers, provider)
+        await session.execute(
+            delete(AppProviderSetting).where(
+                AppProviderSetting.app_id == app_id, AppProviderSetting.provider == provider
+            )
+        )
+
+    async def offered(self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry) -> set[str]:
+        """The providers the app's end users may link through."""
+        return {status.provider for status in await self.statuses(session, app_id, providers) if status.enabled}
+
+    async def _rows(self, session: AsyncSession, app_id: uuid.UUID) -> dict[str, AppProviderSetting]:
+        statement = select(AppProviderSetting).where(AppProviderSetting.app_id == app_id)
+        return {row.provider: row for row in (await session.execute(statement)).scalars()}
+
+    def _status(
+        self, provider: str, providers: ProviderRegistry, row: AppProviderSetting | None
+    ) -> ProviderStatus:
+        return ProviderStatus(
+            provider=provider, configured=providers.offers(provider),
+            enabled=row.enabled if row is not None else True,
+            app_credential_keys=providers.get(provider).app_credential_keys,
+            credentials_set=row is not None and row.credentials_encrypted is not None,
+            overridden=row is not None,
+        )  # fmt: skip
+
+    @staticmethod
+    def _require_configured(providers: ProviderRegistry, provider: str) -> None:
+        if not providers.offers(provider):
+            raise NotFound("This deployment configures no such provider.")
+
+
+provider_configuration = ProviderConfiguration()
