@@ -6,6 +6,8 @@ provider switched off stay, since links may still name them, but are not offered
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,11 +87,19 @@ async def get_institution(session: AsyncSession, institution_id: str) -> Institu
 
 
 async def list_institutions(
-    session: AsyncSession, *, name: str | None, featured: bool | None, after: str | None, limit: int
+    session: AsyncSession,
+    *,
+    name: str | None,
+    featured: bool | None,
+    after: str | None,
+    limit: int,
+    providers: Collection[str] | None = None,
 ) -> list[Institution]:
     """Linkable institutions by id: those of configured providers (import placeholders, which only
     anchor imported links, are never offered)."""
     statement = select(Institution).where(Institution.is_offered.is_(True)).order_by(Institution.id)
+    if providers is not None:  # only what one app offers its end users
+        statement = statement.where(Institution.provider.in_(sorted(providers)))
     if name:
         statement = statement.where(Institution.name.ilike(f"%{name}%"))
     if featured is not None:

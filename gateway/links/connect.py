@@ -35,6 +35,7 @@ from gateway.links.sessions import (
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
+from gateway.upstreams.configuration import provider_configuration
 from gateway.webhooks.events import publish_event
 from providers.base import (
     ChallengeRequired,
@@ -181,7 +182,8 @@ async def choose_institution(
     if link_session.link_id is not None:
         raise Conflict("Reconnecting goes back to the link's own institution.")
     institution = await get_institution(session, institution_id)
-    if institution is None or not institution.is_offered or not providers.offers(institution.provider):
+    offered = await provider_configuration.offered(session, link_session.app_id, providers)
+    if institution is None or not institution.is_offered or institution.provider not in offered:
         raise InvalidRequest("No such institution.")
     link_session.settings = {**link_session.settings, "institution_id": institution.id}
     link_session.state = "institution_selected"

@@ -71,7 +71,9 @@ class ProviderConfiguration:
             session.add(row)
         row.enabled = enabled
         if credentials is not None:
-            sealed = box.encrypt(json.dumps(dict(credentials)).encode(), associated_data=_context(app_id, provider))
+            sealed = box.encrypt(
+                json.dumps(dict(credentials)).encode(), associated_data=_context(app_id, provider)
+            )
             row.credentials_encrypted = sealed if credentials else None
         await session.flush()
         return self._status(provider, providers, row)
@@ -87,9 +89,13 @@ class ProviderConfiguration:
             )
         )
 
-    async def offered(self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry) -> set[str]:
+    async def offered(
+        self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry
+    ) -> set[str]:
         """The providers the app's end users may link through."""
-        return {status.provider for status in await self.statuses(session, app_id, providers) if status.enabled}
+        return {
+            status.provider for status in await self.statuses(session, app_id, providers) if status.enabled
+        }
 
     async def _rows(self, session: AsyncSession, app_id: uuid.UUID) -> dict[str, AppProviderSetting]:
         statement = select(AppProviderSetting).where(AppProviderSetting.app_id == app_id)

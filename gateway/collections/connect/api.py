@@ -23,6 +23,7 @@ from gateway.links import connect
 from gateway.models.institution import Institution
 from gateway.models.link import LinkSession
 from gateway.state import get_app_state
+from gateway.upstreams.configuration import provider_configuration
 from providers.registry import ProviderRegistry
 
 router = APIRouter(prefix="/connect/api", tags=["connect"], route_class=SecuredRoute)
@@ -109,8 +110,11 @@ async def institutions(
     request: Request, session: DbSession, query: Annotated[str | None, Query(max_length=100)] = None
 ) -> Response:
     """Institutions to pick from (featured ones first), with the fields their login form asks for."""
-    await _session(request, session)
-    rows = await list_institutions(session, name=query, featured=None, after=None, limit=50)
+    link_session = await _session(request, session)
+    offered = await provider_configuration.offered(session, link_session.app_id, _providers(request))
+    rows = await list_institutions(
+        session, name=query, featured=None, after=None, limit=50, providers=offered
+    )
     rows.sort(key=lambda row: (not row.is_featured, row.name))
     return _json({"institutions": [_institution(row) for row in rows]})
 

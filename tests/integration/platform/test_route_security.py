@@ -82,7 +82,8 @@ async def test_every_guarded_route_refuses_anonymous_callers(app, client, tenant
         ids = {"app_id": tenant.app_id, "client_id": "0" * 24, "organization_id": "default",
                "account_id": "x", "link_id": missing_link, "institution_id": "x", "user_id": "u",
                "delivery_id": missing_link, "event_id": missing_link, "providerId": "100001",
-               "providerAccountId": "1", "accountId": "1", "eventName": "REFRESH"}  # fmt: skip
+               "providerAccountId": "1", "accountId": "1", "eventName": "REFRESH",
+               "provider": "simplefin"}  # fmt: skip
         ids |= {
             "user_guid": "USR-x",
             "member_guid": "MBR-x",
