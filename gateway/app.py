@@ -21,6 +21,7 @@ from gateway.collections.connect.api import router as connect_api_router
 from gateway.collections.connect.headers import ConnectSecurityHeadersMiddleware
 from gateway.collections.connect.pages import router as connect_pages_router
 from gateway.collections.dashboard.endpoints import router as dashboard_router
+from gateway.collections.dashboard.links import router as dashboard_links_router
 from gateway.collections.dashboard.providers import router as dashboard_providers_router
 from gateway.collections.developer.endpoints import router as developer_router
 from gateway.collections.gateway.authenticate import router as gateway_router
@@ -123,9 +124,9 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     renderers.register(MX_PREFIX, render_mx_error)
     renderers.register(YODLEE_PREFIX, render_yodlee_error)
     routers = (
-        health_router, oauth_router, dashboard_router, dashboard_providers_router, developer_router,
-        webhooks_router, moneykit_router, plaid_router, mx_router, yodlee_router, connect_api_router,
-        connect_pages_router, gateway_router,
+        health_router, oauth_router, dashboard_router, dashboard_providers_router, dashboard_links_router,
+        developer_router, webhooks_router, moneykit_router, plaid_router, mx_router, yodlee_router,
+        connect_api_router, connect_pages_router, gateway_router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
