@@ -112,6 +112,8 @@ class RefreshService:
         try:
             fetched = await providers.get(link.provider).read(state, products, link.transactions_cursor)
         except ProviderRetryLater as exc:
+            async with database.unit_of_work() as session:
+                await self._institution_trouble(session, link, products)
             return RetryLater(exc.defer_s, str(exc))
         except ReconnectRequired as exc:
             async with database.unit_of_work() as session:
@@ -240,6 +242,19 @@ class RefreshService:
                 session, app_id=link.app_id, link=link, event_type="transactions.removed",
                 payload={"transactions": removed},
             )  # fmt: skip
+
+    async def _institution_trouble(self, session: AsyncSession, link: Link, products: Sequence[str]) -> None:
+        """The upstream could not answer this time: the link stays connected, its products show
+        `institution_error` (with when it was tried) until a refresh succeeds."""
+        stored = await link_reader.require(session, link.app_id, link.id, for_update=True)
+        if stored.state == "deleted":
+            return
+        now = utcnow().isoformat()
+        status: dict[str, Any] = dict(stored.product_status)
+        for product in dict.fromkeys(products):
+            status[product] = {**(status.get(product) or {}), "last_attempted_at": now,
+                               "error_code": "institution_error"}  # fmt: skip
+        stored.product_status = status
 
     async def _needs_reconnect(self, session: AsyncSession, link: Link, error_code: str) -> None:
         stored = await link_reader.require(session, link.app_id, link.id)

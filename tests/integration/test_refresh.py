@@ -186,6 +186,47 @@ async def test_a_duplicate_task_changes_nothing(database, settings, sandbox_app,
     assert before == 25  # 24 posted history transactions and one pending
 
 
+async def test_institution_trouble_is_retried_and_shown_on_the_products_until_a_refresh_succeeds(
+    database, settings, sandbox_app, redis_client
+) -> None:
+    from gateway.links.refresh import refresh_service
+    from gateway.links.refresh_jobs import REFRESH_JOBS
+    from providers.base import RetryLater as Unavailable
+    from workers.durable import RetryLater, Succeeded, claim
+
+    class BankDown(SandboxProvider):
+        async def accounts(self, connection):
+            raise Unavailable("the bank answered 503", defer_s=120)
+
+    link = await connect_link(database, settings, sandbox_app.app_id)
+    redis_client.flushdb()  # no worker here: this test runs the attempts itself
+
+    async def attempt_with(provider: SandboxProvider) -> object:
+        async with database.unit_of_work() as session:
+            job = (
+                await session.execute(select(RefreshJob).where(RefreshJob.link_id == link.id))
+            ).scalar_one()
+            job.status, job.next_run_at = "pending", job.created_at  # as the retry would leave it, due now
+            attempt = await claim(session, REFRESH_JOBS, job.id, lease_s=30)
+        assert attempt is not None
+        registry = ProviderRegistry({"sandbox": provider})
+        return await refresh_service.attempt(database, settings, registry, job.id, attempt)
+
+    outcome = await attempt_with(BankDown())
+    assert isinstance(outcome, RetryLater)
+    assert outcome.delay_s == 120
+    async with database.unit_of_work() as session:
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        assert stored.state == "connected"
+        assert stored.product_status["transactions"]["error_code"] == "institution_error"
+    assert isinstance(await attempt_with(SandboxProvider()), Succeeded)
+    async with database.unit_of_work() as session:
+        stored = await session.get(Link, link.id)
+        assert stored is not None
+        assert stored.product_status["transactions"]["error_code"] is None
+
+
 async def test_a_provider_asking_for_reconnection_puts_the_link_in_error(
     database, settings, sandbox_app, monkeypatch, redis_client
 ) -> None:
