@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     # setup token): may it reach private, loopback, link-local and metadata addresses?
     outbound_allow_private_networks: bool | None = None
 
+    # Which provider's route to an institution is tried first when several reach it (first listed first).
+    provider_priority: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["plaid", "mx", "simplefin", "sandbox"]
+    )
+
     simplefin_enabled: bool = True
     simplefin_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(SIMPLEFIN_BRIDGE_HOSTS)
@@ -115,7 +120,13 @@ class Settings(BaseSettings):
     bootstrap_email: str = "sandbox@linkgate.local"
     log_level: str = "INFO"
 
-    @field_validator("trusted_proxies", "connect_frame_ancestors", "simplefin_allowed_hosts", mode="before")
+    @field_validator(
+        "trusted_proxies",
+        "connect_frame_ancestors",
+        "simplefin_allowed_hosts",
+        "provider_priority",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -6,7 +6,7 @@ settings and HTTP client injected (see `gateway/upstreams/registry.py`); never a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from providers.base import ProviderAdapter
 
@@ -15,9 +15,19 @@ class UnknownProvider(KeyError):
     """No adapter by that name is configured in this process."""
 
 
+UNRANKED = 100
+
+
 class ProviderRegistry:
-    def __init__(self, adapters: Mapping[str, ProviderAdapter]) -> None:
+    """`priority` orders providers when several reach one institution (first listed, tried first)."""
+
+    def __init__(self, adapters: Mapping[str, ProviderAdapter], priority: Sequence[str] = ()) -> None:
         self._adapters = dict(adapters)
+        self._rank = {name: rank for rank, name in enumerate(priority)}
+
+    def rank(self, name: str) -> int:
+        """Where the provider comes in the operator's order (lower first; unlisted ones last)."""
+        return self._rank.get(name, UNRANKED)
 
     def get(self, name: str) -> ProviderAdapter:
         try:

@@ -1,17 +1,22 @@
-"""The institution catalogue: every provider's institutions, kept in the database for reads.
+"""The institution directory: one entry per institution, reached through one or more routes.
 
-An institution is listed while its provider is configured in this deployment (`is_offered`); rows of a
-provider switched off stay, since links may still name them, but are not offered to new links.
+A route is a provider and that provider's id for the institution. Providers' lists are merged: an
+institution another provider already lists under the same web address gains a route instead of a
+second entry. An institution is listed while one of its routes' providers is configured here
+(`is_offered`); an app sees those of the providers it offers, and a link goes through the best of
+them in the operator's order (`LINKGATE_PROVIDER_PRIORITY`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.models.institution import Institution
+from gateway.models.institution import Institution, InstitutionRoute
 from providers.base import ConnectedInstitution, InstitutionInfo
 from providers.registry import ProviderRegistry
 
@@ -25,25 +30,69 @@ def institution_id(provider: str, info: InstitutionInfo) -> str:
     return f"{provider}_{info.provider_institution_id}"
 
 
+@dataclass(frozen=True)
+class Route:
+    """How a link session reaches its institution (kept in the session while the user links)."""
+
+    provider: str
+    provider_institution_id: str
+    handoff: str
+
+
+def _host(url: str | None) -> str | None:
+    host = urlsplit(url or "").hostname
+    return host.removeprefix("www.") if host else None
+
+
 async def sync_institutions(session: AsyncSession, providers: ProviderRegistry) -> int:
-    """Insert or refresh every configured provider's institutions and offer exactly those providers';
-    returns how many are offered."""
-    existing = {row.id: row for row in (await session.execute(select(Institution))).scalars()}
+    """Insert or refresh every configured provider's institutions and routes, and offer exactly the
+    institutions some configured provider reaches; returns how many routes were synced."""
+    institutions = {row.id: row for row in (await session.execute(select(Institution))).scalars()}
+    routes = {
+        (r.provider, r.provider_institution_id): r
+        for r in (await session.execute(select(InstitutionRoute))).scalars()
+    }
+    by_host = {_host(row.url): row for row in institutions.values() if row.is_offered and _host(row.url)}
     count = 0
     for provider in providers:
         for info in await provider.institutions():
-            key = institution_id(provider.name, info)
-            row = existing.get(key) or Institution(id=key, provider=provider.name)
-            _describe(row, info)
-            session.add(row)
+            route = routes.get((provider.name, info.provider_institution_id))
+            row = institutions.get(route.institution_id) if route is not None else None
+            if row is None:
+                row = institutions.get(institution_id(provider.name, info)) or _merged(
+                    by_host, provider.name, info
+                )
+            if row is None or row.provider == provider.name:
+                row = row or Institution(id=institution_id(provider.name, info), provider=provider.name)
+                _describe(row, info)
+                session.add(row)
+                institutions[row.id] = row
+                if _host(row.url):
+                    by_host.setdefault(_host(row.url), row)
+            route = route or InstitutionRoute(
+                provider=provider.name, provider_institution_id=info.provider_institution_id
+            )
+            route.institution_id, route.handoff = row.id, info.login
+            route.priority = providers.rank(provider.name)
+            session.add(route)
+            routes[(provider.name, info.provider_institution_id)] = route
             count += 1
     await session.flush()
+    reachable = exists().where(
+        InstitutionRoute.institution_id == Institution.id, InstitutionRoute.provider.in_(providers.names())
+    )
     await session.execute(
-        update(Institution)
-        .where(Institution.provider.not_in(providers.names()), Institution.is_offered.is_(True))
-        .values(is_offered=False)
+        update(Institution).where(Institution.is_offered.is_(True), ~reachable).values(is_offered=False)
     )
     return count
+
+
+def _merged(
+    by_host: dict[str | None, Institution], provider: str, info: InstitutionInfo
+) -> Institution | None:
+    """Another provider's entry for the same institution (the same web address), if there is one."""
+    found = by_host.get(_host(info.url))
+    return found if found is not None and found.provider != provider else None
 
 
 def _describe(row: Institution, info: InstitutionInfo) -> None:
@@ -61,25 +110,46 @@ def _describe(row: Institution, info: InstitutionInfo) -> None:
 
 
 async def reached_institution(
-    session: AsyncSession, through: Institution, reached: ConnectedInstitution
+    session: AsyncSession, through: Institution, reached: ConnectedInstitution, provider: str
 ) -> Institution:
     """The directory's row for the bank a connection reached through `through` (a SimpleFIN grant names
     its bank only once claimed): created the first time, renamed when the provider renames it. It names
     links and is read by id like any institution, but is not listed: which banks other apps' end users
     reached is not for everyone to see."""
-    key = f"{through.provider}_{reached.provider_institution_id}"[:64]
+    key = f"{provider}_{reached.provider_institution_id}"[:64]
     row = await session.get(Institution, key)
     if row is None:
         row = Institution(
-            id=key, provider=through.provider, provider_institution_id=reached.provider_institution_id,
+            id=key, provider=provider, provider_institution_id=reached.provider_institution_id,
             products=list(through.products), credential_fields=list(through.credential_fields),
             handoff=through.handoff, is_oauth=through.is_oauth, country_codes=list(through.country_codes),
             is_offered=False,
         )  # fmt: skip
         session.add(row)
+        session.add(InstitutionRoute(
+            institution_id=key, provider=provider, handoff=through.handoff,
+            provider_institution_id=reached.provider_institution_id,
+        ))  # fmt: skip
     row.name, row.url = reached.name[:200], reached.url
     await session.flush()
     return row
+
+
+async def routes_of(
+    session: AsyncSession, institution_ids: Sequence[str], providers: Collection[str]
+) -> dict[str, InstitutionRoute]:
+    """Each institution's best route through `providers` (lowest priority first; then by provider)."""
+    if not institution_ids:
+        return {}
+    statement = (
+        select(InstitutionRoute)
+        .where(
+            InstitutionRoute.institution_id.in_(list(institution_ids)),
+            InstitutionRoute.provider.in_(sorted(providers)),
+        )
+        .order_by(InstitutionRoute.priority.desc(), InstitutionRoute.provider.desc())
+    )
+    return {route.institution_id: route for route in (await session.execute(statement)).scalars()}
 
 
 async def get_institution(session: AsyncSession, institution_id: str) -> Institution | None:
@@ -98,8 +168,13 @@ async def list_institutions(
     """Linkable institutions by id: those of configured providers (import placeholders, which only
     anchor imported links, are never offered)."""
     statement = select(Institution).where(Institution.is_offered.is_(True)).order_by(Institution.id)
-    if providers is not None:  # only what one app offers its end users
-        statement = statement.where(Institution.provider.in_(sorted(providers)))
+    if providers is not None:  # only what one app's providers reach
+        statement = statement.where(
+            exists().where(
+                InstitutionRoute.institution_id == Institution.id,
+                InstitutionRoute.provider.in_(sorted(providers)),
+            )
+        )
     if name:
         statement = statement.where(Institution.name.ilike(f"%{name}%"))
     if featured is not None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.errors import Conflict, InvalidRequest, Unauthenticated
-from gateway.institutions.catalog import get_institution, reached_institution
+from gateway.institutions.catalog import Route, get_institution, reached_institution, routes_of
 from gateway.links.connection_state import seal_state
 from gateway.links.repository import link_reader, organization_id_of
 from gateway.links.service import link_service
@@ -35,6 +35,7 @@ from gateway.links.sessions import (
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession
+from gateway.products.repository import product_repository
 from gateway.upstreams.configuration import provider_configuration
 from gateway.webhooks.events import publish_event
 from providers.base import (
@@ -182,11 +183,28 @@ async def choose_institution(
     if link_session.link_id is not None:
         raise Conflict("Reconnecting goes back to the link's own institution.")
     institution = await get_institution(session, institution_id)
-    offered = await provider_configuration.offered(session, link_session.app_id, providers)
-    if institution is None or not institution.is_offered or institution.provider not in offered:
+    if institution is None or not institution.is_offered:
         raise InvalidRequest("No such institution.")
     link_session.settings = {**link_session.settings, "institution_id": institution.id}
+    link_session.settings = {key: v for key, v in link_session.settings.items() if key != "route"}
+    await _route(session, link_session, providers)  # an institution none of the app's providers reach: 400
     link_session.state = "institution_selected"
+
+
+async def _route(session: AsyncSession, link_session: LinkSession, providers: ProviderRegistry) -> Route:
+    """How this session reaches its institution: the route chosen before, or now the best of those
+    through the app's providers (a relink may so take another provider than the link had)."""
+    stored = link_session.settings.get("route")
+    if stored is not None:
+        return Route(**stored)
+    institution = await _institution(session, link_session)
+    offered = await provider_configuration.offered(session, link_session.app_id, providers)
+    best = (await routes_of(session, [institution.id], offered)).get(institution.id)
+    if best is None:
+        raise InvalidRequest("No such institution.")
+    route = Route(best.provider, best.provider_institution_id, best.handoff)
+    link_session.settings = {**link_session.settings, "route": vars(route)}
+    return route
 
 
 async def begin_handoff(
@@ -199,12 +217,12 @@ async def begin_handoff(
     """What the end user does next at the chosen institution; a redirect's or widget's pending state is
     kept sealed in the session until they come back."""
     _expect(link_session, "institution_selected")
-    institution = await _institution(session, link_session)
+    route = await _route(session, link_session, providers)
     request = HandoffRequest(
-        provider_institution_id=institution.provider_institution_id, return_url=return_url,
+        provider_institution_id=route.provider_institution_id, return_url=return_url,
         state=handoff_state(box, link_session), products=tuple(link_session.products),
     )  # fmt: skip
-    handoff: Handoff = await _ask(providers.get(institution.provider).begin(request))
+    handoff: Handoff = await _ask(providers.get(route.provider).begin(request))
     settings = {key: value for key, value in link_session.settings.items() if key != "handoff_error"}
     if isinstance(handoff, RedirectHandoff | WidgetHandoff):
         pending = json.dumps(dict(handoff.pending)).encode()
@@ -213,9 +231,9 @@ async def begin_handoff(
     return handoff
 
 
-async def provider_of(session: AsyncSession, link_session: LinkSession) -> str:
-    """The provider of the session's chosen institution."""
-    return (await _institution(session, link_session)).provider
+async def provider_of(session: AsyncSession, link_session: LinkSession, providers: ProviderRegistry) -> str:
+    """The provider the session reaches its chosen institution through."""
+    return (await _route(session, link_session, providers)).provider
 
 
 async def complete_redirect(
@@ -230,18 +248,19 @@ async def complete_redirect(
     completes, or the session stays where it was with the reason kept for Connect to show."""
     _expect(link_session, "institution_selected")
     institution = await _institution(session, link_session)
+    route = await _route(session, link_session, providers)
     sealed = link_session.settings.get("pending")
-    if institution.provider != provider or not institution.is_oauth or sealed is None:
+    if route.provider != provider or route.handoff != "redirect" or sealed is None:
         raise Conflict("This session is not waiting for anyone to come back from a bank.")
     pending = json.loads(box.decrypt(sealed, associated_data=_context(link_session)))
     try:
         outcome = await _ask(
-            providers.get(provider).complete(institution.provider_institution_id, pending, returned)
+            providers.get(provider).complete(route.provider_institution_id, pending, returned)
         )
     except ConnectInputRejected as exc:
         link_session.settings = {**link_session.settings, "handoff_error": str(exc)}
         return
-    await _advance(session, link_session, box, providers, institution, outcome)
+    await _advance(session, link_session, box, providers, institution, route, outcome)
 
 
 async def submit_credentials(
@@ -258,16 +277,14 @@ async def submit_credentials(
     collections name none: their apps send whichever fields the institution asks for)."""
     _expect(link_session, "institution_selected")
     institution = await _institution(session, link_session)
-    if (
-        kind is not None
-        and institution.handoff != kind
-        and not (kind == "credentials" and institution.is_oauth)
-    ):
+    route = await _route(session, link_session, providers)
+    consent_form = kind == "credentials" and route.handoff == "redirect"  # the sandbox bank page's consent
+    if kind is not None and route.handoff != kind and not consent_form:
         raise InvalidRequest(f"{institution.name} is not linked with a {kind.replace('_', ' ')}.")
     outcome = await _ask(
-        providers.get(institution.provider).complete(institution.provider_institution_id, {}, credentials)
+        providers.get(route.provider).complete(route.provider_institution_id, {}, credentials)
     )
-    await _advance(session, link_session, box, providers, institution, outcome)
+    await _advance(session, link_session, box, providers, institution, route, outcome)
 
 
 async def answer_challenge(
@@ -279,11 +296,12 @@ async def answer_challenge(
 ) -> None:
     _expect(link_session, "mfa_required")
     institution = await _institution(session, link_session)
+    route = await _route(session, link_session, providers)
     pending = json.loads(
         box.decrypt(link_session.settings["pending"], associated_data=_context(link_session))
     )
-    outcome = await _ask(providers.get(institution.provider).answer(pending, answers))
-    await _advance(session, link_session, box, providers, institution, outcome)
+    outcome = await _ask(providers.get(route.provider).answer(pending, answers))
+    await _advance(session, link_session, box, providers, institution, route, outcome)
 
 
 async def choose_accounts(
@@ -409,6 +427,7 @@ async def _advance(
     box: SecretBox,
     providers: ProviderRegistry,
     institution: Institution,
+    route: Route,
     outcome: ConnectResult,
 ) -> None:
     if isinstance(outcome, ChallengeRequired):
@@ -422,7 +441,7 @@ async def _advance(
         link_session.settings = {**link_session.settings, "pending": sealed, "challenge": challenge}
         link_session.state = "mfa_required"
         return
-    await _connected(session, link_session, box, providers, institution, outcome)
+    await _connected(session, link_session, box, providers, institution, route, outcome)
 
 
 async def _connected(
@@ -431,23 +450,26 @@ async def _connected(
     box: SecretBox,
     providers: ProviderRegistry,
     institution: Institution,
+    route: Route,
     connection: Connected,
 ) -> None:
     """The provider accepted: read the accounts to offer first (a failure there stores nothing), then
     make the link (or give the one being repaired its new connection)."""
     accounts = connection.accounts
     if accounts is None:
-        accounts = await _ask(providers.get(institution.provider).accounts(connection.state))
+        accounts = await _ask(providers.get(route.provider).accounts(connection.state))
     if connection.institution is not None:  # the bank the upstream reached names the link
-        institution = await reached_institution(session, institution, connection.institution)
+        institution = await reached_institution(session, institution, connection.institution, route.provider)
     if link_session.link_id is not None:  # reconnecting: the same link, new credentials
         link = await link_reader.require(session, link_session.app_id, link_session.link_id)
         if link.state == "error":
             await publish_event(session, app_id=link.app_id, link=link, event_type="link.login_repaired",
                                 payload={"error": link.error_code})  # fmt: skip
         link_session.settings = {**link_session.settings, "relinking": True}
-        if link.provider != institution.provider:  # another route: its cursor means nothing here
-            link.provider, link.transactions_cursor = institution.provider, None
+        if link.provider != route.provider:  # another route to the same bank: the link outlives it
+            renamed = await product_repository.adopt_accounts(session, link.app_id, link.id, accounts)
+            link.permitted_accounts = [renamed.get(old, old) for old in link.permitted_accounts]
+            link.provider, link.transactions_cursor = route.provider, None
         link.provider_link_id = connection.provider_link_id
         link.credentials_encrypted = seal_state(box, link.id, connection.state)
         link.state = "connecting"
@@ -455,7 +477,7 @@ async def _connected(
         link = await link_service.create(
             session, box=box, app_id=link_session.app_id, end_user_id=link_session.end_user_id,
             institution=institution, connection=connection, products=link_session.products,
-            state="connecting",
+            state="connecting", provider=route.provider,
         )  # fmt: skip
         link_session.link_id = link.id
         if link_session.settings.get("organization_id"):

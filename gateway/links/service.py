@@ -67,12 +67,14 @@ class LinkService:
         connection: Connected,
         products: Sequence[str],
         state: str,
+        provider: str | None = None,
     ) -> Link:
         """A new link with its provider state sealed: `connecting` while the user is still in Connect,
         `awaiting_token_exchange` once the app only has to exchange its token."""
         link = Link(
             id=uuid.uuid4(), app_id=app_id, end_user_id=end_user_id, institution_id=institution.id,
-            provider=institution.provider, provider_link_id=connection.provider_link_id, state=state,
+            provider=provider or institution.provider, provider_link_id=connection.provider_link_id,
+            state=state,
             products=list(products),
         )  # fmt: skip
         link.credentials_encrypted = seal_state(box, link.id, connection.state)

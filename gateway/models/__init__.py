@@ -4,7 +4,7 @@ from gateway.models.account import Account, AccountBalance, AccountNumber, Accou
 from gateway.models.base import Base
 from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, Organization
 from gateway.models.end_user import EndUser
-from gateway.models.institution import Institution
+from gateway.models.institution import Institution, InstitutionRoute
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link, LinkAccessToken, LinkSession
 from gateway.models.provider_setting import AppProviderSetting
@@ -29,6 +29,7 @@ __all__ = [
     "EndUser",
     "Holding",
     "Institution",
+    "InstitutionRoute",
     "InvestmentTransaction",
     "Link",
     "LinkAccessToken",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, JSONType, TimestampMixin
@@ -31,3 +31,20 @@ class Institution(TimestampMixin, Base):
     is_oauth: Mapped[bool] = mapped_column(default=False, nullable=False)
     handoff: Mapped[str] = mapped_column(String(16), default="credentials", nullable=False)
     is_offered: Mapped[bool] = mapped_column(default=True, nullable=False)
+
+
+class InstitutionRoute(TimestampMixin, Base):
+    """One way to reach an institution: a provider and that provider's id for it. Lower `priority`
+    is tried first (the operator's order of providers); the institution's own `provider` is one of them."""
+
+    __tablename__ = "institution_routes"
+    __table_args__ = (UniqueConstraint("provider", "provider_institution_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    institution_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("institutions.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    provider: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider_institution_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    handoff: Mapped[str] = mapped_column(String(16), default="credentials", nullable=False)
+    priority: Mapped[int] = mapped_column(Integer, default=100, nullable=False)

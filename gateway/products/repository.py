@@ -19,6 +19,11 @@ from providers.base import Investments, NormalizedAccount, NormalizedAccountNumb
 AccountIds = Mapping[str, uuid.UUID]
 
 
+def _likeness(kind: str, subtype: str | None, mask: str | None, name: str) -> tuple[str, str, str, str]:
+    """What makes two providers' accounts the same account."""
+    return kind, subtype or "", mask or "", " ".join(name.lower().split())
+
+
 class ProductRepository:
     async def erase_link_data(self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> None:
         """Every account of the link and what hangs off them: numbers, owners, holdings, transactions."""
@@ -63,6 +68,33 @@ class ProductRepository:
         stored = {existing[a.provider_account_id].id: existing[a.provider_account_id] for a in accounts}
         await self._record_balances(session, app_id, link_id, list(stored.values()))
         return {provider_id: row.id for provider_id, row in existing.items()}
+
+    async def adopt_accounts(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_id: uuid.UUID,
+        accounts: Sequence[NormalizedAccount],
+    ) -> dict[str, str]:
+        """The link reaches its bank through another provider now: each stored account takes the new
+        provider's id of the account that is the same (type, subtype, mask and name), so it keeps its
+        id, its history and its transactions. Returns the old provider ids with their new ones."""
+        statement = select(Account).where(Account.app_id == app_id, Account.link_id == link_id)
+        stored = list((await session.execute(statement)).scalars())
+        known = {row.provider_account_id for row in stored}
+        arriving = {
+            _likeness(a.type, a.subtype, a.mask, a.name): a
+            for a in accounts
+            if a.provider_account_id not in known
+        }
+        renamed: dict[str, str] = {}
+        for row in sorted(stored, key=lambda r: r.provider_account_id):
+            match = arriving.pop(_likeness(row.type, row.subtype, row.mask, row.name), None)
+            if match is not None:
+                renamed[row.provider_account_id] = match.provider_account_id
+                row.provider_account_id = match.provider_account_id
+        await session.flush()
+        return renamed
 
     async def _record_balances(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, rows: Sequence[Account]

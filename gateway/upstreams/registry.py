@@ -38,4 +38,4 @@ def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegis
             timeout_s=settings.simplefin_timeout_s,
         )
         adapters["simplefin"] = SimpleFinProvider(simplefin, SimpleFinClient(http, simplefin))
-    return ProviderRegistry(adapters)
+    return ProviderRegistry(adapters, priority=settings.provider_priority)

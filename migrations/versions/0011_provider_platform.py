@@ -27,6 +27,33 @@ def upgrade() -> None:
     # Imported links' placeholder institutions anchor those links only: nobody can link them.
     op.execute(sa.text("UPDATE institutions SET is_offered = false WHERE provider = 'import'"))
     op.create_table(
+        "institution_routes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("institution_id", sa.String(length=64), nullable=False),
+        sa.Column("provider", sa.String(length=16), nullable=False),
+        sa.Column("provider_institution_id", sa.String(length=128), nullable=False),
+        sa.Column("handoff", sa.String(length=16), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["institution_id"], ["institutions.id"],
+            name=op.f("fk_institution_routes_institution_id_institutions"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_institution_routes")),
+        sa.UniqueConstraint(
+            "provider", "provider_institution_id",
+            name=op.f("uq_institution_routes_provider_provider_institution_id"),
+        ),
+    )  # fmt: skip
+    op.create_index(op.f("ix_institution_routes_institution_id"), "institution_routes", ["institution_id"])
+    # Every institution so far has one route: its own provider.
+    op.execute(sa.text(
+        "INSERT INTO institution_routes (institution_id, provider, provider_institution_id, handoff, "
+        "priority, created_at, updated_at) SELECT id, provider, provider_institution_id, handoff, 100, "
+        "created_at, updated_at FROM institutions"
+    ))  # fmt: skip
+    op.create_table(
         "app_provider_settings",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("app_id", sa.Uuid(), nullable=False),
@@ -45,6 +72,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_institution_routes_institution_id"), table_name="institution_routes")
+    op.drop_table("institution_routes")
     op.drop_index(op.f("ix_app_provider_settings_app_id"), table_name="app_provider_settings")
     op.drop_table("app_provider_settings")
     with op.batch_alter_table("institutions") as table:

@@ -18,9 +18,9 @@ from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
 from gateway.errors import Unauthenticated
-from gateway.institutions.catalog import get_institution, list_institutions
+from gateway.institutions.catalog import get_institution, list_institutions, routes_of
 from gateway.links import connect
-from gateway.models.institution import Institution
+from gateway.models.institution import Institution, InstitutionRoute
 from gateway.models.link import LinkSession
 from gateway.state import get_app_state
 from gateway.upstreams.configuration import provider_configuration
@@ -92,16 +92,24 @@ async def current_session(request: Request, session: DbSession) -> Response:
     link_session = await _session(request, session)
     chosen = link_session.settings.get("institution_id")
     institution = await get_institution(session, str(chosen)) if chosen else None
+    shown = None
+    if institution is not None:
+        offered = await provider_configuration.offered(session, link_session.app_id, _providers(request))
+        shown = _institution(
+            institution, (await routes_of(session, [institution.id], offered)).get(institution.id)
+        )
     return _json(
         connect.view(link_session)
-        | {"institution": _institution(institution) if institution is not None else None}
+        | {"institution": shown}
         | {"csrf_token": token_for(request, request.headers["link-session-token"])}
     )
 
 
-def _institution(row: Institution) -> dict[str, Any]:
+def _institution(row: Institution, route: InstitutionRoute | None) -> dict[str, Any]:
+    """An institution as Connect shows it: its handoff is that of the route the app would take."""
+    handoff = route.handoff if route is not None else row.handoff
     return {"institution_id": row.id, "name": row.name, "color": row.color, "is_featured": row.is_featured,
-            "is_oauth": row.is_oauth, "handoff": row.handoff,
+            "is_oauth": handoff == "redirect", "handoff": handoff,
             "credential_fields": row.credential_fields}  # fmt: skip
 
 
@@ -116,7 +124,8 @@ async def institutions(
         session, name=query, featured=None, after=None, limit=50, providers=offered
     )
     rows.sort(key=lambda row: (not row.is_featured, row.name))
-    return _json({"institutions": [_institution(row) for row in rows]})
+    routes = await routes_of(session, [row.id for row in rows], offered)
+    return _json({"institutions": [_institution(row, routes.get(row.id)) for row in rows]})
 
 
 @router.post("/session/institution", openapi_extra=LINK_SESSION_OPENAPI)
@@ -131,7 +140,7 @@ async def begin_handoff(request: Request, session: DbSession) -> Response:
     """What the end user does at the chosen institution: a login form (`credentials`), a token to paste
     (`token`, with its label and where to get one), a page to visit and come back from (`redirect`)."""
     link_session = await _step_session(request, session)
-    provider = await connect.provider_of(session, link_session)
+    provider = await connect.provider_of(session, link_session, _providers(request))
     return_url = f"{get_app_state(request).settings.base_url.rstrip('/')}/connect/callback/{provider}"
     handoff = await connect.begin_handoff(
         session, link_session, _box(request), _providers(request), return_url
