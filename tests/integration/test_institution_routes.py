@@ -1,0 +1,146 @@
+"""One directory, several routes: an institution two providers reach is one entry, and a link repaired
+through the other provider keeps its id, its accounts and their transaction history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from sqlalchemy import delete, func, select
+
+from gateway.crypto import SecretBox
+from gateway.end_users.service import get_or_create_end_user
+from gateway.institutions.catalog import routes_of, sync_institutions
+from gateway.links import connect
+from gateway.links.refresh import refresh_service
+from gateway.links.refresh_jobs import REFRESH_JOBS
+from gateway.links.service import link_service
+from gateway.models import Account, InstitutionRoute, Link, RefreshJob, Transaction
+from gateway.upstreams.configuration import provider_configuration
+from providers.base import ConnectResult, InstitutionInfo, NormalizedAccount, ProviderState
+from providers.registry import ProviderRegistry
+from providers.sandbox.adapter import SandboxProvider
+from providers.sandbox.institutions import CREDENTIALS_BANK
+from workers.durable import Succeeded, claim
+
+MIRROR_ID = "cb-mirror"
+
+
+class MirrorProvider(SandboxProvider):
+    """A second upstream reaching Credentials Bank (same web address) under its own ids."""
+
+    name = "mirror"
+
+    async def institutions(self) -> Sequence[InstitutionInfo]:
+        return [
+            replace(CREDENTIALS_BANK, provider_institution_id=MIRROR_ID, name="Credentials Bank (mirror)")
+        ]
+
+    async def complete(
+        self, provider_institution_id: str, pending: ProviderState, submitted: Mapping[str, str]
+    ) -> ConnectResult:
+        assert provider_institution_id == MIRROR_ID
+        return await super().complete("credentials_bank", pending, submitted)
+
+    async def accounts(self, connection: ProviderState) -> Sequence[NormalizedAccount]:
+        return [
+            replace(a, provider_account_id="m-" + a.provider_account_id)
+            for a in await super().accounts(connection)
+        ]
+
+
+PROVIDERS = ProviderRegistry(
+    {"sandbox": SandboxProvider(), "mirror": MirrorProvider()}, priority=["sandbox", "mirror"]
+)
+LOGIN = {"username": "user_1", "password": "pass_good"}
+
+
+async def link_through_connect(
+    database, box: SecretBox, app_id: uuid.UUID, user_id: uuid.UUID, link: Link | None
+) -> uuid.UUID:
+    """Connect's steps for a new link at Credentials Bank, or a repair of `link`; every account granted."""
+    async with database.unit_of_work() as session:
+        token = await connect.create_session(
+            session, app_id=app_id, end_user_id=user_id, redirect_uri=None, products=["transactions"],
+            institution_id="credentials_bank" if link is None else None, existing_link=link,
+        )  # fmt: skip
+    async with database.unit_of_work() as session:
+        link_session = await connect.open_session(session, token)
+        await connect.submit_credentials(session, link_session, box, PROVIDERS, LOGIN)
+        offered = [account["id"] for account in link_session.settings["accounts"]]
+        await connect.choose_accounts(session, link_session, offered)
+        assert link_session.link_id is not None
+        stored = await session.get(Link, link_session.link_id)
+        assert stored is not None
+        await link_service.complete_exchange(session, stored)
+        return link_session.link_id
+
+
+async def refresh(database, settings, link_id: uuid.UUID, redis_client) -> None:
+    redis_client.flushdb()  # no worker here: this test runs the attempt itself
+    async with database.unit_of_work() as session:
+        due = select(RefreshJob).where(RefreshJob.link_id == link_id, RefreshJob.status == "pending")
+        job = (await session.execute(due)).scalars().first()
+        assert job is not None
+        attempt = await claim(session, REFRESH_JOBS, job.id, lease_s=30)
+    assert attempt is not None
+    assert isinstance(
+        await refresh_service.attempt(database, settings, PROVIDERS, job.id, attempt), Succeeded
+    )
+
+
+async def accounts_and_history(database, link_id: uuid.UUID) -> tuple[dict[uuid.UUID, str], int]:
+    async with database.unit_of_work() as session:
+        accounts = await session.execute(
+            select(Account.id, Account.provider_account_id).where(Account.link_id == link_id)
+        )
+        count = select(func.count()).where(Transaction.link_id == link_id, Transaction.removed_at.is_(None))
+        return dict(accounts.all()), (await session.execute(count)).scalar_one()
+
+
+async def test_a_link_repaired_through_another_provider_keeps_its_accounts_and_history(
+    database, settings, sandbox_app, redis_client
+) -> None:
+    box = SecretBox(settings.master_key())
+    try:
+        async with database.unit_of_work() as session:
+            await sync_institutions(session, PROVIDERS)
+            routes = await routes_of(session, ["credentials_bank"], {"mirror"})
+            assert (
+                routes["credentials_bank"].provider_institution_id == MIRROR_ID
+            )  # merged, not a second bank
+            user = await get_or_create_end_user(session, sandbox_app.app_id, f"c-{uuid.uuid4().hex[:8]}")
+        link_id = await link_through_connect(database, box, sandbox_app.app_id, user.id, None)
+        await refresh(database, settings, link_id, redis_client)
+        before, history = await accounts_and_history(database, link_id)
+        assert history > 0
+        assert all(not provider_id.startswith("m-") for provider_id in before.values())
+
+        # The sandbox route goes away for this app and the link needs its user: the repair takes the mirror.
+        async with database.unit_of_work() as session:
+            await provider_configuration.update(
+                session, box, sandbox_app.app_id, PROVIDERS, "sandbox", enabled=False, credentials=None
+            )
+            link = await session.get(Link, link_id)
+            assert link is not None
+            await link_service.force_reconnect(session, link, "auth_expired")
+        repaired = await link_through_connect(database, box, sandbox_app.app_id, user.id, link)
+        assert repaired == link_id
+        async with database.unit_of_work() as session:
+            stored = await session.get(Link, link_id)
+            assert stored is not None
+            assert (stored.provider, stored.state, stored.transactions_cursor) == (
+                "mirror",
+                "connected",
+                None,
+            )
+            assert sorted(stored.permitted_accounts) == sorted("m-" + p for p in before.values())
+        after, kept = await accounts_and_history(database, link_id)
+        assert after == {account_id: "m-" + provider_id for account_id, provider_id in before.items()}
+        assert kept == history
+        await refresh(database, settings, link_id, redis_client)  # the mirror's first read lands on them
+        assert set((await accounts_and_history(database, link_id))[0]) == set(before)
+    finally:
+        async with database.unit_of_work() as session:
+            await session.execute(delete(InstitutionRoute).where(InstitutionRoute.provider == "mirror"))
