@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.signatures import moneykit_signature
+from formats.webhook import EventView, SendContext
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.formats import EventView, SendContext
-from gateway.webhooks.signing import moneykit_signature
 
 TEST_EVENTS = ("link.state_changed", "transactions.updates_available", "product.state_changed",
                "link.product_refresh")  # fmt: skip

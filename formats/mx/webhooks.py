@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.mx.render import ERROR_STATUSES, connection_status_id, guid
+from formats.webhook import EventView, SendContext
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.formats import EventView, SendContext
 
 # MX fires CONNECTION_STATUS only on entering one of these.
 ANNOUNCED_STATUSES = frozenset(

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.plaid import ids
 from formats.plaid.render import environment
+from formats.signatures import body_signature_jwt
+from formats.webhook import EventView, SendContext
 from gateway.models.developer import App
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.formats import EventView, SendContext
-from gateway.webhooks.signing import body_signature_jwt
 
 LOGIN_REQUIRED_ERROR: dict[str, Any] = {
     "error_type": "ITEM_ERROR",

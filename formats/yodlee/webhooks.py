@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.webhook import EventView, SendContext
 from formats.yodlee import render
 from gateway.collections.yodlee.access import login_name
 from gateway.collections.yodlee.ids import IdKind, assign, assign_one
@@ -27,7 +28,6 @@ from gateway.models.developer import AppConfiguration
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.formats import EventView, SendContext
 
 DATA_UPDATES_WINDOW = dt.timedelta(minutes=15)
 AUTO_REFRESH = {

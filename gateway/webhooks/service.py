@@ -14,12 +14,14 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.registry import get_format
+from formats.webhook import EventView
 from gateway.db import enqueue_after_commit
 from gateway.models.base import utcnow
 from gateway.models.developer import AppConfiguration
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookDelivery, WebhookEvent
-from gateway.webhooks.formats import EventView, get_format, subscribed_destination
+from gateway.webhooks.format_lookups import subscribed_destination
 from gateway.webhooks.repository import webhook_delivery_repository
 from workers.durable import DurableKind
 from workers.names import DELIVER_WEBHOOK
