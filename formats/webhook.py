@@ -1,8 +1,9 @@
 """The webhook format protocol: what a format renders for an event, and which headers it adds when sent.
 
 A format may have no rendering for an event; then nothing is sent for it in that format. What a body
-needs beyond the event (the app's mode, the user's ids) is looked up before rendering and handed to
-`render` as `EventView.context`, a plain value the format describes (its `*EventContext`).
+needs beyond the event (the app's mode, the user's ids) is looked up by the gateway before rendering
+(`gateway.webhooks.format_lookups`) and handed to `render` as `EventView.context`, a plain value the
+format describes (its `*EventContext`). Formats never take a database session.
 """
 
 from __future__ import annotations
@@ -11,15 +12,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric import ec
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from gateway.models.link import Link
-    from gateway.models.webhook import WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -65,12 +60,6 @@ class SendContext:
 
 class WebhookFormat(Protocol):
     name: str
-
-    async def prepare(
-        self, session: AsyncSession, event: WebhookEvent, link: Link | None
-    ) -> Mapping[str, Any]:
-        """What `render` will read as `event.context`, looked up once when the delivery is created."""
-        ...
 
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
         """The body for `event`, or None when this format has no such webhook."""

@@ -21,7 +21,7 @@ from gateway.models.base import utcnow
 from gateway.models.developer import AppConfiguration
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookDelivery, WebhookEvent
-from gateway.webhooks.format_lookups import subscribed_destination
+from gateway.webhooks.format_lookups import event_context, subscribed_destination
 from gateway.webhooks.repository import webhook_delivery_repository
 from workers.durable import DurableKind
 from workers.names import DELIVER_WEBHOOK
@@ -77,7 +77,7 @@ class WebhookService:
         if destination is None or webhook_format is None:
             return None
         webhook_id = new_webhook_id()
-        context = await webhook_format.prepare(session, event, link)
+        context = await event_context(session, destination.format, event, link)
         view = EventView(
             event_id=event.id,
             event_type=event.event_type,
