@@ -1,1 +1,4 @@
-"""Upstream adapters: each provider (sandbox, plaid, mx, yodlee) normalises into the unified schema."""
+"""Upstream adapters: where data comes from (the sandbox today), each normalising into the unified schema.
+
+How Linkgate speaks Plaid, MX, Yodlee and MoneyKit to its own callers is `formats/`, not here.
+"""

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from gateway.models.link import Link
-from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.formats import EventView, SendContext
-from gateway.webhooks.signing import moneykit_signature
+from formats.signatures import moneykit_signature
+from formats.webhook import EventView, SendContext
 
 TEST_EVENTS = ("link.state_changed", "transactions.updates_available", "product.state_changed",
                "link.product_refresh")  # fmt: skip
 
 
 class MoneyKitWebhooks:
-    name = "moneykit"
+    """MoneyKit bodies need nothing beyond the event: no context is looked up for them."""
 
-    async def prepare(self, session: AsyncSession, event: WebhookEvent, link: Link | None) -> dict[str, Any]:
-        return {}  # MoneyKit bodies need nothing beyond the event
+    name = "moneykit"
 
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
         specific = self._specific(event)

@@ -10,15 +10,10 @@ go with every delivery regardless of format, so receivers may verify them.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, TypedDict
 
 from formats.mx.render import ERROR_STATUSES, connection_status_id, guid
-from gateway.models.end_user import EndUser
-from gateway.models.link import Link
-from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.formats import EventView, SendContext
+from formats.webhook import EventView, SendContext
 
 # MX fires CONNECTION_STATUS only on entering one of these.
 ANNOUNCED_STATUSES = frozenset(
@@ -26,13 +21,16 @@ ANNOUNCED_STATUSES = frozenset(
 )
 
 
-class MxWebhooks:
-    name = "mx"
+class MxEventContext(TypedDict):
+    """What MX bodies need beyond the event: the guid of the member's user."""
 
-    async def prepare(self, session: AsyncSession, event: WebhookEvent, link: Link | None) -> dict[str, Any]:
-        """MX bodies name the member's user by its guid."""
-        user = await session.get(EndUser, link.end_user_id) if link is not None else None
-        return {"user_guid": user.guid if user is not None else None}
+    user_guid: str | None
+
+
+class MxWebhooks:
+    """Renders with an `MxEventContext` as `EventView.context`."""
+
+    name = "mx"
 
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
         if event.link_id is None:

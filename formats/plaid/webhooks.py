@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, TypedDict
 
 from formats.plaid import ids
 from formats.plaid.render import environment
-from gateway.models.developer import App
-from gateway.models.link import Link
-from gateway.models.webhook import WebhookEvent
-from gateway.webhooks.formats import EventView, SendContext
-from gateway.webhooks.signing import body_signature_jwt
+from formats.signatures import body_signature_jwt
+from formats.webhook import EventView, SendContext
 
 LOGIN_REQUIRED_ERROR: dict[str, Any] = {
     "error_type": "ITEM_ERROR",
@@ -80,7 +75,15 @@ def _zulu(value: dt.datetime) -> str:
     return value.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+class PlaidEventContext(TypedDict):
+    """What Plaid bodies need beyond the event: the app's mode, which names their `environment`."""
+
+    app_mode: str
+
+
 class PlaidWebhooks:
+    """Renders with a `PlaidEventContext` as `EventView.context`."""
+
     name = "plaid"
 
     def render(self, event: EventView, idempotency_key: str) -> dict[str, Any] | None:
@@ -92,12 +95,7 @@ class PlaidWebhooks:
         webhook_type, webhook_code, fields = specific
         item_id = ids.encode(event.link_id)
         return {"webhook_type": webhook_type, "webhook_code": webhook_code, "item_id": item_id, **fields,
-                "environment": event.context["environment"]}  # fmt: skip
-
-    async def prepare(self, session: AsyncSession, event: WebhookEvent, link: Link | None) -> dict[str, Any]:
-        """Plaid bodies name their `environment`: the app's mode."""
-        app = await session.get(App, event.app_id)
-        return {"environment": environment(app.mode if app is not None else "sandbox")}
+                "environment": environment(event.context["app_mode"])}  # fmt: skip
 
     def headers(self, context: SendContext) -> dict[str, str]:
         return {"Plaid-Verification": body_signature_jwt(context.ring, context.body)}

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import httpx
 
+from formats.registry import get_format
+from formats.webhook import SendContext
 from gateway.crypto import SecretBox
 from gateway.db import Database
 from gateway.models.base import utcnow
 from gateway.settings import Settings
 from gateway.webhooks.endpoint_slots import EndpointSlots, endpoint_of
-from gateway.webhooks.formats import SendContext, get_format
 from gateway.webhooks.key_ring import RingCache
 from gateway.webhooks.repository import DeliveryToSend, webhook_delivery_repository
 from gateway.webhooks.secrets import webhook_secrets

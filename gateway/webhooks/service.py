@@ -14,12 +14,14 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from formats.registry import get_format
+from formats.webhook import EventView
 from gateway.db import enqueue_after_commit
 from gateway.models.base import utcnow
 from gateway.models.developer import AppConfiguration
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookDelivery, WebhookEvent
-from gateway.webhooks.formats import EventView, get_format, subscribed_destination
+from gateway.webhooks.format_lookups import event_context, subscribed_destination
 from gateway.webhooks.repository import webhook_delivery_repository
 from workers.durable import DurableKind
 from workers.names import DELIVER_WEBHOOK
@@ -75,7 +77,7 @@ class WebhookService:
         if destination is None or webhook_format is None:
             return None
         webhook_id = new_webhook_id()
-        context = await webhook_format.prepare(session, event, link)
+        context = await event_context(session, destination.format, event, link)
         view = EventView(
             event_id=event.id,
             event_type=event.event_type,

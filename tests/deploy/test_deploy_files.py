@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,13 @@ class TestDockerfile:
         for source in re.findall(r"^COPY (?!--from)(.+) \S+$", self.text, flags=re.M):
             for item in source.split():
                 assert (ROOT / item).exists(), item
+
+    def test_copies_every_package_it_installs(self) -> None:
+        pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+        packages = [p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]]
+        assert "formats" in packages
+        for package in packages:
+            assert re.search(rf"^COPY {package} \./{package}$", self.text, flags=re.M), package
 
     def test_default_command_is_valid_and_runs_unprivileged(self) -> None:
         (cmd,) = re.findall(r"^CMD (\[.+\])$", self.text, flags=re.M)
