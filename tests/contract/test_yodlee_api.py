@@ -116,7 +116,7 @@ def test_register_get_update_and_unregister_a_user(yodlee: Yodlee, other: Yodlee
 
 def test_providers_with_stable_ids_and_login_forms(yodlee: Yodlee) -> None:
     providers = yodlee.ok("GET", "/providers", yodlee.admin)["provider"]
-    assert [p["id"] for p in providers] == [100001, 100002, 100003]
+    assert [p["id"] for p in providers] == [100001, 100002, 100003, 100004]
     assert providers[0]["name"] == "Credentials Bank"
     assert providers[1]["authType"] == "OAUTH"
     detail = yodlee.ok("GET", f"/providers/{CREDENTIALS_BANK}", yodlee.admin)["provider"]
@@ -124,6 +124,8 @@ def test_providers_with_stable_ids_and_login_forms(yodlee: Yodlee) -> None:
     fields = [f["id"] for row in detail[0]["loginForm"][0]["row"] for f in row["field"]]
     assert fields == ["username", "password"]
     assert yodlee.ok("GET", "/providers?name=instant", yodlee.admin)["provider"][0]["id"] == 100003
+    (simplefin,) = yodlee.ok("GET", "/providers?name=SimpleFIN", yodlee.admin)["provider"]
+    assert (simplefin["id"], simplefin["name"]) == (100004, "SimpleFIN Bridge")
     assert [p["id"] for p in yodlee.ok("GET", "/providers?skip=1&top=1", yodlee.admin)["provider"]] == [
         100002
     ]
@@ -143,7 +145,7 @@ def test_providers_by_name_ignore_skip_and_top(yodlee: Yodlee) -> None:
 def test_providers_count(yodlee: Yodlee) -> None:
     _, token = yodlee.new_user()
     for caller in (yodlee.admin, token):
-        assert yodlee.ok("GET", "/providers/count", caller) == {"provider": {"TOTAL": {"count": 3}}}
+        assert yodlee.ok("GET", "/providers/count", caller) == {"provider": {"TOTAL": {"count": 4}}}
     assert yodlee.ok("GET", "/providers/count?name=instant", yodlee.admin)["provider"]["TOTAL"]["count"] == 1
     assert yodlee.ok("GET", "/providers/count?name=nowhere", yodlee.admin)["provider"]["TOTAL"]["count"] == 0
     error(yodlee.call("GET", "/providers/count?name=a%00b", yodlee.admin), 400, "Y800")

@@ -15,6 +15,7 @@ from gateway.collections.moneykit.errors import InstitutionNotFound
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.institutions import catalog
+from gateway.upstreams.request_scope import offered_providers
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 
@@ -35,9 +36,10 @@ async def get_institutions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> Response:
     """Institutions by name (contains, case-insensitive) or featured flag, cursor-paged by institution id."""
-    await ANY_TOKEN(request)
+    principal = await ANY_TOKEN(request)
+    offered = await offered_providers(request, session, principal.app_id)
     rows = await catalog.list_institutions(
-        session, name=name, featured=featured, after=cursor, limit=limit + 1
+        session, name=name, featured=featured, after=cursor, limit=limit + 1, providers=offered
     )
     page = rows[:limit]
     next_cursor = page[-1].id if len(rows) > limit else None

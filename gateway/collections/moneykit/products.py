@@ -39,7 +39,7 @@ from gateway.products.repository import product_reader
 from gateway.state import get_app_state
 from gateway.transactions.records import TransactionChange
 from gateway.transactions.repository import transaction_reader, transaction_repository
-from gateway.upstreams.budgets import refresh_budget
+from gateway.upstreams.request_scope import refresh_budget
 
 router = APIRouter(route_class=MoneyKitRoute, tags=["moneykit"])
 

@@ -28,6 +28,7 @@ from gateway.collections.mx.routing import MxRoute
 from gateway.dependencies import DbSession
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
 from gateway.models.institution import Institution
+from gateway.upstreams.request_scope import offered_providers
 
 router = APIRouter(route_class=MxRoute, tags=["mx"])
 CATALOGUE_LIMIT = 10_000
@@ -46,8 +47,11 @@ async def list_mx_institutions(
     request: Request, session: DbSession, page: PageParam = 1, records_per_page: RecordsPerPage = None,
     name: str | None = Query(default=None, max_length=200),
 ) -> Response:  # fmt: skip
-    await MX_READER(request)
-    rows = await list_institutions(session, name=name, featured=None, after=None, limit=CATALOGUE_LIMIT)
+    principal = await MX_READER(request)
+    offered = await offered_providers(request, session, principal.app_id)
+    rows = await list_institutions(
+        session, name=name, featured=None, after=None, limit=CATALOGUE_LIMIT, providers=offered
+    )
     size = per_page(records_per_page, MAX_INSTITUTIONS_PER_PAGE)
     return page_of("institutions", [render.institution(row) for row in rows], page, size)
 
@@ -59,8 +63,11 @@ async def list_favorite_institutions(
     iso_country_code: CountryCodes = None,
 ) -> Response:  # fmt: skip
     """listFavoriteInstitutions: the featured institutions, optionally of some countries (`US`, ...)."""
-    await MX_READER(request)
-    rows = await list_institutions(session, name=None, featured=True, after=None, limit=CATALOGUE_LIMIT)
+    principal = await MX_READER(request)
+    offered = await offered_providers(request, session, principal.app_id)
+    rows = await list_institutions(
+        session, name=None, featured=True, after=None, limit=CATALOGUE_LIMIT, providers=offered
+    )
     if iso_country_code:
         wanted = {code.upper() for code in iso_country_code}
         rows = [row for row in rows if wanted & set(row.country_codes or ["US"])]

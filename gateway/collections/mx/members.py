@@ -42,7 +42,7 @@ from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.link import Link
 from gateway.state import get_app_state
-from gateway.upstreams.budgets import refresh_budget
+from gateway.upstreams.request_scope import refresh_budget
 from providers.base import Product
 from providers.registry import ProviderRegistry
 

@@ -17,6 +17,7 @@ from gateway.dependencies import DbSession
 from gateway.developers.schemas import BodyPart
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
 from gateway.models.institution import Institution
+from gateway.upstreams.request_scope import offered_providers
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 SEARCH_LIMIT = 50
@@ -65,8 +66,11 @@ def _matches(row: Institution, countries: set[str], options: InstitutionsGetOpti
 @router.post("/institutions/get", openapi_extra=READER.openapi)
 async def institutions_get(body: InstitutionsGetRequest, request: Request, session: DbSession) -> Response:
     """Institutions in the given countries (optionally with products or OAuth), `count` from `offset`."""
-    await READER(request, body)
-    rows = await list_institutions(session, name=None, featured=None, after=None, limit=CATALOG_LIMIT)
+    principal = await READER(request, body)
+    offered = await offered_providers(request, session, principal.app_id)
+    rows = await list_institutions(
+        session, name=None, featured=None, after=None, limit=CATALOG_LIMIT, providers=offered
+    )
     rows.sort(key=lambda row: (row.name, row.id))
     options = body.options or InstitutionsGetOptions()
     matching = [row for row in rows if _matches(row, set(body.country_codes), options)]
@@ -95,8 +99,11 @@ async def institutions_search(
 ) -> Response:
     """Institutions whose name contains `query` (any case), in the given countries, with every product
     in `products` (and OAuth or not, with `options.oauth`); at most `SEARCH_LIMIT`, by name."""
-    await READER(request, body)
-    rows = await list_institutions(session, name=None, featured=None, after=None, limit=CATALOG_LIMIT)
+    principal = await READER(request, body)
+    offered = await offered_providers(request, session, principal.app_id)
+    rows = await list_institutions(
+        session, name=None, featured=None, after=None, limit=CATALOG_LIMIT, providers=offered
+    )
     rows.sort(key=lambda row: (row.name, row.id))
     options = body.options or InstitutionsGetOptions()
     options = options.model_copy(update={"products": [*(body.products or []), *(options.products or [])]})

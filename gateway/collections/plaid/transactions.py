@@ -26,7 +26,7 @@ from gateway.links.service import link_service
 from gateway.models.link import Link
 from gateway.state import get_app_state
 from gateway.transactions.repository import transaction_reader, transaction_repository
-from gateway.upstreams.budgets import refresh_budget
+from gateway.upstreams.request_scope import refresh_budget
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
 

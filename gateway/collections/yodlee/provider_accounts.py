@@ -33,7 +33,7 @@ from gateway.links.repository import link_reader
 from gateway.links.service import link_service
 from gateway.state import get_app_state
 from gateway.text import is_storable
-from gateway.upstreams.budgets import refresh_budget
+from gateway.upstreams.request_scope import refresh_budget
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 

@@ -23,11 +23,17 @@ from gateway.dependencies import DbSession
 from gateway.institutions.catalog import get_institution, list_institutions
 from gateway.models.institution import Institution
 from gateway.text import is_storable
+from gateway.upstreams.request_scope import offered_providers
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
 PROVIDER_READER = require_app(TokenKind.generic, TokenKind.user, scope=Scope.read)
-PROVIDER_IDS = {"credentials_bank": 100001, "oauth_bank": 100002, "instant_bank": 100003}
+PROVIDER_IDS = {
+    "credentials_bank": 100001,
+    "oauth_bank": 100002,
+    "instant_bank": 100003,
+    "simplefin_bridge": 100004,
+}
 INSTITUTION_IDS = {number: institution for institution, number in PROVIDER_IDS.items()}
 MAX_TOP = 500
 
@@ -45,8 +51,11 @@ async def provider_institution(session: DbSession, number: int) -> Institution:
     return institution
 
 
-async def _matching(session: DbSession, name: str | None, provider_ids: str | None) -> list[Institution]:
-    """The providers `name` (a search) and `providerId` (up to 5 ids) select, in provider id order."""
+async def _matching(
+    session: DbSession, name: str | None, provider_ids: str | None, offered: set[str]
+) -> list[Institution]:
+    """The providers `name` (a search) and `providerId` (up to 5 ids) select among those the app's
+    upstream providers reach, in provider id order."""
     if name is not None and not is_storable(name):
         raise invalid_value("name")
     if name is not None and not name.strip():
@@ -57,7 +66,9 @@ async def _matching(session: DbSession, name: str | None, provider_ids: str | No
         if len(numbers) > 5:
             raise YodleeError("Y824", "The maximum number of providerId permitted is 5")
         wanted = {INSTITUTION_IDS[n] for n in numbers if n in INSTITUTION_IDS}
-    institutions = await list_institutions(session, name=name, featured=None, after=None, limit=1000)
+    institutions = await list_institutions(
+        session, name=name, featured=None, after=None, limit=1000, providers=offered
+    )
     served = [i for i in institutions if i.id in PROVIDER_IDS and (wanted is None or i.id in wanted)]
     return sorted(served, key=lambda institution: PROVIDER_IDS[institution.id])
 
@@ -73,8 +84,9 @@ async def get_all_providers(
 ) -> Response:
     """Providers by id; `name` searches, `providerId` takes up to 5 ids, `skip`/`top` page (top ≤ 500).
     With `name`, skip and top are "not applicable" (the description): ignored, as Yodlee does."""
-    await PROVIDER_READER(request)
-    served = await _matching(session, name, provider_ids)
+    principal = await PROVIDER_READER(request)
+    offered = await offered_providers(request, session, principal.app_id)
+    served = await _matching(session, name, provider_ids, offered)
     if name is not None:
         return json_response({"provider": [render.provider(i, PROVIDER_IDS[i.id]) for i in served]})
     offset = bounded(skip, "skip", 0, 2**31 - 1, default=0)
@@ -91,8 +103,9 @@ async def get_providers_count(
     name: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """How many providers `GET /providers` returns for the same `name`."""
-    await PROVIDER_READER(request)
-    total = len(await _matching(session, name, None))
+    principal = await PROVIDER_READER(request)
+    offered = await offered_providers(request, session, principal.app_id)
+    total = len(await _matching(session, name, None, offered))
     return json_response({"provider": {"TOTAL": {"count": total}}})
 
 

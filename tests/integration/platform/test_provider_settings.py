@@ -102,6 +102,46 @@ async def test_an_app_offers_every_configured_provider_until_it_says_otherwise(
     assert chosen["state"] == "institution_selected"
 
 
+async def searched(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, list[str]]:
+    """What each collection's institution search finds for "SimpleFIN"."""
+    headers = await tenant.bearer()
+    moneykit = await client.get("/v1/moneykit/institutions", params={"name": "SimpleFIN"}, headers=headers)
+    plaid = await client.post("/v1/plaid/institutions/search", json={
+        "client_id": tenant.client_id, "secret": tenant.client_secret, "query": "SimpleFIN",
+        "country_codes": ["US"],
+    })  # fmt: skip
+    mx_headers = tenant.basic() | {"accept": "application/vnd.mx.api.v1+json"}
+    mx = await client.get("/v1/mx/institutions", params={"name": "SimpleFIN"}, headers=mx_headers)
+    yodlee = await client.get(
+        "/v2/yodlee/providers", params={"name": "SimpleFIN"}, headers=headers | {"api-version": "1.1"}
+    )
+    for response in (moneykit, plaid, mx, yodlee):
+        assert response.status_code == 200, response.text
+    return {
+        "moneykit": [i["name"] for i in moneykit.json()["institutions"]],
+        "plaid": [i["name"] for i in plaid.json()["institutions"]],
+        "mx": [i["name"] for i in mx.json()["institutions"]],
+        "yodlee": [p["name"] for p in yodlee.json().get("provider", [])],
+    }
+
+
+async def test_every_collection_searches_only_what_the_app_offers(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    bridge = ["SimpleFIN Bridge"]
+    assert await searched(client, tenant) == {
+        "moneykit": bridge,
+        "plaid": bridge,
+        "mx": bridge,
+        "yodlee": bridge,
+    }
+    off = await client.put(
+        providers_url(tenant, "simplefin"), json={"enabled": False}, headers=tenant.dashboard
+    )
+    assert off.status_code == 200, off.text
+    assert await searched(client, tenant) == {"moneykit": [], "plaid": [], "mx": [], "yodlee": []}
+
+
 async def test_bad_provider_settings_are_refused(client: httpx.AsyncClient, tenant: Tenant) -> None:
     keys = {"enabled": True, "credentials": {"client_id": "x"}}
     no_keys = await client.put(providers_url(tenant, "simplefin"), json=keys, headers=tenant.dashboard)
