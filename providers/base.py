@@ -62,6 +62,10 @@ class FatalProviderError(ProviderError):
     pass
 
 
+class WebhookRefused(ProviderError):
+    """An inbound webhook the adapter could not verify (or an upstream that sends none): nothing changes."""
+
+
 # Institutions and connecting ------------------------------------------------------------------
 
 
@@ -359,6 +363,14 @@ class Fetched:
 
 
 @dataclass(frozen=True)
+class InboundWebhook:
+    """What a verified upstream webhook says: these connections (`Connected.provider_link_id`) have news."""
+
+    provider_link_ids: tuple[str, ...]
+    products: tuple[str, ...] = ()  # empty: every product of each link
+
+
+@dataclass(frozen=True)
 class RefreshBudget:
     """How often the upstream lets one connection be read: scheduled and on-demand refreshes share it."""
 
@@ -387,6 +399,11 @@ class ProviderAdapter(Protocol):
     ) -> ConnectResult:
         """Finish the handoff with what was submitted (a login, a token, a redirect's query, a widget's
         result); either connected, or a challenge the end user must answer."""
+        ...
+
+    async def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> InboundWebhook:
+        """Check an inbound webhook as the upstream documents it (signature, freshness, the exact
+        body) and say which connections it concerns; `WebhookRefused` when it does not verify."""
         ...
 
     async def answer(self, pending: ProviderState, answers: Mapping[str, str]) -> ConnectResult:

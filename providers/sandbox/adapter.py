@@ -14,6 +14,7 @@ from providers.base import (
     Fetched,
     Handoff,
     HandoffRequest,
+    InboundWebhook,
     InstitutionInfo,
     Investments,
     NormalizedAccount,
@@ -23,6 +24,7 @@ from providers.base import (
     RedirectHandoff,
     RefreshBudget,
     TransactionsDelta,
+    WebhookRefused,
     read_each,
 )
 from providers.sandbox import generator, login
@@ -63,6 +65,9 @@ class SandboxProvider:
         self, provider_institution_id: str, pending: ProviderState, submitted: Mapping[str, str]
     ) -> ConnectResult:
         return login.connect(provider_institution_id, submitted)
+
+    async def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> InboundWebhook:
+        raise WebhookRefused("the sandbox sends no webhooks")
 
     async def answer(self, pending: ProviderState, answers: Mapping[str, str]) -> ConnectResult:
         return login.answer(pending, answers)

@@ -18,6 +18,7 @@ from providers.base import (
     Fetched,
     Handoff,
     HandoffRequest,
+    InboundWebhook,
     InstitutionInfo,
     Investments,
     NormalizedAccount,
@@ -30,6 +31,7 @@ from providers.base import (
     RetryLater,
     TokenHandoff,
     TransactionsWindow,
+    WebhookRefused,
 )
 from providers.simplefin.client import AccessUrl, SimpleFinClient, claim_url_of
 from providers.simplefin.normalize import AccountSet, account_set
@@ -99,6 +101,9 @@ class SimpleFinProvider:
             provider_link_id=f"sfin-{access.username}"[:255], state=state, institution=reached,
             accounts=found.accounts,
         )  # fmt: skip
+
+    async def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> InboundWebhook:
+        raise WebhookRefused("SimpleFIN sends no webhooks")
 
     async def answer(self, pending: ProviderState, answers: Mapping[str, str]) -> ConnectResult:
         raise ReconnectRequired("SimpleFIN asks no questions", error_code="user_error")

@@ -25,6 +25,7 @@ PUBLIC = {
     ("GET", "/v1/gateway/authenticate"),  # Link Money's entry: the user token comes in the query
     ("GET", "/connect/oauth/{institution_id}"),  # the sandbox bank's consent page: a sealed state is the key
     ("GET", "/connect/callback/{provider}"),  # back from an upstream's consent: the sealed state is the key
+    ("POST", "/v1/providers/{provider}/webhooks"),  # upstreams: the adapter verifies their signature
     ("POST", "/v2/yodlee/auth/token"),  # Yodlee's token endpoint: clientId and secret in the form
     ("GET", "/v1/moneykit/.well-known/jwks.json"),  # the root JWKS, where MoneyKit's client reads it
 }  # fmt: skip
