@@ -357,6 +357,9 @@ class Fetched:
     owners: Sequence[NormalizedOwner] | None = None
     transactions: TransactionsDelta | TransactionsWindow | None = None
     investments: Investments | None = None
+    # Accounts the upstream could not read this time (provider account id → error code): their data
+    # stays as it was, and the link is not in error for them.
+    account_errors: Mapping[str, str] = field(default_factory=dict)
 
 
 # The protocol ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Read for the dashboard (a developer session owning the app), never for an app's 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +43,8 @@ class LinkHealth:
     created_at: datetime
     last_synced_at: datetime | None
     last_refresh: LastRefresh | None
+    # Accounts the upstream could not read at the last refresh (account id → error code).
+    account_errors: Mapping[str, str]
 
 
 def _statement(app_id: uuid.UUID) -> Select[Link, str | None, str, RefreshJob]:
@@ -74,8 +76,15 @@ def _health(link: Link, end_user: str | None, institution: str, job: RefreshJob 
         link_id=link.id, end_user_id=end_user, state=link.state, error_code=link.error_code,
         provider=link.provider, institution_id=link.institution_id, institution_name=institution,
         products=list(link.products), created_at=link.created_at, last_synced_at=link.last_synced_at,
-        last_refresh=last,
+        last_refresh=last, account_errors=_account_errors(link),
     )  # fmt: skip
+
+
+def _account_errors(link: Link) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for status in link.product_status.values():
+        errors |= (status or {}).get("account_errors") or {}
+    return errors
 
 
 async def link_health(session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> LinkHealth | None:

@@ -8,7 +8,7 @@ the attempt number, so a retried or superseded attempt can never apply a refresh
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -177,7 +177,8 @@ class RefreshService:
                 upserted=delta.upserted, removed=delta.removed,
             )  # fmt: skip
             link.transactions_cursor = delta.next_cursor
-        await self._record_success(session, link, products, counts)
+        account_errors = {str(ids[p]): code for p, code in fetched.account_errors.items() if p in ids}
+        await self._record_success(session, link, products, counts, account_errors)
 
     async def _as_delta(
         self,
@@ -195,8 +196,15 @@ class RefreshService:
         return reconcile(transactions, stored, rules)
 
     async def _record_success(
-        self, session: AsyncSession, link: Link, products: Sequence[str], counts: ChangeCounts
+        self,
+        session: AsyncSession,
+        link: Link,
+        products: Sequence[str],
+        counts: ChangeCounts,
+        account_errors: Mapping[str, str],
     ) -> None:
+        """Every product refreshed now; `account_errors` (account id → code) names the accounts the
+        upstream could not read this time, which kept their data."""
         now = utcnow()
         status: dict[str, Any] = dict(link.product_status)
         first_transactions = "transactions" in products and not (status.get("transactions") or {}).get(
@@ -207,6 +215,7 @@ class RefreshService:
                 "refreshed_at": now.isoformat(),
                 "last_attempted_at": now.isoformat(),
                 "error_code": None,
+                "account_errors": dict(account_errors),
             }
             await publish_event(
                 session, app_id=link.app_id, link=link, event_type="link.product_refresh",

@@ -112,9 +112,14 @@ class SimpleFinProvider:
         start = self._window_start(since)
         wants_transactions = Product.transactions in set(products)
         found = await self._read(connection, start=start if wants_transactions else None)
+        failing = {
+            a.provider_account_id: "institution_error" for a in found.accounts if not _covered(found, a)
+        }
         if not wants_transactions:
-            return Fetched(accounts=found.accounts)
-        return Fetched(accounts=found.accounts, transactions=self._window(found, start))
+            return Fetched(accounts=found.accounts, account_errors=failing)
+        return Fetched(
+            accounts=found.accounts, transactions=self._window(found, start), account_errors=failing
+        )
 
     async def accounts(self, connection: ProviderState) -> Sequence[NormalizedAccount]:
         return (await self._read(connection, start=None)).accounts
@@ -157,17 +162,20 @@ class SimpleFinProvider:
         return dt.datetime.combine(day, dt.time(), dt.UTC)
 
     def _window(self, found: AccountSet, start: dt.datetime) -> TransactionsWindow:
-        failing = found.failing_connections
-        covered = tuple(
-            a.provider_account_id for a in found.accounts
-            if a.provider_account_id not in found.failed_accounts
-            and a.provider_account_id.split("/", 1)[0] not in failing
-        )  # fmt: skip
+        covered = tuple(a.provider_account_id for a in found.accounts if _covered(found, a))
         kept = tuple(t for t in found.transactions if t.provider_account_id in covered)
         return TransactionsWindow(
             start=start.date(), end=None, accounts=covered, transactions=kept,
             next_cursor=str(int(self.clock().timestamp())),
         )  # fmt: skip
+
+
+def _covered(found: AccountSet, account: NormalizedAccount) -> bool:
+    """Whether the server read the account fully (not failed, not on a connection that needs its user)."""
+    return (
+        account.provider_account_id not in found.failed_accounts
+        and account.provider_account_id.split("/", 1)[0] not in found.failing_connections
+    )
 
 
 def _moment(cursor: str | None) -> dt.datetime | None:

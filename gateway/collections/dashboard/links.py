@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.auth.dependencies import DASHBOARD, SecuredRoute
 from gateway.collections.ids import parse_id
@@ -41,6 +41,10 @@ class LinkHealthOut(BaseModel):
     created_at: datetime
     last_synced_at: datetime | None
     last_refresh: LastRefreshOut | None
+    account_errors: dict[str, str] = Field(
+        description="Accounts the upstream could not read at the last refresh (account id: error code); "
+        "they kept their data and the link is not in error for them."
+    )
 
 
 class LinkHealthList(BaseModel):
@@ -56,6 +60,7 @@ def _out(health: LinkHealth) -> LinkHealthOut:
         institution_name=health.institution_name, products=list(health.products),
         created_at=health.created_at, last_synced_at=health.last_synced_at,
         last_refresh=LastRefreshOut(**vars(last)) if last is not None else None,
+        account_errors=dict(health.account_errors),
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import uuid
 import httpx
 from sqlalchemy import update
 
+from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from tests.integration.platform.conftest import Tenant
 
@@ -47,11 +48,15 @@ async def test_a_link_shows_its_provider_and_its_last_refresh_with_the_error(
             .where(RefreshJob.link_id == uuid.UUID(link_id))
             .values(status="failed", last_error="provider error: the bank is down")
         )
+        link = await session.get(Link, uuid.UUID(link_id))
+        assert link is not None
+        link.product_status = {"transactions": {"account_errors": {"acc-1": "institution_error"}}}
     listed = await client.get(url, params={"end_user_id": customer}, headers=tenant.dashboard)
     assert listed.status_code == 200, listed.text
     (only,) = listed.json()["links"]
     assert only["last_refresh"]["status"] == "failed"
     assert only["last_refresh"]["error"] == "provider error: the bank is down"
+    assert only["account_errors"] == {"acc-1": "institution_error"}
     assert listed.json()["pagination"]["total_entries"] == 1
     everyone = await client.get(url, headers=tenant.dashboard)
     assert everyone.json()["pagination"]["total_entries"] == 2

@@ -116,9 +116,11 @@ async def test_the_next_window_starts_the_overlap_before_the_last_read(world: Wo
 async def test_a_failing_account_is_left_out_of_the_window_not_the_link(world: World) -> None:
     connection = (await connected(world)).state
     world.state.fail_account("ACT-2", omit=False)
-    window = (await world.adapter.read(connection, ["transactions"], None)).transactions
-    assert isinstance(window, TransactionsWindow)
-    assert window.accounts == ("CON-1/ACT-1",)
+    fetched = await world.adapter.read(connection, ["transactions"], None)
+    assert isinstance(fetched.transactions, TransactionsWindow)
+    assert fetched.transactions.accounts == ("CON-1/ACT-1",)
+    assert fetched.account_errors == {"CON-1/ACT-2": "institution_error"}
+    assert [a.provider_account_id for a in fetched.accounts] == ["CON-1/ACT-1", "CON-1/ACT-2"]
 
 
 @pytest.mark.parametrize(
