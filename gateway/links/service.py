@@ -16,13 +16,12 @@ from gateway.links.connection_state import seal_state
 from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.repository import (
     UNDELETED_STATES,
-    link_repository,
-    links_due_for_refresh,
     links_of_user,
     manual_refreshes_since,
     organization_key_of,
     refreshes_since,
 )
+from gateway.maintenance.queries import links_due_for_refresh, purge_links_deleted_before
 from gateway.models.base import utcnow
 from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
@@ -120,7 +119,7 @@ class LinkService:
 
     async def purge_deleted(self, session: AsyncSession, *, retention_days: int) -> int:
         """Remove links deleted more than `retention_days` ago, with their sessions and jobs."""
-        return await link_repository.purge_deleted_before(session, utcnow() - timedelta(days=retention_days))
+        return await purge_links_deleted_before(session, utcnow() - timedelta(days=retention_days))
 
     async def force_reconnect(
         self, session: AsyncSession, link: Link, error_code: str = "auth_expired"
