@@ -102,23 +102,29 @@ async def link_page(
     return list((await session.execute(statement)).scalars())
 
 
-async def links_of_end_user(
+async def links_in_states(
     session: AsyncSession,
     principal: AppPrincipal,
-    end_user_id: uuid.UUID,
     *,
     states: Sequence[str] = SERVING_STATES,
+    end_user_id: uuid.UUID | None = None,
     with_institution: bool = False,
 ) -> list[Link]:
-    """The end user's readable links in `states` (by default those that serve data), oldest first."""
-    statement = (
-        readable_links(principal)
-        .where(Link.end_user_id == end_user_id, Link.state.in_(states))
-        .order_by(Link.created_at, Link.id)
-    )
+    """The readable links in `states` (by default those that serve data), of one end user when
+    `end_user_id` is given (a user token's are its own user's already), oldest first."""
+    statement = readable_links(principal).where(Link.state.in_(states))
+    if end_user_id is not None:
+        statement = statement.where(Link.end_user_id == end_user_id)
     if with_institution:
         statement = statement.options(joinedload(Link.institution, innerjoin=True))
-    return list((await session.execute(statement)).scalars())
+    return list((await session.execute(statement.order_by(Link.created_at, Link.id))).scalars())
+
+
+async def links_of_end_user(
+    session: AsyncSession, principal: AppPrincipal, end_user_id: uuid.UUID
+) -> list[Link]:
+    """The end user's readable links that serve data (connected or in error), oldest first."""
+    return await links_in_states(session, principal, end_user_id=end_user_id)
 
 
 async def undeleted_links_page(

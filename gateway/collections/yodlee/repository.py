@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from gateway.links.repository import SERVING_STATES, organization_clause
+from gateway.links.repository import SERVING_STATES
 from gateway.models.account import Account, AccountBalance
 from gateway.models.end_user import EndUser
 from gateway.models.investment import Holding, Security
@@ -28,40 +27,9 @@ TRANSACTION_COLUMNS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class TransactionFilter:
-    """What `GET /transactions` and `/transactions/count` narrow by; `account_ids` None means all."""
-
-    link_ids: Sequence[uuid.UUID]
-    start: dt.date
-    end: dt.date
-    account_ids: Sequence[uuid.UUID] | None = None
-    direction: str | None = None
-    keyword: str | None = None
-
-
 # Provider accounts: links that serve data (connected or in error), and links still logging in (an MFA
 # challenge waiting for its answer, as Yodlee lists them: USER_INPUT_REQUIRED).
 PROVIDER_ACCOUNT_STATES = (*SERVING_STATES, "connecting")
-
-
-async def user_links(
-    session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, organization: str | None = None
-) -> list[Link]:
-    """The user's provider accounts (PROVIDER_ACCOUNT_STATES) in `organization` (None: every one), oldest
-    first."""
-    statement = (
-        select(Link)
-        .where(
-            Link.app_id == app_id,
-            Link.end_user_id == end_user_id,
-            Link.state.in_(PROVIDER_ACCOUNT_STATES),
-            organization_clause(organization),
-        )
-        .options(joinedload(Link.institution, innerjoin=True))
-        .order_by(Link.created_at, Link.id)
-    )
-    return list((await session.execute(statement)).scalars())
 
 
 async def refreshing(
@@ -121,50 +89,6 @@ async def balance_history(
         (await session.execute(before)).scalars()
     )
     return sorted(rows, key=lambda row: (row.account_id, row.day))
-
-
-def _transactions(app_id: uuid.UUID, wanted: TransactionFilter) -> Select[*tuple[Any, ...]]:
-    statement: Select[*tuple[Any, ...]] = select(*TRANSACTION_COLUMNS).where(
-        Transaction.app_id == app_id, Transaction.link_id.in_(wanted.link_ids),
-        Transaction.change_kind != "removed",
-        Transaction.date >= wanted.start, Transaction.date <= wanted.end,
-    )  # fmt: skip
-    if wanted.account_ids is not None:
-        statement = statement.where(Transaction.account_id.in_(wanted.account_ids))
-    if wanted.direction is not None:
-        statement = statement.where(Transaction.direction == wanted.direction)
-    if wanted.keyword:
-        pattern = (
-            "%" + wanted.keyword.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        statement = statement.where(
-            or_(func.lower(Transaction.description).like(pattern, escape="\\"),
-                func.lower(Transaction.original_description).like(pattern, escape="\\"),
-                func.lower(Transaction.merchant_name).like(pattern, escape="\\"))
-        )  # fmt: skip
-    return statement
-
-
-async def transaction_page(
-    session: AsyncSession, app_id: uuid.UUID, wanted: TransactionFilter, *, skip: int, top: int
-) -> list[Any]:
-    """Newest first; ties broken by insertion order and id, so skip/top pages neither repeat nor skip."""
-    if not wanted.link_ids:
-        return []
-    statement = (
-        _transactions(app_id, wanted)
-        .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.id)
-        .offset(skip)
-        .limit(top)
-    )
-    return list((await session.execute(statement)).all())
-
-
-async def transaction_count(session: AsyncSession, app_id: uuid.UUID, wanted: TransactionFilter) -> int:
-    if not wanted.link_ids:
-        return 0
-    counted = select(func.count()).select_from(_transactions(app_id, wanted).subquery())
-    return int((await session.execute(counted)).scalar_one())
 
 
 async def holdings_of(
