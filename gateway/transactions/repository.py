@@ -385,6 +385,30 @@ class TransactionReader:
         connection = await session.connection()
         return list(map(ListedTransaction._make, await connection.execute(statement)))
 
+    async def changed_between(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_ids: Sequence[uuid.UUID],
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        limit: int,
+    ) -> tuple[list[ListedTransaction], int]:
+        """Transactions of the links written between `start` and `end` (removed ones included), each
+        link's oldest change first, and how many there are in all."""
+        if not link_ids:
+            return [], 0
+        statement = select(*LISTED_COLUMNS).where(
+            Transaction.app_id == app_id,
+            Transaction.link_id.in_(list(link_ids)),
+            Transaction.updated_at.between(start, end),
+        )
+        total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+        page = statement.order_by(Transaction.link_id, Transaction.change_seq).limit(limit)
+        connection = await session.connection()
+        return list(map(ListedTransaction._make, await connection.execute(page))), int(total)
+
     async def count_matching(
         self, session: AsyncSession, app_id: uuid.UUID, search: TransactionSearch
     ) -> int:
