@@ -1,16 +1,21 @@
 """Queries that are cross-tenant by design: they read or remove rows of every app at once.
 
-The refresh scheduler, the Connect-session sweeper and the retention purge run in workers, for the
-whole gateway; nothing here takes a principal or an app, so nothing here may ever be called from a
-request handler (those read through `gateway.links.readable`). Each caller acts on what it finds with
-the row's own `app_id`.
+The refresh scheduler, the durable-work and Connect-session sweepers and the retention purge run in
+workers, for the whole gateway. Nothing here takes a principal or an app, so nothing here may ever be
+called from a request handler: those read through `gateway.links.readable`. Each caller acts on what
+it finds with the row's own `app_id`.
+
+(The webhook-event purge, `webhook_delivery_repository.purge_events_before`, is cross-tenant too and
+still lives in gateway/webhooks/repository.py.)
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.base import utcnow
@@ -59,3 +64,29 @@ async def abandoned_sessions(
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def lost_durable_rows(
+    session: AsyncSession, model: type[Any], *, now: datetime, sent_before: datetime, limit: int
+) -> list[uuid.UUID]:
+    """Durable-work rows of every app (`model`: refresh jobs, webhook deliveries) that are due, or whose
+    worker's lease expired, and whose task was not sent since `sent_before`; locked, oldest due first,
+    so concurrent sweepers split them."""
+    not_recently_sent = or_(model.enqueued_for.is_(None), model.enqueued_for < sent_before)
+    due = or_(
+        and_(model.status == "pending", model.next_run_at <= now),
+        and_(model.status == "running", model.lease_expires_at < now),
+    )
+    statement = (
+        select(model.id)
+        .where(due, not_recently_sent)
+        .order_by(model.next_run_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def mark_sent(session: AsyncSession, model: type[Any], row_ids: list[uuid.UUID], now: datetime) -> None:
+    """Record that the rows' tasks were sent again at `now`."""
+    await session.execute(update(model).where(model.id.in_(row_ids)).values(enqueued_for=now))
