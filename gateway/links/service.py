@@ -118,7 +118,8 @@ class LinkService:
         await session.flush()
 
     async def purge_deleted(self, session: AsyncSession, *, retention_days: int) -> int:
-        """Remove links deleted more than `retention_days` ago, with their sessions and jobs."""
+        """Remove every app's links deleted more than `retention_days` ago, with their sessions and jobs
+        (a worker's job: the query is cross-tenant, gateway/maintenance/queries.py)."""
         return await purge_links_deleted_before(session, utcnow() - timedelta(days=retention_days))
 
     async def force_reconnect(
@@ -188,7 +189,8 @@ class LinkService:
     async def schedule_due_refreshes(
         self, session: AsyncSession, *, interval_s: float, limit: int = 500
     ) -> int:
-        """Queue a refresh for every connected link not refreshed within `interval_s`."""
+        """Queue a refresh for every connected link of every app not refreshed within `interval_s` (the
+        scheduler's job: the query is cross-tenant, gateway/maintenance/queries.py)."""
         due = await links_due_for_refresh(session, utcnow() - timedelta(seconds=interval_s), limit)
         for link in due:
             await self.request_refresh(session, link, link.products, trigger="scheduled")
