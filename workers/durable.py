@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import and_, or_, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import Database, TaskRequest, enqueue_after_commit
+from gateway.maintenance.queries import lost_durable_rows, mark_sent
 from gateway.models.base import utcnow
 from gateway.settings import Settings
 
@@ -166,33 +167,16 @@ async def finish_many(
 
 
 async def sweep(session: AsyncSession, kinds: Sequence[DurableKind], settings: Settings) -> int:
-    """Re-send every due row whose task is overdue or whose worker's lease expired."""
+    """Re-send every due row whose task is overdue or whose worker's lease expired (every app's: the
+    query is in gateway/maintenance/queries.py)."""
     now = utcnow()
     overdue = now - timedelta(seconds=settings.sweeper_grace_s)
     sent = 0
     for kind in kinds:
-        model = kind.model
-        not_recently_sent = or_(model.enqueued_for.is_(None), model.enqueued_for < overdue)
-        due = or_(
-            and_(model.status == "pending", model.next_run_at <= now),
-            and_(model.status == "running", model.lease_expires_at < now),
-        )
-        ids = (
-            (
-                await session.execute(
-                    select(model.id)
-                    .where(due, not_recently_sent)
-                    .order_by(model.next_run_at)
-                    .limit(SWEEP_BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        ids = await lost_durable_rows(session, kind.model, now=now, sent_before=overdue, limit=SWEEP_BATCH)
         if not ids:
             continue
-        await session.execute(update(model).where(model.id.in_(ids)).values(enqueued_for=now))
+        await mark_sent(session, kind.model, ids, now)
         for row_id in ids:
             enqueue_after_commit(session, kind.task_for(row_id))
         sent += len(ids)

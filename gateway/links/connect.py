@@ -27,11 +27,11 @@ from gateway.links.repository import link_reader, organization_id_of
 from gateway.links.service import link_service
 from gateway.links.sessions import (
     SESSION_LIFETIME,
-    abandoned_sessions,
     new_exchangeable_token,
     session_by_token,
     token_hash,
 )
+from gateway.maintenance.queries import abandoned_sessions
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link, LinkSession

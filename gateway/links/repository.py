@@ -1,4 +1,8 @@
-"""SQL for links, always within one app."""
+"""SQL for links, always within one app.
+
+Request handlers read links through `gateway.links.readable`, which narrows to the caller's token;
+`link_reader` here serves callers that already hold a link's id from a row of their own app (a refresh
+job, a Connect session). Cross-app queries live in `gateway.maintenance`."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -54,31 +58,8 @@ async def organization_id_of(
     return found
 
 
-class LinkRepository:
-    async def find_in_organization(
-        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, organization: str
-    ) -> tuple[Link, str] | None:
-        """The link with its organization key, if it belongs to `organization` (no organization = default)."""
-        statement = select(Link).where(
-            Link.app_id == app_id,
-            Link.id == link_id,
-            Link.state != "deleted",
-            organization_clause(organization),
-        )
-        link = (await session.execute(statement)).scalar_one_or_none()
-        return (link, await organization_key_of(session, link)) if link is not None else None
-
-    async def purge_deleted_before(self, session: AsyncSession, cutoff: datetime) -> int:
-        """Remove links deleted before `cutoff`; their sessions and refresh jobs go with them (cascade)."""
-        statement = delete(Link).where(Link.state == "deleted", Link.deleted_at < cutoff).returning(Link.id)
-        return len((await session.execute(statement)).all())
-
-
-link_repository = LinkRepository()
-
-
 class LinkReader:
-    """Links as a principal may see them: its app's, narrowed to its user or item when it has one."""
+    """One link of an app by id, for callers that hold its id from a row of that app (not a token)."""
 
     async def get(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, for_update: bool = False
@@ -100,60 +81,6 @@ class LinkReader:
         if link is None:
             raise LookupError(f"link {link_id} of app {app_id} is gone")
         return link
-
-    async def page(
-        self,
-        session: AsyncSession,
-        app_id: uuid.UUID,
-        *,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-        end_user_id: uuid.UUID | None = None,
-        organization: str | None = None,
-    ) -> list[Link]:
-        """Active links (connected or in error, not deleted), oldest first, keyset-paged; only those of
-        `organization` when the caller's token is limited to one."""
-        statement = select(Link).where(
-            Link.app_id == app_id, Link.state.in_(("connected", "error")), organization_clause(organization)
-        )
-        if end_user_id is not None:
-            statement = statement.where(Link.end_user_id == end_user_id)
-        if after is not None:
-            created, last_id = after
-            statement = statement.where(
-                or_(Link.created_at > created, and_(Link.created_at == created, Link.id > last_id))
-            )
-        statement = statement.order_by(Link.created_at, Link.id).limit(limit)
-        return list((await session.execute(statement)).scalars())
-
-    async def of_end_user(
-        self,
-        session: AsyncSession,
-        app_id: uuid.UUID,
-        end_user_id: uuid.UUID,
-        *,
-        offset: int,
-        limit: int,
-        organization: str | None = None,
-    ) -> tuple[list[Link], int]:
-        """The end user's links in any state but deleted (connecting ones too), oldest first, and a count;
-        only those of `organization` when the caller's token is limited to one."""
-        conditions = (
-            Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state != "deleted",
-            organization_clause(organization),
-        )  # fmt: skip
-        total = (
-            await session.execute(select(func.count()).select_from(Link).where(*conditions))
-        ).scalar_one()
-        statement = (
-            select(Link)
-            .where(*conditions)
-            .options(joinedload(Link.institution, innerjoin=True))
-            .order_by(Link.created_at, Link.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return list((await session.execute(statement)).scalars()), int(total)
 
 
 link_reader = LinkReader()
@@ -196,27 +123,6 @@ async def links_of_user(
         select(Link)
         .where(Link.app_id == app_id, Link.end_user_id == end_user_id, Link.state.in_(states))
         .order_by(Link.created_at, Link.id)
-    )
-    return list((await session.execute(statement)).scalars())
-
-
-async def links_due_for_refresh(
-    session: AsyncSession, last_synced_before: datetime, limit: int
-) -> list[Link]:
-    """Connected links (every app's: this is the scheduler's view) not refreshed since `last_synced_before`
-    and with no refresh already waiting or running."""
-    waiting = select(RefreshJob.id).where(
-        RefreshJob.link_id == Link.id, RefreshJob.status.in_(("pending", "running"))
-    )
-    statement = (
-        select(Link)
-        .where(
-            Link.state == "connected",
-            or_(Link.last_synced_at.is_(None), Link.last_synced_at < last_synced_before),
-            ~waiting.exists(),
-        )
-        .order_by(Link.last_synced_at.nulls_first())
-        .limit(limit)
     )
     return list((await session.execute(statement)).scalars())
 

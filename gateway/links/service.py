@@ -16,13 +16,12 @@ from gateway.links.connection_state import seal_state
 from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.repository import (
     UNDELETED_STATES,
-    link_repository,
-    links_due_for_refresh,
     links_of_user,
     manual_refreshes_since,
     organization_key_of,
     refreshes_since,
 )
+from gateway.maintenance.queries import links_due_for_refresh, purge_links_deleted_before
 from gateway.models.base import utcnow
 from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
@@ -121,8 +120,9 @@ class LinkService:
         await session.flush()
 
     async def purge_deleted(self, session: AsyncSession, *, retention_days: int) -> int:
-        """Remove links deleted more than `retention_days` ago, with their sessions and jobs."""
-        return await link_repository.purge_deleted_before(session, utcnow() - timedelta(days=retention_days))
+        """Remove every app's links deleted more than `retention_days` ago, with their sessions and jobs
+        (a worker's job: the query is cross-tenant, gateway/maintenance/queries.py)."""
+        return await purge_links_deleted_before(session, utcnow() - timedelta(days=retention_days))
 
     async def force_reconnect(
         self, session: AsyncSession, link: Link, error_code: str = "auth_expired"
@@ -191,7 +191,8 @@ class LinkService:
     async def schedule_due_refreshes(
         self, session: AsyncSession, *, interval_s: float, limit: int = 500
     ) -> int:
-        """Queue a refresh for every connected link not refreshed within `interval_s`."""
+        """Queue a refresh for every connected link of every app not refreshed within `interval_s` (the
+        scheduler's job: the query is cross-tenant, gateway/maintenance/queries.py)."""
         due = await links_due_for_refresh(session, utcnow() - timedelta(seconds=interval_s), limit)
         for link in due:
             await self.request_refresh(session, link, link.products, trigger="scheduled")

@@ -73,20 +73,6 @@ async def session_by_token(session: AsyncSession, token: str) -> LinkSession | N
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def abandoned_sessions(
-    session: AsyncSession, open_states: tuple[str, ...], limit: int
-) -> list[LinkSession]:
-    """Sessions that expired before the end user finished, locked; others may take the rest."""
-    statement = (
-        select(LinkSession)
-        .where(LinkSession.state.in_(open_states), LinkSession.expires_at <= utcnow())
-        .order_by(LinkSession.expires_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list((await session.execute(statement)).scalars())
-
-
 async def open_session_of_link(
     session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, states: tuple[str, ...]
 ) -> LinkSession | None:

@@ -49,7 +49,7 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Loaded with the link by `LinkReader.get` (one query for both); never lazily.
+    # Loaded with the link by `get_link` and `LinkReader.get` (one query for both); never lazily.
     institution: Mapped[Institution] = relationship(lazy="raise_on_sql", viewonly=True)
 
 

@@ -34,6 +34,26 @@ class TransactionRecord(NamedTuple):
     posted_seq: int | None
 
 
+class ListedTransaction(NamedTuple):
+    """One transaction of a filtered listing (Yodlee's), with its link and when it was written."""
+
+    id: uuid.UUID
+    link_id: uuid.UUID
+    account_id: uuid.UUID
+    amount: Decimal
+    direction: str
+    currency: str
+    date: dt.date
+    description: str
+    original_description: str | None
+    merchant_name: str | None
+    pending: bool
+    categories: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    change_kind: str
+
+
 class TransactionChange(NamedTuple):
     """One entry of a link's change log: the transaction as it is now and where its changes sit."""
 
@@ -45,6 +65,7 @@ class TransactionChange(NamedTuple):
 
 RECORD_COLUMNS = tuple(getattr(Transaction, name) for name in TransactionRecord._fields)
 CHANGE_COLUMNS = (*RECORD_COLUMNS, Transaction.created_seq, Transaction.change_seq, Transaction.change_kind)
+LISTED_COLUMNS = tuple(getattr(Transaction, name) for name in ListedTransaction._fields)
 _RECORD_WIDTH = len(RECORD_COLUMNS)
 
 

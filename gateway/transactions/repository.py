@@ -24,7 +24,9 @@ from gateway.models.transaction import Transaction
 from gateway.transactions.reconcile import StoredTransaction
 from gateway.transactions.records import (
     CHANGE_COLUMNS,
+    LISTED_COLUMNS,
     RECORD_COLUMNS,
+    ListedTransaction,
     TransactionChange,
     TransactionRecord,
     change_from_row,
@@ -277,7 +279,51 @@ def _page_statements(*, some_accounts: bool) -> tuple[Select[int], Select[Any]]:
 PAGE_STATEMENTS = {False: _page_statements(some_accounts=False), True: _page_statements(some_accounts=True)}
 
 
+@dataclass(frozen=True)
+class TransactionSearch:
+    """What a filtered listing narrows by: live transactions of `link_ids` dated `start` to `end`, of
+    `account_ids` (None: every account), in one `direction`, with `keyword` in a description or the
+    merchant name (case-insensitive, taken literally)."""
+
+    link_ids: Sequence[uuid.UUID]
+    start: dt.date
+    end: dt.date
+    account_ids: Sequence[uuid.UUID] | None = None
+    direction: str | None = None
+    keyword: str | None = None
+
+
+def _like_literal(keyword: str) -> str:
+    escaped = keyword.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_statement(app_id: uuid.UUID, search: TransactionSearch) -> Select[Any]:
+    statement = select(*LISTED_COLUMNS).where(
+        Transaction.app_id == app_id, Transaction.link_id.in_(list(search.link_ids)),
+        Transaction.change_kind != "removed",
+        Transaction.date >= search.start, Transaction.date <= search.end,
+    )  # fmt: skip
+    if search.account_ids is not None:
+        statement = statement.where(Transaction.account_id.in_(list(search.account_ids)))
+    if search.direction is not None:
+        statement = statement.where(Transaction.direction == search.direction)
+    if search.keyword:
+        pattern = _like_literal(search.keyword)
+        statement = statement.where(
+            or_(func.lower(Transaction.description).like(pattern, escape="\\"),
+                func.lower(Transaction.original_description).like(pattern, escape="\\"),
+                func.lower(Transaction.merchant_name).like(pattern, escape="\\"))
+        )  # fmt: skip
+    return statement
+
+
 class TransactionReader:
+    """Reads of live transactions for the request paths; no method writes.
+
+    The links handed in come from `gateway.links.readable` (the caller's token decides them); the app
+    condition stays in every statement as a second fence."""
+
     async def page(
         self,
         session: AsyncSession,
@@ -322,6 +368,55 @@ class TransactionReader:
         )  # fmt: skip
         row = (await session.execute(statement)).first()
         return TransactionRecord._make(row) if row is not None else None
+
+    async def search(
+        self, session: AsyncSession, app_id: uuid.UUID, search: TransactionSearch, *, offset: int, limit: int
+    ) -> list[ListedTransaction]:
+        """A page of the matching transactions, newest first; ties by insertion order (`created_seq`,
+        which an update does not move) and id, so offset pages neither repeat nor skip a row."""
+        if not search.link_ids:
+            return []
+        statement = (
+            _search_statement(app_id, search)
+            .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        connection = await session.connection()
+        return list(map(ListedTransaction._make, await connection.execute(statement)))
+
+    async def changed_between(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_ids: Sequence[uuid.UUID],
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        limit: int,
+    ) -> tuple[list[ListedTransaction], int]:
+        """Transactions of the links written between `start` and `end` (removed ones included), each
+        link's oldest change first, and how many there are in all."""
+        if not link_ids:
+            return [], 0
+        statement = select(*LISTED_COLUMNS).where(
+            Transaction.app_id == app_id,
+            Transaction.link_id.in_(list(link_ids)),
+            Transaction.updated_at.between(start, end),
+        )
+        total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+        page = statement.order_by(Transaction.link_id, Transaction.change_seq).limit(limit)
+        connection = await session.connection()
+        return list(map(ListedTransaction._make, await connection.execute(page))), int(total)
+
+    async def count_matching(
+        self, session: AsyncSession, app_id: uuid.UUID, search: TransactionSearch
+    ) -> int:
+        """How many transactions `search` pages through."""
+        if not search.link_ids:
+            return 0
+        counted = select(func.count()).select_from(_search_statement(app_id, search).subquery())
+        return int((await session.execute(counted)).scalar_one())
 
 
 transaction_reader = TransactionReader()

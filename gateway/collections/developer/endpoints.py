@@ -14,7 +14,8 @@ from gateway.dependencies import DbSession
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, configuration_service, render
 from gateway.developers.schemas import Configuration, ConfigurationPatch, ConfigurationWrite, TokenInfo
 from gateway.end_users.repository import end_user_repository
-from gateway.links.repository import link_repository
+from gateway.links.readable import get_link
+from gateway.links.repository import organization_key_of
 from gateway.state import get_app_state
 
 router = APIRouter(prefix="/v1/developer", tags=["developer"], route_class=SecuredRoute)
@@ -142,12 +143,10 @@ async def current_item(request: Request, session: DbSession) -> dict[str, Any]:
         link_id = uuid.UUID(principal.item)
     except ValueError:
         return {}
-    found = await link_repository.find_in_organization(
-        session, principal.app_id, link_id, principal.organization
-    )
-    if found is None:
+    link = await get_link(session, principal, link_id)
+    if link is None or link.state == "deleted":
         return {}
-    link, organization = found
+    organization = await organization_key_of(session, link)
     return {
         "item": {
             "item_id": str(link.id),

@@ -1,4 +1,4 @@
-"""Which link a MoneyKit call may touch: the app's, narrowed to the token's user or item."""
+"""Which link a MoneyKit call may touch: one the principal may read (gateway/links/readable.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.moneykit.errors import LinkDeleted, LinkForbiddenAction, LinkNotFound
-from gateway.links.repository import link_reader
-from gateway.links.visibility import link_visible_to
+from gateway.links.readable import get_link
 from gateway.models.link import Link
 
 
@@ -21,8 +20,8 @@ async def accessible_link(
         parsed = uuid.UUID(link_id)
     except ValueError as exc:
         raise LinkNotFound() from exc
-    link = await link_reader.get(session, principal.app_id, parsed)
-    if link is None or not await link_visible_to(session, principal, link):
+    link = await get_link(session, principal, parsed)
+    if link is None:
         raise LinkNotFound()
     if link.state == "deleted" and not readable_if_deleted:
         raise LinkDeleted()

@@ -35,12 +35,10 @@ from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, InvalidWebhookUri, check_webhook_uri
 from gateway.developers.schemas import BodyPart, StorableInput
-from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_end_user
 from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution
-from gateway.links import connect
+from gateway.links import connect, readable
 from gateway.links.redirects import RedirectUri
-from gateway.links.repository import link_reader
 from gateway.links.sandbox_shortcut import link_sandbox_institution
 from gateway.links.service import link_service
 from gateway.links.sessions import issue_exchangeable_token, redeem_exchangeable_token
@@ -112,7 +110,7 @@ async def exchange_token(body: ExchangeTokenRequest, request: Request, session: 
     """Trade the single-use exchangeable token for the link; the first refresh starts at once."""
     principal = await LINK_WRITER(request)
     link_id = await redeem_exchangeable_token(session, principal.app_id, body.exchangeable_token)
-    link = await link_reader.get(session, principal.app_id, link_id, for_update=True) if link_id else None
+    link = await readable.get_link(session, principal, link_id, for_update=True) if link_id else None
     if link is None or link.state != "awaiting_token_exchange":
         problem = {"location": "body", "field": "exchangeable_token", "message": "is not a token to exchange"}
         raise InvalidTokenExchange(details=[problem])
@@ -131,13 +129,7 @@ async def get_links(
 ) -> Response:
     """The app's active links (or the user's, with a user token), oldest first."""
     principal = await LINK_READER(request)
-    end_user_id = await _token_user_id(session, principal)
-    links = await link_reader.page(
-        session, principal.app_id, after=_decode_cursor(cursor), limit=limit + 1, end_user_id=end_user_id,
-        organization=principal.organization,
-    )  # fmt: skip
-    if principal.kind is TokenKind.item:
-        links = [link for link in links if str(link.id) == principal.item]
+    links = await readable.link_page(session, principal, after=_decode_cursor(cursor), limit=limit + 1)
     page = links[:limit]
     next_cursor = _encode_cursor(page[-1]) if len(links) > limit else ""
     items = [{"link_id": str(link.id), "created_at": link.created_at.isoformat()} for link in page]
@@ -160,17 +152,6 @@ async def delete_link(link_id: str, request: Request, session: DbSession) -> Res
     link = await accessible_link(session, principal, link_id)
     await link_service.delete(session, link)
     return Response(status_code=204)
-
-
-async def _token_user_id(session: DbSession, principal: AppPrincipal) -> uuid.UUID | None:
-    if principal.kind is not TokenKind.user:
-        return None
-    assert principal.user is not None
-    assert principal.user_field is not None
-    user = await end_user_repository.find(
-        session, principal.app_id, field=principal.user_field, value=principal.user
-    )
-    return user.id if user is not None else uuid.UUID(int=0)
 
 
 def _encode_cursor(link: Link) -> str:

@@ -20,8 +20,7 @@ from gateway.collections.moneykit.params import PageNumber, PageSize, date_windo
 from gateway.collections.moneykit.routing import MoneyKitRoute
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
-from gateway.links.repository import links_of_user
-from gateway.links.visibility import visible_links
+from gateway.links.readable import links_of_end_user
 from gateway.models.link import Link
 from gateway.products.repository import product_reader
 from gateway.transactions.repository import transaction_reader
@@ -33,7 +32,7 @@ async def _user_links(session: AsyncSession, principal: AppPrincipal, customer_i
     user = await end_user_repository.find(session, principal.app_id, field="id", value=customer_id[:255])
     if user is None:
         return []
-    return await visible_links(session, principal, await links_of_user(session, principal.app_id, user.id))
+    return await links_of_end_user(session, principal, user.id)
 
 
 @router.get("/users/{user_id}/links", openapi_extra=LINK_READER.openapi)

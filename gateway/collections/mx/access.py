@@ -1,5 +1,6 @@
-"""What an MX call may touch: the app's users (narrowed to the principal's user), their members and
-accounts. Another tenant's guid, a deleted member and a malformed guid all answer 404 alike."""
+"""What an MX call may touch: the app's users (narrowed to the principal's user), and their members and
+accounts as the principal may read them (gateway/links/readable.py: the token's organization too).
+Another tenant's guid, a deleted member and a malformed guid all answer 404 alike."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from gateway.auth.tokens import TokenKind
 from gateway.collections.mx.auth import MX_READER
 from gateway.end_users.repository import end_user_repository
 from gateway.errors import Forbidden, NotFound
-from gateway.links.repository import link_reader
-from gateway.links.visibility import in_organization, limit_to_organization, organization_limit
+from gateway.links.readable import get_link, links_of_end_user
 from gateway.models.account import Account
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
@@ -55,27 +55,31 @@ async def principal_owns(session: AsyncSession, principal: AppPrincipal, user_gu
 
 
 async def accessible_user(session: AsyncSession, principal: AppPrincipal, user_guid: str) -> EndUser:
-    """The user, with the principal's organization recorded: their members of another one are missing."""
+    """The user the principal names (a user-level principal: itself only)."""
     if not await principal_owns(session, principal, user_guid):
         raise OtherUser()
     user = await end_user_repository.find(session, principal.app_id, field="guid", value=user_guid[:64])
     if user is None:
         raise UserNotFound()
-    limit_to_organization(session, principal)
     return user
 
 
-async def readable_user(request: Request, session: AsyncSession, user_guid: str) -> EndUser:
-    """The user a read route names, once its caller is admitted as a reader (the start of most reads)."""
-    return await accessible_user(session, await MX_READER(request), user_guid)
+async def readable_user(
+    request: Request, session: AsyncSession, user_guid: str
+) -> tuple[AppPrincipal, EndUser]:
+    """The admitted reader and the user its route names (the start of most reads); the helpers below
+    take both, and read the user's members through the principal (gateway/links/readable.py), so a
+    member of another organization than the token's is missing."""
+    principal = await MX_READER(request)
+    return principal, await accessible_user(session, principal, user_guid)
 
 
-async def accessible_member(session: AsyncSession, user: EndUser, member_guid: str) -> Link:
+async def accessible_member(
+    session: AsyncSession, principal: AppPrincipal, user: EndUser, member_guid: str
+) -> Link:
     link_id = parse_guid("member", member_guid)
-    link = await link_reader.get(session, user.app_id, link_id) if link_id is not None else None
+    link = await get_link(session, principal, link_id) if link_id is not None else None
     if link is None or link.end_user_id != user.id or link.state == "deleted":
-        raise MemberNotFound()
-    if not await in_organization(session, organization_limit(session), link):
         raise MemberNotFound()
     return link
 
@@ -86,32 +90,33 @@ class OwnedAccount:
     link: Link
 
 
-async def data_links(session: AsyncSession, user: EndUser, member: Link | None, product: str) -> list[Link]:
-    """The user's links (or just `member`) that serve data and granted `product`."""
-    if member is not None:
-        links = [member]
-    else:
-        links, _ = await link_reader.of_end_user(
-            session, user.app_id, user.id, offset=0, limit=1000, organization=organization_limit(session)
-        )
+async def data_links(
+    session: AsyncSession, principal: AppPrincipal, user: EndUser, member: Link | None, product: str
+) -> list[Link]:
+    """The user's readable links (or just `member`) that serve data and granted `product`."""
+    links = [member] if member is not None else await links_of_end_user(session, principal, user.id)
     return [link for link in links if link.state in DATA_STATES and product in link.products]
 
 
 async def user_accounts(
-    session: AsyncSession, user: EndUser, member: Link | None = None
+    session: AsyncSession, principal: AppPrincipal, user: EndUser, member: Link | None = None
 ) -> list[OwnedAccount]:
     owned = []
-    for link in await data_links(session, user, member, "accounts"):
+    for link in await data_links(session, principal, user, member, "accounts"):
         for account in await product_reader.accounts(session, user.app_id, link.id):
             owned.append(OwnedAccount(account, link))
     return owned
 
 
 async def accessible_account(
-    session: AsyncSession, user: EndUser, account_guid: str, member: Link | None = None
+    session: AsyncSession,
+    principal: AppPrincipal,
+    user: EndUser,
+    account_guid: str,
+    member: Link | None = None,
 ) -> OwnedAccount:
     account_id = parse_guid("account", account_guid)
-    for owned in await user_accounts(session, user, member):
+    for owned in await user_accounts(session, principal, user, member):
         if owned.account.id == account_id:
             return owned
     raise AccountNotFound()

@@ -25,8 +25,10 @@ async def list_user_accounts(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    accounts = [render.account(o.account, o.link, user) for o in await user_accounts(session, user)]
+    principal, user = await readable_user(request, session, user_guid)
+    accounts = [
+        render.account(o.account, o.link, user) for o in await user_accounts(session, principal, user)
+    ]
     return page_of("accounts", accounts, page, per_page(records_per_page))
 
 
@@ -35,16 +37,18 @@ async def list_member_accounts(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    member = await accessible_member(session, user, member_guid)
-    accounts = [render.account(o.account, o.link, user) for o in await user_accounts(session, user, member)]
+    principal, user = await readable_user(request, session, user_guid)
+    member = await accessible_member(session, principal, user, member_guid)
+    accounts = [
+        render.account(o.account, o.link, user) for o in await user_accounts(session, principal, user, member)
+    ]
     return page_of("accounts", accounts, page, per_page(records_per_page))
 
 
 @router.get("/users/{user_guid}/accounts/{account_guid}", openapi_extra=MX_READER.openapi)
 async def read_account(user_guid: str, account_guid: str, request: Request, session: DbSession) -> Response:
-    user = await readable_user(request, session, user_guid)
-    owned = await accessible_account(session, user, account_guid)
+    principal, user = await readable_user(request, session, user_guid)
+    owned = await accessible_account(session, principal, user, account_guid)
     return mx_response({"account": render.account(owned.account, owned.link, user)})
 
 
@@ -54,7 +58,7 @@ async def read_account(user_guid: str, account_guid: str, request: Request, sess
 async def read_member_account(
     user_guid: str, member_guid: str, account_guid: str, request: Request, session: DbSession
 ) -> Response:
-    user = await readable_user(request, session, user_guid)
-    member = await accessible_member(session, user, member_guid)
-    owned = await accessible_account(session, user, account_guid, member)
+    principal, user = await readable_user(request, session, user_guid)
+    member = await accessible_member(session, principal, user, member_guid)
+    owned = await accessible_account(session, principal, user, account_guid, member)
     return mx_response({"account": render.account(owned.account, owned.link, user)})

@@ -43,8 +43,8 @@ async def list_account_numbers_by_account(
     user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    owned = [await accessible_account(session, user, account_guid)]
+    principal, user = await readable_user(request, session, user_guid)
+    owned = [await accessible_account(session, principal, user, account_guid)]
     rendered = await _account_numbers(session, user, owned)
     return page_of("account_numbers", rendered, page, per_page(records_per_page))
 
@@ -54,9 +54,9 @@ async def list_account_numbers_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    member = await accessible_member(session, user, member_guid)
-    rendered = await _account_numbers(session, user, await user_accounts(session, user, member))
+    principal, user = await readable_user(request, session, user_guid)
+    member = await accessible_member(session, principal, user, member_guid)
+    rendered = await _account_numbers(session, user, await user_accounts(session, principal, user, member))
     return page_of("account_numbers", rendered, page, per_page(records_per_page))
 
 
@@ -65,9 +65,9 @@ async def list_account_owners_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    member = await accessible_member(session, user, member_guid)
-    owned = _granted(await user_accounts(session, user, member), "identity")
+    principal, user = await readable_user(request, session, user_guid)
+    member = await accessible_member(session, principal, user, member_guid)
+    owned = _granted(await user_accounts(session, principal, user, member), "identity")
     places = {o.account.id: render.place(o.account, user) for o in owned}
     owners = await product_details.owners(session, user.app_id, list(places))
     rendered = [render.account_owner(o, places[o.account_id]) for o in owners]

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.mx import render
+from gateway.auth.principal import AppPrincipal
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
@@ -34,12 +35,19 @@ class HoldingNotFound(NotFound):
 
 
 async def _holdings(
-    session: AsyncSession, user: EndUser, member: Link | None, account_id: uuid.UUID | None = None
+    session: AsyncSession,
+    principal: AppPrincipal,
+    user: EndUser,
+    member: Link | None,
+    account_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    places = {o.account.id: render.place(o.account, user) for o in await user_accounts(session, user, member)}
+    places = {
+        o.account.id: render.place(o.account, user)
+        for o in await user_accounts(session, principal, user, member)
+    }
     wanted = [account_id] if account_id is not None else list(places)
     rendered = []
-    for link in await data_links(session, user, member, "investments"):
+    for link in await data_links(session, principal, user, member, "investments"):
         holdings = await product_details.holdings(session, user.app_id, link.id, wanted)
         securities = {s.id: s for s in await product_details.securities(
             session, user.app_id, [h.security_id for h in holdings])}  # fmt: skip
@@ -52,9 +60,12 @@ async def list_holdings(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
+    principal, user = await readable_user(request, session, user_guid)
     return page_of(
-        "investment_holdings", await _holdings(session, user, None), page, per_page(records_per_page)
+        "investment_holdings",
+        await _holdings(session, principal, user, None),
+        page,
+        per_page(records_per_page),
     )
 
 
@@ -63,9 +74,9 @@ async def list_holdings_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    member = await accessible_member(session, user, member_guid)
-    holdings = await _holdings(session, user, member)
+    principal, user = await readable_user(request, session, user_guid)
+    member = await accessible_member(session, principal, user, member_guid)
+    holdings = await _holdings(session, principal, user, member)
     return page_of("investment_holdings", holdings, page, per_page(records_per_page))
 
 
@@ -74,19 +85,19 @@ async def list_holdings_by_account(
     user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    owned = await accessible_account(session, user, account_guid)
-    holdings = await _holdings(session, user, owned.link, owned.account.id)
+    principal, user = await readable_user(request, session, user_guid)
+    owned = await accessible_account(session, principal, user, account_guid)
+    holdings = await _holdings(session, principal, user, owned.link, owned.account.id)
     return page_of("investment_holdings", holdings, page, per_page(records_per_page))
 
 
 @router.get("/users/{user_guid}/investment_holdings/{holding_guid}", openapi_extra=MX_READER.openapi)
 async def read_holding(user_guid: str, holding_guid: str, request: Request, session: DbSession) -> Response:
     """readHolding: `{investment_holding}`."""
-    user = await readable_user(request, session, user_guid)
+    principal, user = await readable_user(request, session, user_guid)
     holding_id = render.parse_guid("holding", holding_guid)
     wanted = render.guid("holding", holding_id) if holding_id is not None else None
-    found = next((h for h in await _holdings(session, user, None) if h["guid"] == wanted), None)
+    found = next((h for h in await _holdings(session, principal, user, None) if h["guid"] == wanted), None)
     if found is None:
         raise HoldingNotFound()
     return mx_response({"investment_holding": found})

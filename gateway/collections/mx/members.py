@@ -35,9 +35,9 @@ from gateway.links.direct import (
     start_direct_link,
     update_direct_credentials,
 )
+from gateway.links.readable import undeleted_links_page
 from gateway.links.repository import link_reader, refresh_in_progress
 from gateway.links.service import link_service
-from gateway.links.visibility import organization_limit
 from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution
 from gateway.models.link import Link
@@ -148,7 +148,7 @@ def _credentials(institution: Institution, given: list[CredentialValue]) -> dict
 async def _member_of(session: AsyncSession, principal: AppPrincipal, user_guid: str,
                      member_guid: str) -> tuple[EndUser, Link]:  # fmt: skip
     user = await accessible_user(session, principal, user_guid)
-    return user, await accessible_member(session, user, member_guid)
+    return user, await accessible_member(session, principal, user, member_guid)
 
 
 @router.post("/users/{user_guid}/members", status_code=202, openapi_extra=MX_WRITER.openapi)
@@ -174,12 +174,11 @@ async def list_members(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
+    principal, user = await readable_user(request, session, user_guid)
     size = per_page(records_per_page)
-    links, total = await link_reader.of_end_user(
-        session, user.app_id, user.id, offset=(page - 1) * size, limit=size,
-        organization=organization_limit(session),
-    )  # fmt: skip
+    links, total = await undeleted_links_page(
+        session, principal, user.id, offset=(page - 1) * size, limit=size
+    )
     members = [await rendered_member(session, link, user) for link in links]
     return listed("members", members, page, size, total)
 

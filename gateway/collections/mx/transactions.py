@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.mx import render
 from formats.mx.render import pagination, parse_guid
+from gateway.auth.principal import AppPrincipal
 from gateway.collections.mx.access import (
     accessible_account,
     accessible_member,
@@ -47,13 +48,17 @@ def date_window(from_date: dt.date | None, to_date: dt.date | None) -> tuple[dt.
 
 
 async def _page(
-    session: AsyncSession, user: EndUser, *, member: Link | None, account_id: uuid.UUID | None,
-    from_date: dt.date | None, to_date: dt.date | None, page: int, records_per_page: int | None,
+    session: AsyncSession, principal: AppPrincipal, user: EndUser, *, member: Link | None,
+    account_id: uuid.UUID | None, from_date: dt.date | None, to_date: dt.date | None, page: int,
+    records_per_page: int | None,
 ) -> Response:  # fmt: skip
     start, end = date_window(from_date, to_date)
     size = per_page(records_per_page)
-    links = await data_links(session, user, member, "transactions")
-    places = {o.account.id: render.place(o.account, user) for o in await user_accounts(session, user, member)}
+    links = await data_links(session, principal, user, member, "transactions")
+    places = {
+        o.account.id: render.place(o.account, user)
+        for o in await user_accounts(session, principal, user, member)
+    }
     rows, total = await transaction_reader.page(
         session, user.app_id, [link.id for link in links], start=start, end=end, offset=(page - 1) * size,
         limit=size, account_ids=[account_id] if account_id is not None else None,
@@ -67,9 +72,9 @@ async def list_transactions(
     user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    return await _page(session, user, member=None, account_id=None, from_date=from_date, to_date=to_date,
-                       page=page, records_per_page=records_per_page)  # fmt: skip
+    principal, user = await readable_user(request, session, user_guid)
+    return await _page(session, principal, user, member=None, account_id=None, from_date=from_date,
+                       to_date=to_date, page=page, records_per_page=records_per_page)  # fmt: skip
 
 
 @router.get("/users/{user_guid}/accounts/{account_guid}/transactions", openapi_extra=MX_READER.openapi)
@@ -77,10 +82,11 @@ async def list_transactions_by_account(
     user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    owned = await accessible_account(session, user, account_guid)
-    return await _page(session, user, member=owned.link, account_id=owned.account.id, from_date=from_date,
-                       to_date=to_date, page=page, records_per_page=records_per_page)  # fmt: skip
+    principal, user = await readable_user(request, session, user_guid)
+    owned = await accessible_account(session, principal, user, account_guid)
+    return await _page(session, principal, user, member=owned.link, account_id=owned.account.id,
+                       from_date=from_date, to_date=to_date, page=page,
+                       records_per_page=records_per_page)  # fmt: skip
 
 
 @router.get("/users/{user_guid}/members/{member_guid}/transactions", openapi_extra=MX_READER.openapi)
@@ -88,10 +94,10 @@ async def list_transactions_by_member(
     user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
-    user = await readable_user(request, session, user_guid)
-    member = await accessible_member(session, user, member_guid)
-    return await _page(session, user, member=member, account_id=None, from_date=from_date, to_date=to_date,
-                       page=page, records_per_page=records_per_page)  # fmt: skip
+    principal, user = await readable_user(request, session, user_guid)
+    member = await accessible_member(session, principal, user, member_guid)
+    return await _page(session, principal, user, member=member, account_id=None, from_date=from_date,
+                       to_date=to_date, page=page, records_per_page=records_per_page)  # fmt: skip
 
 
 @router.get("/users/{user_guid}/transactions/{transaction_guid}", openapi_extra=MX_READER.openapi)
@@ -102,13 +108,15 @@ async def read_transaction(
     """readTransaction. The description types the answer as a one-item `transactions` page (the official
     client reads that); MX's documentation shows `{"transaction": ...}`. Both are sent, so either reader
     finds it. `includes` is accepted; no enhancement is served, so it adds nothing."""
-    user = await readable_user(request, session, user_guid)
+    principal, user = await readable_user(request, session, user_guid)
     transaction_id = parse_guid("transaction", transaction_guid)
-    links = await data_links(session, user, None, "transactions")
+    links = await data_links(session, principal, user, None, "transactions")
     row = None
     if transaction_id is not None:
         row = await transaction_reader.one(session, user.app_id, [link.id for link in links], transaction_id)
-    places = {o.account.id: render.place(o.account, user) for o in await user_accounts(session, user)}
+    places = {
+        o.account.id: render.place(o.account, user) for o in await user_accounts(session, principal, user)
+    }
     if row is None or row.account_id not in places:
         raise TransactionNotFound()
     rendered = render.transaction(row, places[row.account_id])

@@ -19,8 +19,7 @@ from gateway.auth.tokens import TokenKind
 from gateway.collections.plaid.errors import InvalidAccessToken, MissingFields
 from gateway.collections.plaid.requests import ItemRequest, PlaidRequest
 from gateway.links.access_tokens import link_for_access_token
-from gateway.links.repository import link_reader
-from gateway.links.visibility import link_visible_to
+from gateway.links.readable import can_read, get_link
 from gateway.models.link import Link
 from gateway.state import get_app_state
 
@@ -74,7 +73,7 @@ async def item_link(
         link = await link_for_access_token(
             session, principal.app_id, body.access_token, for_update=for_update
         )
-    if link is None or not await link_visible_to(session, principal, link):
+    if link is None or not await can_read(session, principal, link):
         raise InvalidAccessToken()
     return link
 
@@ -87,5 +86,5 @@ async def _item_token_link(
         link_id = uuid.UUID(principal.item)
     except ValueError:
         return None
-    link = await link_reader.get(session, principal.app_id, link_id, for_update=for_update)
+    link = await get_link(session, principal, link_id, for_update=for_update)
     return link if link is not None and link.state != "deleted" else None

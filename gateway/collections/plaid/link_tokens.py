@@ -34,8 +34,8 @@ from gateway.end_users.service import get_or_create_end_user
 from gateway.institutions.catalog import get_institution
 from gateway.links import connect
 from gateway.links.access_tokens import issue_access_token, replace_access_tokens
+from gateway.links.readable import get_link
 from gateway.links.redirects import RedirectUri
-from gateway.links.repository import link_reader
 from gateway.links.sandbox_shortcut import SandboxLoginRefused, link_sandbox_institution
 from gateway.links.service import link_service
 from gateway.links.sessions import app_session_by_token, issue_exchangeable_token, redeem_exchangeable_token
@@ -255,7 +255,7 @@ async def item_public_token_exchange(
     """Trade the single-use public token (30 minutes) for the Item's access token; data starts arriving."""
     principal = await LINK_WRITER(request, body)
     link_id = await redeem_exchangeable_token(session, principal.app_id, body.public_token)
-    link = await link_reader.get(session, principal.app_id, link_id, for_update=True) if link_id else None
+    link = await get_link(session, principal, link_id, for_update=True) if link_id else None
     if link is None or link.state != "awaiting_token_exchange":
         raise InvalidPublicToken()
     await link_service.complete_exchange(session, link)

@@ -23,7 +23,6 @@ from gateway.collections.yodlee.repository import (
     accounts_changed,
     accounts_of,
     links_changed,
-    transactions_changed,
     users_changed,
 )
 from gateway.collections.yodlee.routing import YodleeRoute
@@ -31,6 +30,7 @@ from gateway.collections.yodlee.scope import rendered_provider_accounts
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
 from gateway.text import is_storable
+from gateway.transactions.repository import transaction_reader
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -98,7 +98,7 @@ async def get_data_extracts_user_data(
     user = await end_user_repository.find(session, principal.app_id, field=field, value=login)
     if user is None:
         raise invalid_value("loginName")
-    links = await links_changed(session, principal.app_id, user.id, start, end)
+    links = await links_changed(session, principal, user.id, start, end)
     link_ids = [link.id for link in links]
     provider_accounts = await rendered_provider_accounts(session, links)
     for link, rendered in zip(links, provider_accounts, strict=True):
@@ -107,7 +107,7 @@ async def get_data_extracts_user_data(
     accounts = await rendered_accounts(
         session, links, await accounts_changed(session, principal.app_id, link_ids, start, end)
     )
-    rows, total = await transactions_changed(
+    rows, total = await transaction_reader.changed_between(
         session, principal.app_id, link_ids, start, end, limit=MAX_TRANSACTIONS
     )
     transactions = await _transactions(session, principal.app_id, link_ids, rows)

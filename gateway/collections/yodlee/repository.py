@@ -1,18 +1,22 @@
-"""The SQL behind the Yodlee routes, always within one app (and, for user routes, one end user)."""
+"""The SQL behind the Yodlee routes, always within one app (and, for user routes, one end user).
+
+Links come from the readable statement (gateway/links/readable.py) and transactions from the shared
+reader (gateway/transactions/repository.py); what stays here is Yodlee's own shapes: accounts,
+balances and holdings of links already read, and the data extracts' change windows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from gateway.links.repository import SERVING_STATES, organization_clause
+from gateway.auth.principal import AppPrincipal
+from gateway.links.readable import readable_links
+from gateway.links.repository import SERVING_STATES
 from gateway.models.account import Account, AccountBalance
 from gateway.models.end_user import EndUser
 from gateway.models.investment import Holding, Security
@@ -20,48 +24,9 @@ from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.models.transaction import Transaction
 
-TRANSACTION_COLUMNS = (
-    Transaction.id, Transaction.link_id, Transaction.account_id, Transaction.amount, Transaction.direction,
-    Transaction.currency, Transaction.date, Transaction.description, Transaction.original_description,
-    Transaction.merchant_name, Transaction.pending, Transaction.categories, Transaction.created_at,
-    Transaction.updated_at, Transaction.change_kind,
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class TransactionFilter:
-    """What `GET /transactions` and `/transactions/count` narrow by; `account_ids` None means all."""
-
-    link_ids: Sequence[uuid.UUID]
-    start: dt.date
-    end: dt.date
-    account_ids: Sequence[uuid.UUID] | None = None
-    direction: str | None = None
-    keyword: str | None = None
-
-
 # Provider accounts: links that serve data (connected or in error), and links still logging in (an MFA
 # challenge waiting for its answer, as Yodlee lists them: USER_INPUT_REQUIRED).
 PROVIDER_ACCOUNT_STATES = (*SERVING_STATES, "connecting")
-
-
-async def user_links(
-    session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, organization: str | None = None
-) -> list[Link]:
-    """The user's provider accounts (PROVIDER_ACCOUNT_STATES) in `organization` (None: every one), oldest
-    first."""
-    statement = (
-        select(Link)
-        .where(
-            Link.app_id == app_id,
-            Link.end_user_id == end_user_id,
-            Link.state.in_(PROVIDER_ACCOUNT_STATES),
-            organization_clause(organization),
-        )
-        .options(joinedload(Link.institution, innerjoin=True))
-        .order_by(Link.created_at, Link.id)
-    )
-    return list((await session.execute(statement)).scalars())
 
 
 async def refreshing(
@@ -123,50 +88,6 @@ async def balance_history(
     return sorted(rows, key=lambda row: (row.account_id, row.day))
 
 
-def _transactions(app_id: uuid.UUID, wanted: TransactionFilter) -> Select[*tuple[Any, ...]]:
-    statement: Select[*tuple[Any, ...]] = select(*TRANSACTION_COLUMNS).where(
-        Transaction.app_id == app_id, Transaction.link_id.in_(wanted.link_ids),
-        Transaction.change_kind != "removed",
-        Transaction.date >= wanted.start, Transaction.date <= wanted.end,
-    )  # fmt: skip
-    if wanted.account_ids is not None:
-        statement = statement.where(Transaction.account_id.in_(wanted.account_ids))
-    if wanted.direction is not None:
-        statement = statement.where(Transaction.direction == wanted.direction)
-    if wanted.keyword:
-        pattern = (
-            "%" + wanted.keyword.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        statement = statement.where(
-            or_(func.lower(Transaction.description).like(pattern, escape="\\"),
-                func.lower(Transaction.original_description).like(pattern, escape="\\"),
-                func.lower(Transaction.merchant_name).like(pattern, escape="\\"))
-        )  # fmt: skip
-    return statement
-
-
-async def transaction_page(
-    session: AsyncSession, app_id: uuid.UUID, wanted: TransactionFilter, *, skip: int, top: int
-) -> list[Any]:
-    """Newest first; ties broken by insertion order and id, so skip/top pages neither repeat nor skip."""
-    if not wanted.link_ids:
-        return []
-    statement = (
-        _transactions(app_id, wanted)
-        .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.id)
-        .offset(skip)
-        .limit(top)
-    )
-    return list((await session.execute(statement)).all())
-
-
-async def transaction_count(session: AsyncSession, app_id: uuid.UUID, wanted: TransactionFilter) -> int:
-    if not wanted.link_ids:
-        return 0
-    counted = select(func.count()).select_from(_transactions(app_id, wanted).subquery())
-    return int((await session.execute(counted)).scalar_one())
-
-
 async def holdings_of(
     session: AsyncSession,
     app_id: uuid.UUID,
@@ -216,17 +137,23 @@ async def users_changed(
 
 
 async def links_changed(
-    session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, start: dt.datetime, end: dt.datetime
+    session: AsyncSession,
+    principal: AppPrincipal,
+    end_user_id: uuid.UUID,
+    start: dt.datetime,
+    end: dt.datetime,
 ) -> list[Link]:
-    """The user's links (deleted ones too) that changed in the window, or whose data did."""
+    """The user's links the principal may read (deleted ones too) that changed in the window, or whose
+    data did."""
+    app_id = principal.app_id
     accounts = select(Account.link_id).where(Account.app_id == app_id, Account.updated_at.between(start, end))
     transactions = select(Transaction.link_id).where(
         Transaction.app_id == app_id, Transaction.updated_at.between(start, end)
     )
     statement = (
-        select(Link)
+        readable_links(principal)
         .where(
-            Link.app_id == app_id, Link.end_user_id == end_user_id,
+            Link.end_user_id == end_user_id,
             or_(Link.updated_at.between(start, end), Link.id.in_(accounts), Link.id.in_(transactions)),
         )
         .options(joinedload(Link.institution, innerjoin=True))
@@ -252,20 +179,3 @@ async def accounts_changed(
         .order_by(Account.created_at, Account.id)
     )
     return list((await session.execute(statement)).scalars())
-
-
-async def transactions_changed(
-    session: AsyncSession, app_id: uuid.UUID, link_ids: Sequence[uuid.UUID], start: dt.datetime,
-    end: dt.datetime, *, limit: int,
-) -> tuple[list[Any], int]:  # fmt: skip
-    """Transactions written in the window (removed ones included), oldest change first, and their count."""
-    if not link_ids:
-        return [], 0
-    statement = select(*TRANSACTION_COLUMNS).where(
-        Transaction.app_id == app_id,
-        Transaction.link_id.in_(link_ids),
-        Transaction.updated_at.between(start, end),
-    )
-    total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
-    page = statement.order_by(Transaction.link_id, Transaction.change_seq).limit(limit)
-    return list((await session.execute(page)).all()), int(total)

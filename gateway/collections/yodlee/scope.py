@@ -9,23 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.yodlee import render
 from gateway.auth.principal import AppPrincipal
-from gateway.collections.yodlee.access import token_user
 from gateway.collections.yodlee.errors import invalid_value
 from gateway.collections.yodlee.ids import IdKind, assign, resolve
 from gateway.collections.yodlee.providers import provider_id
-from gateway.collections.yodlee.repository import refreshing, user_links
+from gateway.collections.yodlee.repository import PROVIDER_ACCOUNT_STATES, refreshing
 from gateway.links.direct import pending_challenge
+from gateway.links.readable import links_in_states
 from gateway.models.account import Account
 from gateway.models.link import Link
 
 
 async def links_of_token(session: AsyncSession, principal: AppPrincipal) -> list[Link]:
-    """The token user's provider accounts (of the token's organization); none when the user does not
-    exist yet."""
-    user = await token_user(session, principal)
-    return (
-        [] if user is None else await user_links(session, principal.app_id, user.id, principal.organization)
-    )
+    """The token user's provider accounts (PROVIDER_ACCOUNT_STATES) as the token may read them (its
+    organization's only), oldest first; none when the user does not exist yet."""
+    return await links_in_states(session, principal, states=PROVIDER_ACCOUNT_STATES, with_institution=True)
 
 
 async def links_by_ids(

@@ -18,17 +18,14 @@ from gateway.collections.yodlee.errors import YodleeError, invalid_value
 from gateway.collections.yodlee.ids import IdKind, assign, parse_ids
 from gateway.collections.yodlee.params import bounded, day
 from gateway.collections.yodlee.providers import PROVIDER_READER
-from gateway.collections.yodlee.repository import (
-    TransactionFilter,
-    accounts_of,
-    transaction_count,
-    transaction_page,
-)
+from gateway.collections.yodlee.repository import accounts_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import DbSession
 from gateway.models.account import Account
 from gateway.text import is_storable
+from gateway.transactions.records import ListedTransaction
+from gateway.transactions.repository import TransactionSearch, transaction_reader
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -46,7 +43,7 @@ DateParam = Annotated[str | None, Query(max_length=32)]
 async def _filter(
     session: AsyncSession, principal: AppPrincipal, *, account_id: str | None, container: str | None,
     base_type: str | None, keyword: str | None, from_date: str | None, to_date: str | None,
-) -> tuple[TransactionFilter, list[Account]]:  # fmt: skip
+) -> tuple[TransactionSearch, list[Account]]:  # fmt: skip
     if container is not None and "," in container:
         raise YodleeError("Y805", "Multiple container not supported")
     if container is not None and container not in TRANSACTION_CONTAINERS:
@@ -67,7 +64,7 @@ async def _filter(
     if container is not None:
         chosen = [a for a in (chosen if chosen is not None else accounts)
                   if render.container(a.type, a.subtype) == container]  # fmt: skip
-    wanted = TransactionFilter(
+    wanted = TransactionSearch(
         link_ids=[link.id for link in links], start=start, end=end,
         account_ids=[a.id for a in chosen] if chosen is not None else None,
         direction=base_type.lower() if base_type else None, keyword=keyword.strip() if keyword else None,
@@ -96,7 +93,7 @@ async def get_transactions(
         session, principal, account_id=account_id, container=container, base_type=base_type,
         keyword=keyword, from_date=from_date, to_date=to_date,
     )  # fmt: skip
-    rows = await transaction_page(session, principal.app_id, wanted, skip=offset, top=limit)
+    rows = await transaction_reader.search(session, principal.app_id, wanted, offset=offset, limit=limit)
     return json_response({"transaction": await rendered_transactions(session, principal, rows, accounts)})
 
 
@@ -117,7 +114,7 @@ async def get_transactions_count(
         session, principal, account_id=account_id, container=container, base_type=base_type,
         keyword=keyword, from_date=from_date, to_date=to_date,
     )  # fmt: skip
-    total = await transaction_count(session, principal.app_id, wanted)
+    total = await transaction_reader.count_matching(session, principal.app_id, wanted)
     return json_response({"transaction": {"TOTAL": {"count": total}}})
 
 
@@ -130,7 +127,7 @@ async def get_transaction_categories(request: Request) -> Response:
 
 
 async def rendered_transactions(
-    session: AsyncSession, principal: AppPrincipal, rows: list[Any], accounts: list[Account]
+    session: AsyncSession, principal: AppPrincipal, rows: list[ListedTransaction], accounts: list[Account]
 ) -> list[dict[str, Any]]:
     if not rows:
         return []

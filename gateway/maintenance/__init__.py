@@ -1,0 +1,1 @@
+"""Work that spans every app on purpose: the scheduler, the sweeper, retention purges."""
