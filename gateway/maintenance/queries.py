@@ -1,9 +1,11 @@
 """Queries that are cross-tenant by design: they read or remove rows of every app at once.
 
 The refresh scheduler, the durable-work and Connect-session sweepers and the retention purge run in
-workers, for the whole gateway. Nothing here takes a principal or an app, so nothing here may ever be
-called from a request handler: those read through `gateway.links.readable`. Each caller acts on what
-it finds with the row's own `app_id`.
+workers, for the whole gateway. Nothing here takes a principal or an app, so nothing here may be called
+from a request handler on an app's behalf: those read through `gateway.links.readable`. (The one
+request that uses this module is an upstream's verified webhook, which names the upstream's own
+connections, not our apps: see `links_on_connections`.) Each caller acts on what it finds with the
+row's own `app_id`.
 
 (The webhook-event purge, `webhook_delivery_repository.purge_events_before`, is cross-tenant too and
 still lives in gateway/webhooks/repository.py.)
@@ -12,6 +14,7 @@ still lives in gateway/webhooks/repository.py.)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -90,3 +93,21 @@ async def lost_durable_rows(
 async def mark_sent(session: AsyncSession, model: type[Any], row_ids: list[uuid.UUID], now: datetime) -> None:
     """Record that the rows' tasks were sent again at `now`."""
     await session.execute(update(model).where(model.id.in_(row_ids)).values(enqueued_for=now))
+
+
+REFRESHABLE_STATES = ("connected", "error")
+
+
+async def links_on_connections(
+    session: AsyncSession, provider: str, connections: Sequence[str]
+) -> list[Link]:
+    """Every app's refreshable links on these upstream connections (`Link.provider_link_id`): an
+    upstream's webhook names its connections, whichever apps they serve."""
+    if not connections:
+        return []
+    statement = select(Link).where(
+        Link.provider == provider,
+        Link.provider_link_id.in_(list(connections)),
+        Link.state.in_(REFRESHABLE_STATES),
+    )
+    return list((await session.execute(statement)).scalars())

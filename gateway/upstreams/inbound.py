@@ -1,38 +1,21 @@
 """Upstream webhooks: a verified one becomes a durable refresh of each link it concerns.
 
-Finding the links is cross-tenant by design: an upstream names its own connections, not our apps, so
-this looks them up across every app. It is called only from the inbound webhook route, after the
-adapter verified the webhook, and never returns anything to the caller but a count.
+Finding the links is cross-tenant by design (`gateway.maintenance.queries.links_on_connections`): an
+upstream names its own connections, not our apps. It happens only after the adapter verified the
+webhook, and the caller learns nothing but that it was accepted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import NotFound, Unauthenticated
 from gateway.links.service import link_service
-from gateway.models.link import Link
+from gateway.maintenance.queries import links_on_connections
 from providers.base import WebhookRefused
 from providers.registry import ProviderRegistry
-
-REFRESHABLE_STATES = ("connected", "error")
-
-
-async def _links_of_connections(
-    session: AsyncSession, provider: str, connections: Sequence[str]
-) -> list[Link]:
-    """Every app's links on these upstream connections (cross-tenant by design, see the module)."""
-    if not connections:
-        return []
-    statement = select(Link).where(
-        Link.provider == provider,
-        Link.provider_link_id.in_(list(connections)),
-        Link.state.in_(REFRESHABLE_STATES),
-    )
-    return list((await session.execute(statement)).scalars())
 
 
 async def accept_webhook(
@@ -50,7 +33,7 @@ async def accept_webhook(
         news = await providers.get(provider).verify_webhook(headers, body)
     except WebhookRefused as exc:
         raise Unauthenticated(f"The webhook could not be verified: {exc}") from exc
-    links = await _links_of_connections(session, provider, news.provider_link_ids)
+    links = await links_on_connections(session, provider, news.provider_link_ids)
     for link in links:
         await link_service.request_refresh(
             session, link, list(news.products) or link.products, trigger="webhook"
