@@ -73,6 +73,7 @@ async def sync_institutions(session: AsyncSession, providers: ProviderRegistry) 
                 provider=provider.name, provider_institution_id=info.provider_institution_id
             )
             route.institution_id, route.handoff = row.id, info.login
+            route.credential_fields = [vars(field) for field in info.credential_fields]
             route.priority = providers.rank(provider.name)
             session.add(route)
             routes[(provider.name, info.provider_institution_id)] = route
@@ -128,6 +129,7 @@ async def reached_institution(
         session.add(row)
         session.add(InstitutionRoute(
             institution_id=key, provider=provider, handoff=through.handoff,
+            credential_fields=list(through.credential_fields),
             provider_institution_id=reached.provider_institution_id,
         ))  # fmt: skip
     row.name, row.url = reached.name[:200], reached.url

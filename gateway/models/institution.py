@@ -47,4 +47,6 @@ class InstitutionRoute(TimestampMixin, Base):
     provider: Mapped[str] = mapped_column(String(16), nullable=False)
     provider_institution_id: Mapped[str] = mapped_column(String(128), nullable=False)
     handoff: Mapped[str] = mapped_column(String(16), default="credentials", nullable=False)
+    # The fields this provider's login form (or token step) asks for.
+    credential_fields: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, nullable=False)
     priority: Mapped[int] = mapped_column(Integer, default=100, nullable=False)

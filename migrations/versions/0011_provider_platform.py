@@ -7,14 +7,20 @@ Create Date: 2026-12-03
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_provider_platform"
 down_revision: str | None = "0010_transactions_link_pending"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+def json() -> sa.types.TypeEngine[Any]:
+    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -33,6 +39,7 @@ def upgrade() -> None:
         sa.Column("provider", sa.String(length=16), nullable=False),
         sa.Column("provider_institution_id", sa.String(length=128), nullable=False),
         sa.Column("handoff", sa.String(length=16), nullable=False),
+        sa.Column("credential_fields", json(), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -50,8 +57,8 @@ def upgrade() -> None:
     # Every institution so far has one route: its own provider.
     op.execute(sa.text(
         "INSERT INTO institution_routes (institution_id, provider, provider_institution_id, handoff, "
-        "priority, created_at, updated_at) SELECT id, provider, provider_institution_id, handoff, 100, "
-        "created_at, updated_at FROM institutions"
+        "credential_fields, priority, created_at, updated_at) SELECT id, provider, provider_institution_id, "
+        "handoff, credential_fields, 100, created_at, updated_at FROM institutions"
     ))  # fmt: skip
     op.create_table(
         "app_provider_settings",

@@ -106,11 +106,12 @@ async def current_session(request: Request, session: DbSession) -> Response:
 
 
 def _institution(row: Institution, route: InstitutionRoute | None) -> dict[str, Any]:
-    """An institution as Connect shows it: its handoff is that of the route the app would take."""
-    handoff = route.handoff if route is not None else row.handoff
+    """An institution as Connect shows it: its handoff and fields are those of the route the app would
+    take."""
+    way = route if route is not None else row
+    handoff, fields = way.handoff, way.credential_fields
     return {"institution_id": row.id, "name": row.name, "color": row.color, "is_featured": row.is_featured,
-            "is_oauth": handoff == "redirect", "handoff": handoff,
-            "credential_fields": row.credential_fields}  # fmt: skip
+            "is_oauth": handoff == "redirect", "handoff": handoff, "credential_fields": fields}  # fmt: skip
 
 
 @router.get("/institutions", openapi_extra=LINK_SESSION_OPENAPI)
