@@ -107,9 +107,9 @@ async def test_a_link_repaired_through_another_provider_keeps_its_accounts_and_h
         async with database.unit_of_work() as session:
             await sync_institutions(session, PROVIDERS)
             routes = await routes_of(session, ["credentials_bank"], {"mirror"})
-            assert (
-                routes["credentials_bank"].provider_institution_id == MIRROR_ID
-            )  # merged, not a second bank
+            mirror = routes["credentials_bank"]  # merged into Credentials Bank, not a second bank
+            assert mirror.provider_institution_id == MIRROR_ID
+            assert mirror.credential_fields == [vars(field) for field in CREDENTIALS_BANK.credential_fields]
             user = await get_or_create_end_user(session, sandbox_app.app_id, f"c-{uuid.uuid4().hex[:8]}")
         link_id = await link_through_connect(database, box, sandbox_app.app_id, user.id, None)
         await refresh(database, settings, link_id, redis_client)
