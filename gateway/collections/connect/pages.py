@@ -23,7 +23,7 @@ from gateway.auth.dependencies import caller_address
 from gateway.collections.connect.csrf import token_for
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
-from gateway.errors import NotFound
+from gateway.errors import Conflict, NotFound
 from gateway.institutions.catalog import get_institution
 from gateway.links import connect
 from gateway.links.connect import is_open
@@ -92,8 +92,10 @@ UNUSABLE_PAGE = _page(
 )
 UNKNOWN_SESSION = "This Connect link is not valid: it was mistyped, or it is so old it was removed."
 ENDED_SESSION = "This Connect link has expired or was already used."
+NOT_WAITING = "This page came back from a bank this Connect link was not waiting for."
 SECURITY_HEADERS = {"Cache-Control": "no-store"}
 UNUSABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The session is not waiting for this callback (an HTML page)"},
     404: {"description": "No such link session (an HTML page)"},
     410: {"description": "The link session expired or was used (an HTML page)"},
 }
@@ -166,9 +168,11 @@ async def connect_callback(
         return link_session
     returned = {key: value[:2000] for key, value in list(request.query_params.items())[:20] if key != "state"}
     app_state = get_app_state(request)
-    await connect.complete_redirect(
-        session, link_session, SecretBox(app_state.auth.master_key), app_state.providers, provider, returned
-    )
+    box = SecretBox(app_state.auth.master_key)
+    try:
+        await connect.complete_redirect(session, link_session, box, app_state.providers, provider, returned)
+    except Conflict:  # another provider's callback, or a session past this step: a person reads the answer
+        return _unusable(409, NOT_WAITING)
     return HTMLResponse(RETURN_PAGE, headers=SECURITY_HEADERS)
 
 

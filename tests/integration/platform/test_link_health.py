@@ -72,6 +72,8 @@ async def test_another_developers_links_answer_like_missing_ones(
     not_theirs = await client.get(f"{mine}/{theirs}", headers=tenant.dashboard)
     not_anyones = await client.get(f"{mine}/{missing}", headers=tenant.dashboard)
     assert (not_theirs.status_code, not_theirs.json()["error"]) == (404, not_anyones.json()["error"])
+    malformed = await client.get(f"{mine}/not-a-link", headers=tenant.dashboard)
+    assert (malformed.status_code, malformed.json()["error"]) == (404, not_anyones.json()["error"])
     for path in (their_app, f"{their_app}/{theirs}"):
         refused = await client.get(path, headers=tenant.dashboard)
         absent = await client.get(path.replace(other_tenant.app_id, missing), headers=tenant.dashboard)
