@@ -274,13 +274,14 @@ async def submit_credentials(
 ) -> None:
     """Complete the handoff with what the end user submitted: a login (`credentials`) or a pasted token
     (`token`), the institution's handoff being of that `kind` when one is named (the API-driven
-    collections name none: their apps send whichever fields the institution asks for)."""
+    collections name none: their apps send whichever fields the institution asks for). A redirect or
+    widget institution is never completed here: it comes back through its own callback."""
     _expect(link_session, "institution_selected")
     institution = await _institution(session, link_session)
     route = await _route(session, link_session, providers)
-    consent_form = kind == "credentials" and route.handoff == "redirect"  # the sandbox bank page's consent
-    if kind is not None and route.handoff != kind and not consent_form:
-        raise InvalidRequest(f"{institution.name} is not linked with a {kind.replace('_', ' ')}.")
+    typed = (kind,) if kind is not None else ("credentials", "token")  # a redirect or widget is not typed
+    if route.handoff not in typed:
+        raise InvalidRequest(f"{institution.name} is not linked with a {kind or 'login or token'}.")
     outcome = await _ask(
         providers.get(route.provider).complete(route.provider_institution_id, {}, credentials)
     )

@@ -101,6 +101,22 @@ async def make_tenant(http: httpx.AsyncClient, mode: str = "sandbox") -> Tenant:
     return Tenant(http, session, app_id, key.json()["client_id"], key.json()["client_secret"])
 
 
+async def sandbox_link(client: httpx.AsyncClient, tenant: Tenant, customer: str) -> str:
+    """A link at Credentials Bank for `customer`, through MoneyKit's sandbox shortcut and token exchange."""
+    headers = await tenant.bearer()
+    body = {"institution_id": "credentials_bank", "customer_user": {"id": customer}}
+    made = await client.post("/v1/moneykit/sandbox/exchangeable-token", json=body, headers=headers)
+    assert made.status_code == 200, made.text
+    exchanged = await client.post(
+        "/v1/moneykit/link-session/exchange-token",
+        json={"exchangeable_token": made.json()["exchangeable_token"]},
+        headers=headers,
+    )
+    assert exchanged.status_code == 201, exchanged.text
+    link_id: str = exchanged.json()["link_id"]
+    return link_id
+
+
 @pytest.fixture
 async def tenant(client: httpx.AsyncClient) -> Tenant:
     return await make_tenant(client)

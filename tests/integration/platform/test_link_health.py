@@ -9,22 +9,7 @@ from sqlalchemy import update
 
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
-from tests.integration.platform.conftest import Tenant
-
-
-async def sandbox_link(client: httpx.AsyncClient, tenant: Tenant, customer: str) -> str:
-    headers = await tenant.bearer()
-    body = {"institution_id": "credentials_bank", "customer_user": {"id": customer}}
-    made = await client.post("/v1/moneykit/sandbox/exchangeable-token", json=body, headers=headers)
-    assert made.status_code == 200, made.text
-    exchanged = await client.post(
-        "/v1/moneykit/link-session/exchange-token",
-        json={"exchangeable_token": made.json()["exchangeable_token"]},
-        headers=headers,
-    )
-    assert exchanged.status_code == 201, exchanged.text
-    link_id: str = exchanged.json()["link_id"]
-    return link_id
+from tests.integration.platform.conftest import Tenant, sandbox_link
 
 
 async def test_a_link_shows_its_provider_and_its_last_refresh_with_the_error(

@@ -18,7 +18,7 @@ from gateway.links.access_tokens import issue_access_token
 from gateway.links.service import link_service
 from gateway.settings import Settings
 from providers.base import Connected
-from tests.integration.platform.conftest import Tenant, gateway_settings, make_tenant
+from tests.integration.platform.conftest import Tenant, gateway_settings, make_tenant, sandbox_link
 
 PER_DAY = 2
 
@@ -74,18 +74,8 @@ async def test_on_demand_refreshes_share_the_budget_with_the_first_one(
 
 
 async def test_a_sandbox_link_has_no_upstream_budget(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    body = {"institution_id": "credentials_bank", "customer_user": {"id": uuid.uuid4().hex}}
-    made = await client.post(
-        "/v1/moneykit/sandbox/exchangeable-token", json=body, headers=await tenant.bearer()
-    )
-    assert made.status_code == 200, made.text
-    exchanged = await client.post(
-        "/v1/moneykit/link-session/exchange-token",
-        json={"exchangeable_token": made.json()["exchangeable_token"]},
-        headers=await tenant.bearer(),
-    )
-    assert exchanged.status_code == 201, exchanged.text
-    refresh = f"/v1/moneykit/links/{exchanged.json()['link_id']}/products"
+    link_id = await sandbox_link(client, tenant, uuid.uuid4().hex)
+    refresh = f"/v1/moneykit/links/{link_id}/products"
     for _ in range(PER_DAY + 1):
         asked = await client.post(refresh, json={"products": ["accounts"]}, headers=await tenant.bearer())
         assert asked.status_code == 202, asked.text
