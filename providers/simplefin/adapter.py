@@ -15,6 +15,7 @@ from providers.base import (
     Connected,
     ConnectResult,
     CredentialField,
+    FatalProviderError,
     Fetched,
     Handoff,
     HandoffRequest,
@@ -88,7 +89,7 @@ class SimpleFinProvider:
             found = account_set(
                 await self.client.accounts(access, start=None, balances_only=True), self.clock()
             )
-        except RetryLater as exc:
+        except (RetryLater, FatalProviderError) as exc:  # the server's fault: nothing is stored
             raise ReconnectRequired(
                 f"SimpleFIN Bridge could not be used just now ({exc}). Try again in a few minutes.",
                 error_code="institution_error",
@@ -141,7 +142,12 @@ class SimpleFinProvider:
         return None  # the end user disables the access URL at the Bridge; there is no API for it
 
     async def _read(self, connection: ProviderState, *, start: dt.datetime | None) -> AccountSet:
-        access = AccessUrl.parse(str(connection.get("access_url", "")), self.settings)
+        try:
+            access = AccessUrl.parse(str(connection.get("access_url", "")), self.settings)
+        except ValueError as exc:  # e.g. its host was taken off LINKGATE_SIMPLEFIN_ALLOWED_HOSTS since
+            raise FatalProviderError(
+                f"this connection's SimpleFIN server can no longer be used: {exc}"
+            ) from None
         balances_only = start is None
         epoch = int(start.timestamp()) if start is not None else None
         found = account_set(

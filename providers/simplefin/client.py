@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,18 @@ from providers.simplefin.settings import SimpleFinSettings
 MAX_TOKEN_CHARS = 2048
 MAX_BODY_BYTES = 20 * 1024 * 1024
 DEFAULT_RETRY_S = 300.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A SimpleFIN server's answer, its body read (within `MAX_BODY_BYTES`) and decoded."""
+
+    status_code: int
+    headers: httpx.Headers
+    body: bytes
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
 
 
 class TokenUnusable(ReconnectRequired):
@@ -105,7 +118,7 @@ class SimpleFinClient:
         if response.status_code != 200:
             raise _unavailable(response)
         try:
-            return AccessUrl.parse(response.text, self._settings)
+            return AccessUrl.parse(response.text(), self._settings)
         except ValueError as exc:
             raise RetryLater(
                 f"the SimpleFIN server's claim answer is not a usable access URL: {exc}"
@@ -141,15 +154,13 @@ class SimpleFinClient:
             raise _unavailable(response)
         return _json_object(response)
 
-    async def _call(self, method: str, url: str, **options: Any) -> httpx.Response:
+    async def _call(self, method: str, url: str, **options: Any) -> Answer:
         try:
             async with self._http.stream(
                 method, url, timeout=self._settings.timeout_s, follow_redirects=False, **options
             ) as response:
-                body = await _read_capped(response)
-                return httpx.Response(
-                    response.status_code, headers=response.headers, content=body, request=response.request
-                )
+                body = await _read_capped(response)  # decoded (a compressed answer is inflated)
+                return Answer(response.status_code, response.headers, body)
         except httpx.TimeoutException:
             raise RetryLater("the SimpleFIN server did not answer in time") from None
         except httpx.HTTPError as exc:
@@ -166,14 +177,14 @@ async def _read_capped(response: httpx.Response) -> bytes:
     return b"".join(chunks)
 
 
-def _is_html(response: httpx.Response) -> bool:
+def _is_html(response: Answer) -> bool:
     """Cloudflare in front of the Bridge answers throttled callers with HTML 403 and 429 pages: that
     is not a revoked access."""
     kind = response.headers.get("content-type", "")
-    return "html" in kind or response.content.lstrip()[:1] == b"<"
+    return "html" in kind or response.body.lstrip()[:1] == b"<"
 
 
-def _unavailable(response: httpx.Response) -> RetryLater:
+def _unavailable(response: Answer) -> RetryLater:
     """A 429 or 5xx (or any other unexpected answer): try again later, when the server says if it does."""
     return RetryLater(
         f"the SimpleFIN server answered {response.status_code}",
@@ -188,9 +199,9 @@ def _retry_after(value: str | None) -> float:
         return DEFAULT_RETRY_S
 
 
-def _json_object(response: httpx.Response) -> Mapping[str, Any]:
+def _json_object(response: Answer) -> Mapping[str, Any]:
     try:
-        body = response.json()
+        body = json.loads(response.body)
     except ValueError:
         raise RetryLater("the SimpleFIN server's answer is not JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("accounts"), list):

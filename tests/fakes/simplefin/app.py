@@ -8,6 +8,8 @@ import html
 from collections.abc import Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -47,7 +49,9 @@ def build_bridge_app(state: BridgeState, root_path: str = DEFAULT_ROOT_PATH) -> 
         Route("/accounts", handlers.accounts, methods=["GET"]),
         Route("/currencies/{code}", handlers.currency, methods=["GET"]),
     ]
-    return Starlette(routes=[Mount(root_path.rstrip("/"), routes=routes)])
+    # The Bridge sits behind Cloudflare, which compresses what clients accept compressed (spec §7).
+    compressed = [Middleware(GZipMiddleware, minimum_size=200)]
+    return Starlette(routes=[Mount(root_path.rstrip("/"), routes=routes)], middleware=compressed)
 
 
 class _Handlers:

@@ -183,3 +183,14 @@ async def test_plain_http_is_refused_where_https_is_required(world: World) -> No
             await adapter.complete("bridge", {}, world.token())
     assert raised.value.error_code == "user_input_incorrect"
     assert world.state.requests() == []
+
+
+async def test_compressed_answers_are_read(world: World, bridge: RunningBridge) -> None:
+    """Behind Cloudflare the Bridge compresses its answers; the reads above all went through that."""
+    access = world.state.issue_access()
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(f"{access.url}/accounts", params={"start-date": NOW - DAY, "version": "2"})
+    assert answer.headers["content-encoding"] == "gzip"
+    connection = (await connected(world)).state
+    fetched = await world.adapter.read(connection, ["transactions"], None)
+    assert len(fetched.accounts) == 2
