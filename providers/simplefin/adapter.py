@@ -9,6 +9,7 @@ for Linkgate to reconcile: SimpleFIN has no cursor and renumbers a pending trans
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 
 from providers.base import (
@@ -99,7 +100,7 @@ class SimpleFinProvider:
         state = {"access_url": access.serialise(), "version": found.version}
         reached = found.institutions[0] if len(found.institutions) == 1 else None
         return Connected(
-            provider_link_id=f"sfin-{access.username}"[:255], state=state, institution=reached,
+            provider_link_id=_connection_id(access), state=state, institution=reached,
             accounts=found.accounts,
         )  # fmt: skip
 
@@ -174,6 +175,11 @@ class SimpleFinProvider:
             start=start.date(), end=None, accounts=covered, transactions=kept,
             next_cursor=str(int(self.clock().timestamp())),
         )  # fmt: skip
+
+
+def _connection_id(access: AccessUrl) -> str:
+    """A stable name for the grant that gives nothing of it away (its username is half its credentials)."""
+    return "sfin-" + hashlib.sha256(f"{access.base}\n{access.username}".encode()).hexdigest()[:32]
 
 
 def _covered(found: AccountSet, account: NormalizedAccount) -> bool:

@@ -71,6 +71,9 @@ async def test_a_setup_token_is_claimed_once_and_names_the_bank(world: World) ->
     assert result.accounts is not None
     assert [a.provider_account_id for a in result.accounts] == ["CON-1/ACT-1", "CON-1/ACT-2"]
     assert str(result.state["access_url"]).startswith("http://")  # it carries the Basic credentials
+    username = str(world.state.requests()[-1].username)
+    assert result.provider_link_id.startswith("sfin-")
+    assert username not in result.provider_link_id  # stored in the clear: nothing of the credentials
     with pytest.raises(ReconnectRequired, match="already used") as again:
         await world.adapter.complete("bridge", {}, token)
     assert again.value.error_code == "user_input_incorrect"
