@@ -108,6 +108,8 @@ class RefreshService:
             if job.products
             else [Product.accounts.value, *link.products]
         )
+        if not providers.offers(link.provider):
+            return Failed(f"provider {link.provider} is not configured in this deployment")
         state = open_state(SecretBox(settings.master_key()), link.id, link.credentials_encrypted)
         try:
             fetched = await providers.get(link.provider).read(state, products, link.transactions_cursor)

@@ -186,6 +186,23 @@ async def test_a_duplicate_task_changes_nothing(database, settings, sandbox_app,
     assert before == 25  # 24 posted history transactions and one pending
 
 
+async def test_a_link_of_a_provider_switched_off_fails_its_refresh_with_the_reason(
+    database, settings, sandbox_app, redis_client
+) -> None:
+    from gateway.links.refresh import refresh_service
+    from gateway.links.refresh_jobs import REFRESH_JOBS
+    from workers.durable import Failed, claim
+
+    link = await connect_link(database, settings, sandbox_app.app_id)
+    redis_client.flushdb()  # no worker here: this test runs the attempt itself
+    async with database.unit_of_work() as session:
+        job = (await session.execute(select(RefreshJob).where(RefreshJob.link_id == link.id))).scalar_one()
+        attempt = await claim(session, REFRESH_JOBS, job.id, lease_s=30)
+    assert attempt is not None
+    outcome = await refresh_service.attempt(database, settings, ProviderRegistry({}), job.id, attempt)
+    assert outcome == Failed("provider sandbox is not configured in this deployment")
+
+
 async def test_institution_trouble_is_retried_and_shown_on_the_products_until_a_refresh_succeeds(
     database, settings, sandbox_app, redis_client
 ) -> None:
