@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.end_users.repository import end_user_repository
+from gateway.integer_ids.repository import IdKind, issue
 from gateway.models.end_user import EndUser
 
 
@@ -16,8 +17,10 @@ def new_end_user(app_id: uuid.UUID, **columns: object) -> EndUser:
 
 
 async def store_end_user(session: AsyncSession, user: EndUser) -> EndUser:
+    """Store a new end user, with the integer id that names them (their Yodlee user id)."""
     session.add(user)
     await session.flush()
+    await issue(session, user.app_id, IdKind.user, [user.id])
     return user
 
 

@@ -24,7 +24,7 @@ from gateway.crypto import SecretBox
 from gateway.errors import Conflict
 from gateway.links import connect
 from gateway.links.connect import ConnectInputRejected
-from gateway.links.repository import link_reader, organization_id_of
+from gateway.links.repository import link_reader, organization_id_of, store_link
 from gateway.links.service import link_service
 from gateway.links.sessions import open_session_of_link, redeem_exchangeable_token
 from gateway.models.base import utcnow
@@ -55,8 +55,7 @@ async def start_direct_link(
         provider=institution.provider, state="connecting", products=list(products),
         organization_id=await organization_id_of(session, app_id, organization),
     )  # fmt: skip
-    session.add(link)
-    await session.flush()
+    await store_link(session, link)
     await _submit(session, box, providers, link, credentials)
     return link
 

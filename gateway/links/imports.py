@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.institutions.catalog import IMPORTED_PROVIDER
+from gateway.links.repository import store_link
 from gateway.models.base import utcnow
 from gateway.models.institution import Institution
 from gateway.models.link import Link
@@ -125,8 +126,7 @@ async def import_link(
         product_status={p: {"refreshed_at": now.isoformat(), "last_attempted_at": now.isoformat()}
                         for p in IMPORT_PRODUCTS},
     )  # fmt: skip
-    session.add(link)
-    await session.flush()
+    await store_link(session, link)
     await product_repository.upsert_accounts(session, app_id, link.id, _normalized_accounts(accounts))
     await import_transactions(session, link, transactions)
     await publish_event(

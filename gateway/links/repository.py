@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from gateway.errors import InvalidToken
+from gateway.integer_ids.repository import LINK_KINDS, issue
 from gateway.models.developer import DEFAULT_ORGANIZATION_KEY, Organization
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
@@ -113,6 +114,15 @@ async def refreshes_since(
 
 SERVING_STATES = ("connected", "error")
 UNDELETED_STATES = ("connecting", "awaiting_token_exchange", "connected", "error")
+
+
+async def store_link(session: AsyncSession, link: Link) -> Link:
+    """Store a new link, with the integer ids that name it (its Yodlee provider account and consent)."""
+    session.add(link)
+    await session.flush()
+    for kind in LINK_KINDS:
+        await issue(session, link.app_id, kind, [link.id])
+    return link
 
 
 async def links_of_user(

@@ -20,6 +20,7 @@ from gateway.links.repository import (
     manual_refreshes_since,
     organization_key_of,
     refreshes_since,
+    store_link,
 )
 from gateway.maintenance.queries import links_due_for_refresh, purge_links_deleted_before
 from gateway.models.base import utcnow
@@ -77,8 +78,7 @@ class LinkService:
             products=list(products),
         )  # fmt: skip
         link.credentials_encrypted = seal_state(box, link.id, connection.state)
-        session.add(link)
-        await session.flush()
+        await store_link(session, link)
         return link
 
     def await_exchange(

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import conflict_insert
+from gateway.integer_ids.repository import IdKind, holding_key, issue
 from gateway.models.account import Account, AccountBalance, AccountNumber, AccountOwner
 from gateway.models.base import utcnow
 from gateway.models.investment import Holding, InvestmentTransaction, Security
@@ -49,12 +50,14 @@ class ProductRepository:
     ) -> dict[str, uuid.UUID]:
         statement = select(Account).where(Account.app_id == app_id, Account.link_id == link_id)
         existing = {row.provider_account_id: row for row in (await session.execute(statement)).scalars()}
+        created: list[Account] = []
         for account in accounts:
             row = existing.get(account.provider_account_id)
             if row is None:
                 row = Account(app_id=app_id, link_id=link_id, provider_account_id=account.provider_account_id)
                 session.add(row)
                 existing[account.provider_account_id] = row
+                created.append(row)
             row.name, row.official_name = account.name, account.official_name
             row.type, row.subtype, row.mask, row.currency = (
                 account.type,
@@ -65,6 +68,7 @@ class ProductRepository:
             row.balance_current, row.balance_available = account.balance_current, account.balance_available
             row.balance_limit, row.balances_as_of = account.balance_limit, account.balances_as_of
         await session.flush()
+        await issue(session, app_id, IdKind.account, [row.id for row in created])
         stored = {existing[a.provider_account_id].id: existing[a.provider_account_id] for a in accounts}
         await self._record_balances(session, app_id, link_id, list(stored.values()))
         return {provider_id: row.id for provider_id, row in existing.items()}
@@ -171,20 +175,23 @@ class ProductRepository:
     ) -> None:
         securities = await self._upsert_securities(session, app_id, data)
         await session.execute(delete(Holding).where(Holding.app_id == app_id, Holding.link_id == link_id))
-        for holding in data.holdings:
-            session.add(
-                Holding(
-                    app_id=app_id,
-                    link_id=link_id,
-                    account_id=ids[holding.provider_account_id],
-                    security_id=securities[holding.provider_security_id],
-                    quantity=holding.quantity,
-                    institution_price=holding.institution_price,
-                    institution_value=holding.institution_value,
-                    cost_basis=holding.cost_basis,
-                    currency=holding.currency,
-                )  # fmt: skip
+        holdings = [
+            Holding(
+                app_id=app_id,
+                link_id=link_id,
+                account_id=ids[holding.provider_account_id],
+                security_id=securities[holding.provider_security_id],
+                quantity=holding.quantity,
+                institution_price=holding.institution_price,
+                institution_value=holding.institution_value,
+                cost_basis=holding.cost_basis,
+                currency=holding.currency,
             )
+            for holding in data.holdings
+        ]
+        session.add_all(holdings)
+        keys = [holding_key(row.account_id, row.security_id) for row in holdings]
+        await issue(session, app_id, IdKind.holding, keys)
         statement = select(InvestmentTransaction).where(
             InvestmentTransaction.app_id == app_id, InvestmentTransaction.link_id == link_id
         )

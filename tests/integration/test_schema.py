@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.db import Database, async_database_url
 from gateway.developers.service import developer_service
+from gateway.integer_ids.repository import holding_key
 from gateway.migrate import alembic_config, upgrade_to_head
-from gateway.models import Account, Base, EndUser, Institution, Link, Transaction
+from gateway.models import Account, Base, EndUser, Holding, Institution, Link, Security, Transaction, YodleeId
 from gateway.settings import Settings
 from tests.conftest import create_database, drop_database
 
@@ -82,6 +83,47 @@ class TestMigrations:
         upgrade_to_head(empty_database_url)
         upgrade_to_head(empty_database_url)  # running it again is a no-op
         assert schema_drift(empty_database_url) == []
+
+    def test_upgrade_numbers_the_rows_stored_before_numbers_were_issued_at_write(
+        self, empty_database_url: str
+    ) -> None:
+        command.upgrade(alembic_config(empty_database_url), "0011_provider_platform")
+        settings = Settings(database_url=empty_database_url, secret_key="s" * 48)
+
+        async def write_rows() -> dict[str, set[uuid.UUID]]:
+            database = Database.from_settings(settings)
+            try:
+                txn, account = await write_and_read_transaction(database, settings.master_key())
+                async with database.unit_of_work() as session:
+                    link = await session.get(Link, txn.link_id)
+                    assert link is not None
+                    security = Security(app_id=txn.app_id, provider_security_id="sec-1")
+                    session.add(security)
+                    await session.flush()
+                    session.add(Holding(app_id=txn.app_id, link_id=txn.link_id, account_id=account.id,
+                                        security_id=security.id, quantity=Decimal("2")))  # fmt: skip
+                    return {"user": {link.end_user_id}, "provider_account": {link.id}, "consent": {link.id},
+                            "account": {account.id}, "transaction": {txn.id},
+                            "holding": {holding_key(account.id, security.id)}}  # fmt: skip
+            finally:
+                await database.dispose()
+
+        async def issued() -> dict[str, set[uuid.UUID]]:
+            engine = create_async_engine(async_database_url(empty_database_url))
+            try:
+                async with engine.connect() as connection:
+                    rows = await connection.execute(select(YodleeId.kind, YodleeId.entity_id))
+                    found: dict[str, set[uuid.UUID]] = {}
+                    for kind, entity_id in rows:
+                        found.setdefault(kind, set()).add(entity_id)
+                    return found
+            finally:
+                await engine.dispose()
+
+        stored = asyncio.run(write_rows())
+        assert asyncio.run(issued()) == {}
+        upgrade_to_head(empty_database_url)
+        assert asyncio.run(issued()) == stored
 
     def test_every_customer_data_table_carries_app_id(self) -> None:
         for name in CUSTOMER_DATA_TABLES:

@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, resource_not_found
-from gateway.collections.yodlee.ids import IdKind, assign, parse_id, parse_ids
+from gateway.collections.yodlee.ids import parse_id, parse_ids
 from gateway.collections.yodlee.providers import provider_id
 from gateway.collections.yodlee.repository import accounts_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import links_by_ids, provider_account_ids
 from gateway.dependencies import DbSession
+from gateway.integer_ids.repository import IdKind, numbers_of
 from gateway.models.account import Account
 from gateway.models.link import Link
 
@@ -33,7 +34,7 @@ async def rendered_accounts(
     if not accounts:
         return []
     by_link = {link.id: link for link in links}
-    ids = await assign(session, accounts[0].app_id, IdKind.account, [a.id for a in accounts])
+    ids = await numbers_of(session, accounts[0].app_id, IdKind.account, [a.id for a in accounts])
     link_ids = await provider_account_ids(session, links)
     return [
         render.account(

@@ -17,12 +17,13 @@ from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.accounts import rendered_accounts
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, required
-from gateway.collections.yodlee.ids import IdKind, assign, parse_id, parse_ids
+from gateway.collections.yodlee.ids import parse_id, parse_ids
 from gateway.collections.yodlee.params import bounded, day
 from gateway.collections.yodlee.repository import accounts_of, balance_history, refreshing
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import DbSession
+from gateway.integer_ids.repository import IdKind, numbers_of
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -112,7 +113,7 @@ async def get_historical_balances(
     first = min(point[0] for points in snapshots.values() for point in points)
     days = render.requested_days(max(start, first), end, interval or "D")
     carry_forward = include_cf is not None and include_cf.lower() == "true"
-    ids = await assign(session, principal.app_id, IdKind.account, [a.id for a in accounts])
+    ids = await numbers_of(session, principal.app_id, IdKind.account, [a.id for a in accounts])
     entries = [
         (ids[account.id], entry)
         for account in accounts

@@ -17,7 +17,6 @@ from formats.yodlee import render
 from gateway.collections.yodlee.access import ADMIN_READER, json_response, login_name
 from gateway.collections.yodlee.accounts import rendered_accounts
 from gateway.collections.yodlee.errors import YodleeError, invalid_value
-from gateway.collections.yodlee.ids import IdKind, assign
 from gateway.collections.yodlee.params import TIMESTAMP_FORMAT, moment
 from gateway.collections.yodlee.repository import (
     accounts_changed,
@@ -29,6 +28,7 @@ from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import rendered_provider_accounts
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
+from gateway.integer_ids.repository import IdKind, numbers_of
 from gateway.text import is_storable
 from gateway.transactions.repository import transaction_reader
 
@@ -123,9 +123,9 @@ async def _transactions(
     if not rows:
         return []
     accounts = await accounts_of(session, app_id, link_ids)
-    account_ids = await assign(session, app_id, IdKind.account, [a.id for a in accounts])
+    account_ids = await numbers_of(session, app_id, IdKind.account, [a.id for a in accounts])
     containers = {a.id: render.container(a.type, a.subtype) for a in accounts}
-    ids = await assign(session, app_id, IdKind.transaction, [row.id for row in rows])
+    ids = await numbers_of(session, app_id, IdKind.transaction, [row.id for row in rows])
     rendered = []
     for row in rows:
         body = render.transaction(row, transaction_id=ids[row.id], account_id=account_ids[row.account_id],

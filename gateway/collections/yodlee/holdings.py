@@ -9,11 +9,12 @@ from fastapi.responses import Response
 
 from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
-from gateway.collections.yodlee.ids import IdKind, assign, holding_key, parse_ids
+from gateway.collections.yodlee.ids import parse_ids
 from gateway.collections.yodlee.repository import accounts_of, holdings_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids, provider_account_ids
 from gateway.dependencies import DbSession
+from gateway.integer_ids.repository import IdKind, holding_key, numbers_of
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -34,10 +35,10 @@ async def get_holdings(
     numbers = parse_ids(account_id, "accountId")
     chosen = None if numbers is None else [a.id for a in await chosen_accounts(session, accounts, numbers)]
     rows = await holdings_of(session, principal.app_id, [link.id for link in links], chosen)
-    account_ids = await assign(session, principal.app_id, IdKind.account, [a.id for a in accounts])
+    account_ids = await numbers_of(session, principal.app_id, IdKind.account, [a.id for a in accounts])
     link_ids = await provider_account_ids(session, links)
     keys = {h.id: holding_key(h.account_id, h.security_id) for h, _ in rows}
-    ids = await assign(session, principal.app_id, IdKind.holding, list(keys.values()))
+    ids = await numbers_of(session, principal.app_id, IdKind.holding, list(keys.values()))
     rendered = [
         render.holding(
             h,

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from formats.yodlee import render
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.errors import invalid_value
-from gateway.collections.yodlee.ids import IdKind, assign, resolve
 from gateway.collections.yodlee.providers import provider_id
 from gateway.collections.yodlee.repository import PROVIDER_ACCOUNT_STATES, refreshing
+from gateway.integer_ids.repository import IdKind, numbers_of, resolve
 from gateway.links.direct import pending_challenge
 from gateway.links.readable import links_in_states
 from gateway.models.account import Account
@@ -61,7 +61,7 @@ async def chosen_accounts(
 async def provider_account_ids(session: AsyncSession, links: list[Link]) -> dict[uuid.UUID, int]:
     if not links:
         return {}
-    return await assign(session, links[0].app_id, IdKind.provider_account, [link.id for link in links])
+    return await numbers_of(session, links[0].app_id, IdKind.provider_account, [link.id for link in links])
 
 
 async def rendered_provider_accounts(
@@ -70,7 +70,7 @@ async def rendered_provider_accounts(
     if not links:
         return []
     ids = await provider_account_ids(session, links)
-    consents = await assign(session, links[0].app_id, IdKind.consent, [link.id for link in links])
+    consents = await numbers_of(session, links[0].app_id, IdKind.consent, [link.id for link in links])
     busy = await refreshing(session, links[0].app_id, [link.id for link in links])
     challenges = {
         link.id: await pending_challenge(session, link) for link in links if link.state == "connecting"

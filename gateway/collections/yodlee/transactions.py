@@ -15,13 +15,14 @@ from formats.yodlee import categories, render
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.errors import YodleeError, invalid_value
-from gateway.collections.yodlee.ids import IdKind, assign, parse_ids
+from gateway.collections.yodlee.ids import parse_ids
 from gateway.collections.yodlee.params import bounded, day
 from gateway.collections.yodlee.providers import PROVIDER_READER
 from gateway.collections.yodlee.repository import accounts_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import DbSession
+from gateway.integer_ids.repository import IdKind, numbers_of
 from gateway.models.account import Account
 from gateway.text import is_storable
 from gateway.transactions.records import ListedTransaction
@@ -131,9 +132,9 @@ async def rendered_transactions(
 ) -> list[dict[str, Any]]:
     if not rows:
         return []
-    account_ids = await assign(session, principal.app_id, IdKind.account, [a.id for a in accounts])
+    account_ids = await numbers_of(session, principal.app_id, IdKind.account, [a.id for a in accounts])
     containers = {a.id: render.container(a.type, a.subtype) for a in accounts}
-    ids = await assign(session, principal.app_id, IdKind.transaction, [row.id for row in rows])
+    ids = await numbers_of(session, principal.app_id, IdKind.transaction, [row.id for row in rows])
     return [
         render.transaction(
             row,

@@ -23,11 +23,11 @@ from gateway.collections.yodlee.access import (
     token_user_created,
 )
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, required
-from gateway.collections.yodlee.ids import IdKind, assign_one
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
 from gateway.end_users.service import get_or_create_token_user
+from gateway.integer_ids.repository import IdKind, number_of
 from gateway.links.service import link_service
 from gateway.models.end_user import EndUser
 from gateway.text import first_unstorable_path, is_storable
@@ -89,7 +89,7 @@ def _apply(user: EndUser, fields: UserFields) -> None:
 async def _rendered(session: AsyncSession, user: EndUser, name: str) -> dict[str, Any]:
     profile = user.user_metadata.get("yodlee", {})
     body: dict[str, Any] = {
-        "id": await assign_one(session, user.app_id, IdKind.user, user.id),
+        "id": await number_of(session, user.app_id, IdKind.user, user.id),
         "loginName": name,
         "roleType": "INDIVIDUAL",
         "preferences": {"currency": "USD", "timeZone": "GMT", "dateFormat": "yyyy-MM-dd", "locale": "en_US"}

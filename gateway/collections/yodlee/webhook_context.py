@@ -1,6 +1,6 @@
 """What Yodlee webhook bodies carry beyond the event: the user's loginName and the link's Yodlee ids.
 
-Looked up (and the ids assigned on first sight) when a Yodlee-format delivery is created; the pure
+Looked up when a Yodlee-format delivery is created (the ids were issued with the rows); the pure
 format (`formats.yodlee.webhooks`) renders the bodies from the `YodleeEventContext` gathered here.
 """
 
@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.yodlee.webhooks import YodleeEventContext
 from gateway.collections.yodlee.access import login_name
-from gateway.collections.yodlee.ids import IdKind, assign, assign_one
 from gateway.collections.yodlee.providers import provider_id
 from gateway.collections.yodlee.repository import accounts_of
+from gateway.integer_ids.repository import IdKind, number_of, numbers_of
 from gateway.models.developer import AppConfiguration
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
@@ -32,11 +32,11 @@ async def yodlee_event_context(
     configuration = await session.get(AppConfiguration, link.app_id)
     field = configuration.user_id_field if configuration is not None else "guid"
     accounts = await accounts_of(session, link.app_id, [link.id])
-    account_ids = await assign(session, link.app_id, IdKind.account, [a.id for a in accounts])
+    account_ids = await numbers_of(session, link.app_id, IdKind.account, [a.id for a in accounts])
     context: YodleeEventContext = {
         "login_name": login_name(user, field) if user is not None else None,
-        "provider_account_id": await assign_one(session, link.app_id, IdKind.provider_account, link.id),
-        "consent_id": await assign_one(session, link.app_id, IdKind.consent, link.id),
+        "provider_account_id": await number_of(session, link.app_id, IdKind.provider_account, link.id),
+        "consent_id": await number_of(session, link.app_id, IdKind.consent, link.id),
         "provider_id": provider_id(link.institution_id),
         "account_ids": sorted(account_ids.values()),
         "products": list(link.products),

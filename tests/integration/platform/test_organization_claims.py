@@ -22,9 +22,10 @@ from sqlalchemy import select
 from formats.mx.render import credential_guid
 from formats.mx.render import guid as mx_guid
 from formats.plaid import ids as plaid_ids
-from gateway.collections.yodlee.ids import IdKind, assign
 from gateway.end_users.service import new_end_user, store_end_user
+from gateway.integer_ids.repository import IdKind, issue, numbers_of
 from gateway.links.access_tokens import issue_access_token
+from gateway.links.repository import store_link
 from gateway.models.account import Account
 from gateway.models.developer import Organization
 from gateway.models.link import Link
@@ -73,24 +74,18 @@ async def make_world(app: FastAPI, tenant: Tenant) -> World:
                 select(Organization.id).where(Organization.app_id == app_id, Organization.key == "org_y")
             ),
         )  # fmt: skip
-        session.add(link)
+        await store_link(session, link)
+        account = Account(
+            app_id=app_id, link_id=link.id, provider_account_id="acc-1", name="Checking", type="depository",
+            subtype="checking", mask="0001", balance_current=Decimal("10"),
+        )  # fmt: skip
+        session.add(account)
         await session.flush()
-        session.add(
-            Account(
-                app_id=app_id,
-                link_id=link.id,
-                provider_account_id="acc-1",
-                name="Checking",
-                type="depository",
-                subtype="checking",
-                mask="0001",
-                balance_current=Decimal("10"),
-            )
-        )
-        await session.flush()  # fmt: skip
+        await issue(session, app_id, IdKind.account, [account.id])
         await issue_access_token(session, link, prefix="access-sandbox-")
-        missing_id = uuid.uuid4()
-        numbers = await assign(session, app_id, IdKind.provider_account, [link.id, missing_id])
+        missing_id = uuid.uuid4()  # a number issued for a row that does not exist
+        await issue(session, app_id, IdKind.provider_account, [missing_id])
+        numbers = await numbers_of(session, app_id, IdKind.provider_account, [link.id, missing_id])
         user_guid = user.guid
     real = Ids(str(link.id), mx_guid("member", link.id), numbers[link.id], plaid_ids.encode(link.id))
     missing = Ids(
