@@ -1,9 +1,10 @@
 """Yodlee's int64 ids for our UUID rows, kept in `yodlee_ids`: issued when a row is created, in the
 same transaction as the row, and never changed.
 
-The write paths (end users, links, accounts, holdings, transactions) issue them; the Yodlee collection
-and its webhook bodies only read them, so a read never writes. Every lookup names the app, so another
-tenant's number answers exactly like one never issued.
+The write paths (end users, links, accounts, holdings) issue them; the Yodlee collection and its webhook
+bodies only read them, so a read never writes. Every lookup names the app, so another tenant's number
+answers exactly like one never issued. Transactions, thousands to a refresh, carry theirs in their own
+`number` column, which the database fills (see `gateway.models.transaction`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import conflict_insert
-from gateway.models.transaction import Transaction
 from gateway.models.yodlee import YodleeId
 
 HOLDING_NAMESPACE = uuid.UUID("6f1b7c1e-3f0a-4d2e-9a57-0b7f6c2d9e11")
@@ -27,7 +27,6 @@ class IdKind(StrEnum):
     user = "user"
     provider_account = "provider_account"
     account = "account"
-    transaction = "transaction"
     holding = "holding"
     consent = "consent"  # a provider account's consent: one per link, its own number
 
@@ -59,18 +58,6 @@ async def issue(
         .on_conflict_do_nothing(index_elements=["app_id", "kind", "entity_id"])
     )
     await session.execute(statement, execution_options={"synchronize_session": False})
-
-
-async def issue_for_created_transactions(
-    session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, first_seq: int, last_seq: int
-) -> None:
-    """Numbers for the transactions a change-log batch created (`first_seq` to `last_seq`), in one
-    statement on the server: an import of thousands ships no ids back and forth."""
-    created = select(Transaction.app_id, literal(IdKind.transaction.value), Transaction.id).where(
-        Transaction.app_id == app_id, Transaction.link_id == link_id,
-        Transaction.change_seq.between(first_seq, last_seq), Transaction.change_kind == "created",
-    )  # fmt: skip
-    await session.execute(insert(YodleeId).from_select(["app_id", "kind", "entity_id"], created))
 
 
 async def numbers_of(

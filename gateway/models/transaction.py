@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, Uuid, text
+from sqlalchemy import BigInteger, Date, FetchedValue, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, IdMixin, JSONType, Money, TenantMixin, TimestampMixin, UTCDateTime
@@ -20,9 +20,14 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
     `created_seq` (the number at its insert) says whether a reader at `cursor` has seen it before, and
     `posted_seq` (the number of the write that posted it, if it was ever pending) whether that reader saw
     it pending: Plaid's sync shows a posting as the pending transaction removed and the posted one added.
+
+    `number` is the int64 id Yodlee clients see, given by the database at insert (a sequence on
+    Postgres, a trigger on SQLite: migration 0012) and never changed.
     """
 
     __tablename__ = "transactions"
+    # SQLite's RETURNING reports `number` as inserted (NULL, before its trigger runs): never trust it.
+    __mapper_args__ = {"eager_defaults": False}
     __table_args__ = (
         UniqueConstraint("link_id", "provider_transaction_id"),
         Index("ix_transactions_link_id_change_seq", "link_id", "change_seq"),
@@ -58,6 +63,7 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
     pending: Mapped[bool] = mapped_column(default=False, nullable=False)
     pending_transaction_id: Mapped[str | None] = mapped_column(String(255))
     created_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    number: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
     posted_seq: Mapped[int | None] = mapped_column(BigInteger)
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     change_kind: Mapped[str] = mapped_column(String(8), nullable=False)

@@ -52,6 +52,7 @@ class ListedTransaction(NamedTuple):
     created_at: dt.datetime
     updated_at: dt.datetime
     change_kind: str
+    number: int  # Yodlee's id for it
 
 
 class TransactionChange(NamedTuple):

@@ -17,7 +17,6 @@ from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import bulk_insert
-from gateway.integer_ids.repository import issue_for_created_transactions
 from gateway.models.account import Account
 from gateway.models.base import utcnow
 from gateway.models.link import Link
@@ -215,7 +214,6 @@ class TransactionRepository:
             await bulk_insert(
                 session, cast(Table, Transaction.__table__), inserts, copy_threshold=COPY_THRESHOLD
             )
-            await issue_for_created_transactions(session, app_id, link_id, first, first + len(changes) - 1)
         await session.flush()
         return counts
 

@@ -125,10 +125,9 @@ async def _transactions(
     accounts = await accounts_of(session, app_id, link_ids)
     account_ids = await numbers_of(session, app_id, IdKind.account, [a.id for a in accounts])
     containers = {a.id: render.container(a.type, a.subtype) for a in accounts}
-    ids = await numbers_of(session, app_id, IdKind.transaction, [row.id for row in rows])
     rendered = []
     for row in rows:
-        body = render.transaction(row, transaction_id=ids[row.id], account_id=account_ids[row.account_id],
+        body = render.transaction(row, transaction_id=row.number, account_id=account_ids[row.account_id],
                                   container_name=containers[row.account_id])  # fmt: skip
         if row.change_kind == "removed":
             body["isDeleted"] = True

@@ -134,11 +134,10 @@ async def rendered_transactions(
         return []
     account_ids = await numbers_of(session, principal.app_id, IdKind.account, [a.id for a in accounts])
     containers = {a.id: render.container(a.type, a.subtype) for a in accounts}
-    ids = await numbers_of(session, principal.app_id, IdKind.transaction, [row.id for row in rows])
     return [
         render.transaction(
             row,
-            transaction_id=ids[row.id],
+            transaction_id=row.number,
             account_id=account_ids[row.account_id],
             container_name=containers[row.account_id],
         )  # fmt: skip

@@ -1,6 +1,7 @@
-"""Yodlee's integer ids are issued with the rows they name (gateway/integer_ids): creating and refreshing
-a link numbers every user, provider account, consent, account, transaction and holding, and a Yodlee
-read only looks numbers up, writing nothing at all."""
+"""Yodlee's integer ids are issued with the rows they name (gateway/integer_ids; transactions carry
+theirs in a column the database fills): creating and refreshing a link numbers every user, provider
+account, consent, account, transaction and holding, and a Yodlee read only looks numbers up, writing
+nothing at all."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from workers.durable import Succeeded, claim
 VERSION = {"Api-Version": "1.1"}
 GOOD_LOGIN = [{"id": "username", "value": "user_good"}, {"id": "password", "value": "pass_good"}]
 NUMBERED = ((IdKind.user, EndUser), (IdKind.provider_account, Link), (IdKind.consent, Link),
-            (IdKind.account, Account), (IdKind.transaction, Transaction))  # fmt: skip
+            (IdKind.account, Account))  # fmt: skip
 
 
 @contextmanager
@@ -81,6 +82,10 @@ async def unnumbered(state: AppState, app_id: uuid.UUID) -> dict[str, int]:
             )
             statement = select(func.count()).select_from(model).where(model.app_id == app_id, ~numbered)
             counts[kind.value] = int(await session.scalar(statement) or 0)
+        without_number = select(func.count()).where(
+            Transaction.app_id == app_id, Transaction.number.is_(None)
+        )
+        counts["transaction"] = int(await session.scalar(without_number) or 0)
         holdings = (await session.execute(select(Holding).where(Holding.app_id == app_id))).scalars().all()
         assert holdings, "the sandbox link holds investments"
         keys = [holding_key(row.account_id, row.security_id) for row in holdings]
@@ -150,8 +155,13 @@ async def test_writes_issue_every_number_and_yodlee_reads_write_nothing(
                     select(YodleeId.id).where(YodleeId.app_id == app_id, YodleeId.kind == kind)
                 )
             )
-            for kind in ("user", "account", "transaction", "holding")
+            for kind in ("user", "account", "holding")
         }
+        transaction_numbers = list(
+            await session.scalars(select(Transaction.number).where(Transaction.app_id == app_id))
+        )
+        issued["transaction"] = set(transaction_numbers)
+    assert len(issued["transaction"]) == len(transaction_numbers)  # one number per transaction
     assert bodies["/user"]["user"]["id"] in issued["user"]
     assert {a["id"] for a in bodies["/accounts"]["account"]} <= issued["account"]
     transactions = bodies["/transactions"]["transaction"]
