@@ -470,6 +470,7 @@ async def _connected(
         if link.provider != route.provider:  # another route to the same bank: the link outlives it
             renamed = await product_repository.adopt_accounts(session, link.app_id, link.id, accounts)
             link.permitted_accounts = [renamed.get(old, old) for old in link.permitted_accounts]
+            link.handover_from = link.handover_from or link.provider
             link.provider, link.transactions_cursor = route.provider, None
         link.provider_link_id = connection.provider_link_id
         link.credentials_encrypted = seal_state(box, link.id, connection.state)

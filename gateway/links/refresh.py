@@ -7,6 +7,7 @@ the attempt number, so a retried or superseded attempt can never apply a refresh
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -25,6 +26,7 @@ from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
+from gateway.transactions.handover import match_handover
 from gateway.transactions.reconcile import ReconcileRules, earliest_date, reconcile
 from gateway.transactions.repository import ChangeCounts, transaction_repository
 from gateway.webhooks.events import publish_event
@@ -173,6 +175,8 @@ class RefreshService:
             )
         counts = ChangeCounts()
         if fetched.transactions is not None:
+            if link.handover_from is not None:
+                await self._hand_over(session, link, fetched.transactions, rules)
             delta = await self._as_delta(session, link, fetched.transactions, rules)
             counts = await transaction_repository.apply(
                 session, app_id=link.app_id, link_id=link.id, account_ids=ids,
@@ -181,6 +185,27 @@ class RefreshService:
             link.transactions_cursor = delta.next_cursor
         account_errors = {str(ids[p]): code for p, code in fetched.account_errors.items() if p in ids}
         await self._record_success(session, link, products, counts, account_errors)
+
+    async def _hand_over(
+        self,
+        session: AsyncSession,
+        link: Link,
+        transactions: TransactionsDelta | TransactionsWindow,
+        rules: ReconcileRules,
+    ) -> None:
+        """The first read through a new provider: the link's transactions take that provider's ids where
+        they are the same transactions (see `gateway.transactions.handover`)."""
+        incoming = (
+            transactions.upserted
+            if isinstance(transactions, TransactionsDelta)
+            else transactions.transactions
+        )
+        stored = await transaction_repository.stored_for_window(
+            session, link.app_id, link.id, since=dt.date.min
+        )
+        renamed = match_handover(incoming, stored, rules)
+        await transaction_repository.rename(session, link.app_id, link.id, renamed)
+        link.handover_from = None
 
     async def _as_delta(
         self,

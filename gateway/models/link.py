@@ -22,6 +22,9 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     `transactions_cursor` is the provider's own cursor, where the next refresh resumes.
     `product_status` holds, per product, `refreshed_at`, `last_attempted_at` and `error_code`.
     `permitted_accounts` lists the provider account ids the end user granted (empty: all of them).
+    `handover_from` names the provider whose transaction ids the link still holds after it was relinked
+    through another provider; the next refresh that reads transactions matches them to the new
+    provider's (`gateway.transactions.handover`) and clears it.
     """
 
     __tablename__ = "links"
@@ -43,6 +46,7 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
     transactions_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     transactions_cursor: Mapped[str | None] = mapped_column(String(255))
+    handover_from: Mapped[str | None] = mapped_column(String(16))
     product_status: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     permitted_accounts: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)

@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 
 from providers.base import NormalizedTransaction, TransactionsDelta, TransactionsWindow
@@ -91,6 +92,7 @@ class ReconcileRules:
     match_days: int = 8
 
 
+@lru_cache(maxsize=65_536)  # a handover compares each description with many others
 def description_words(text: str | None) -> tuple[str, ...]:
     """`text` folded for comparing: lower case, punctuation as spaces, whitespace collapsed, and without
     words holding a digit (reference, store and card numbers, dates) or in NOISE_WORDS."""
@@ -172,29 +174,36 @@ def _pair_postings(
     pending_by_kind: dict[tuple[str, str, str], list[StoredTransaction]] = defaultdict(list)
     for row in vanished:
         pending_by_kind[(row.provider_account_id, row.direction, row.currency)].append(row)
-    candidates: list[tuple[tuple[bool, bool, Decimal, int], str, str]] = []
+    candidates: list[Candidate] = []
     for transaction in posted:
         kind = (transaction.provider_account_id, transaction.direction, transaction.currency)
         for row in pending_by_kind.get(kind, ()):
-            if _could_post(row, transaction, rules):
-                candidates.append(
-                    (
-                        _distance(row, transaction),
-                        transaction.provider_transaction_id,
-                        row.provider_transaction_id,
-                    )
-                )
+            if could_post(row, transaction, rules):
+                candidates.append(candidate(row, transaction))
+    return closest_pairs(candidates)
+
+
+# (how unlike, the new transaction's provider id, the stored one's)
+Candidate = tuple[tuple[bool, bool, Decimal, int], str, str]
+
+
+def candidate(stored: StoredTransaction, new: NormalizedTransaction) -> Candidate:
+    return distance(stored, new), new.provider_transaction_id, stored.provider_transaction_id
+
+
+def closest_pairs(candidates: list[Candidate]) -> dict[str, str]:
+    """New provider id → stored provider id, one-to-one, the closest candidates first (ties by ids)."""
     candidates.sort()
     pairs: dict[str, str] = {}
     taken: set[str] = set()
-    for _, posted_id, pending_id in candidates:
-        if posted_id not in pairs and pending_id not in taken:
-            pairs[posted_id] = pending_id
-            taken.add(pending_id)
+    for _, new_id, stored_id in candidates:
+        if new_id not in pairs and stored_id not in taken:
+            pairs[new_id] = stored_id
+            taken.add(stored_id)
     return pairs
 
 
-def _distance(pending: StoredTransaction, posted: NormalizedTransaction) -> tuple[bool, bool, Decimal, int]:
+def distance(pending: StoredTransaction, posted: NormalizedTransaction) -> tuple[bool, bool, Decimal, int]:
     """How unlike a posting of `pending` `posted` is, smallest first: an exact amount, then one that
     grew (a tip) before one that shrank, then the smaller change relative to the pending amount, then
     the nearer date. (Absolute differences would pair a tipped small bill with a larger pending one.)"""
@@ -203,15 +212,19 @@ def _distance(pending: StoredTransaction, posted: NormalizedTransaction) -> tupl
     return change != 0, change < 0, relative, abs((posted.date - pending.date).days)
 
 
-def _could_post(pending: StoredTransaction, posted: NormalizedTransaction, rules: ReconcileRules) -> bool:
+def could_post(pending: StoredTransaction, posted: NormalizedTransaction, rules: ReconcileRules) -> bool:
+    """Whether `posted` may be the posting of the stored `pending` (rule 2's conditions)."""
     if abs((posted.date - pending.date).days) > rules.match_days:
         return False
     if abs(posted.amount - pending.amount) > pending.amount * rules.amount_tolerance:
         return False
-    if pending.merchant_name and posted.merchant_name:
-        merchant = description_words(pending.merchant_name)
-        if merchant and merchant == description_words(posted.merchant_name):
+    return same_payee(pending, posted)
+
+
+def same_payee(stored: StoredTransaction, new: NormalizedTransaction) -> bool:
+    """The same merchant, or descriptions that may name the same payee."""
+    if stored.merchant_name and new.merchant_name:
+        merchant = description_words(stored.merchant_name)
+        if merchant and merchant == description_words(new.merchant_name):
             return True
-    return descriptions_compatible(
-        description_words(pending.description), description_words(posted.description)
-    )
+    return descriptions_compatible(description_words(stored.description), description_words(new.description))

@@ -217,6 +217,25 @@ class TransactionRepository:
         await session.flush()
         return counts
 
+    async def rename(
+        self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, renamed: Mapping[str, str]
+    ) -> None:
+        """Stored transactions take new provider ids (`renamed`: new id → stored id), nothing else changes:
+        no format shows a provider's id, so the change log records nothing."""
+        if not renamed:
+            return
+        table = cast(Table, Transaction.__table__)
+        statement = (
+            update(table)
+            .where(table.c.app_id == app_id, table.c.link_id == link_id,
+                   table.c.provider_transaction_id == bindparam("stored_id"))
+            .values(provider_transaction_id=bindparam("new_id"))
+        )  # fmt: skip
+        connection = await session.connection()
+        await connection.execute(
+            statement, [{"stored_id": stored, "new_id": new} for new, stored in renamed.items()]
+        )
+
     async def stored_for_window(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, since: dt.date
     ) -> list[StoredTransaction]:

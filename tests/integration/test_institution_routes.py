@@ -18,7 +18,7 @@ from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.service import link_service
 from gateway.models import Account, InstitutionRoute, Link, RefreshJob, Transaction
 from gateway.upstreams.configuration import provider_configuration
-from providers.base import ConnectResult, InstitutionInfo, NormalizedAccount, ProviderState
+from providers.base import ConnectResult, InstitutionInfo, NormalizedAccount, ProviderState, TransactionsDelta
 from providers.registry import ProviderRegistry
 from providers.sandbox.adapter import SandboxProvider
 from providers.sandbox.institutions import CREDENTIALS_BANK
@@ -48,6 +48,17 @@ class MirrorProvider(SandboxProvider):
             replace(a, provider_account_id="m-" + a.provider_account_id)
             for a in await super().accounts(connection)
         ]
+
+    async def transactions(self, connection: ProviderState, since: str | None) -> TransactionsDelta:
+        """The same transactions under the mirror's own ids, described in its own capitals."""
+        delta = await super().transactions(connection, since)
+        mirrored = tuple(
+            replace(t, provider_transaction_id="m-" + t.provider_transaction_id,
+                    provider_account_id="m-" + t.provider_account_id, description=t.description.upper(),
+                    pending_transaction_id=t.pending_transaction_id and "m-" + t.pending_transaction_id)
+            for t in delta.upserted
+        )  # fmt: skip
+        return replace(delta, upserted=mirrored)
 
 
 PROVIDERS = ProviderRegistry(
@@ -99,6 +110,17 @@ async def accounts_and_history(database, link_id: uuid.UUID) -> tuple[dict[uuid.
         return dict(accounts.all()), (await session.execute(count)).scalar_one()
 
 
+async def live_transactions(database, link_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, int | None]]:
+    """The link's transactions not removed: Linkgate id → (provider id, Yodlee number)."""
+    async with database.unit_of_work() as session:
+        rows = await session.execute(
+            select(Transaction.id, Transaction.provider_transaction_id, Transaction.number).where(
+                Transaction.link_id == link_id, Transaction.removed_at.is_(None)
+            )
+        )
+        return {row.id: (row.provider_transaction_id, row.number) for row in rows}
+
+
 async def test_a_link_repaired_through_another_provider_keeps_its_accounts_and_history(
     database, settings, sandbox_app, redis_client
 ) -> None:
@@ -139,8 +161,17 @@ async def test_a_link_repaired_through_another_provider_keeps_its_accounts_and_h
         after, kept = await accounts_and_history(database, link_id)
         assert after == {account_id: "m-" + provider_id for account_id, provider_id in before.items()}
         assert kept == history
+        held = await live_transactions(database, link_id)
         await refresh(database, settings, link_id, redis_client)  # the mirror's first read lands on them
         assert set((await accounts_and_history(database, link_id))[0]) == set(before)
+        # Its transactions are the ones held, under its ids: handed over, not created a second time.
+        handed_over = await live_transactions(database, link_id)
+        assert set(handed_over) == set(held)
+        assert {i: ("m-" + provider_id, n) for i, (provider_id, n) in held.items()} == handed_over
+        async with database.unit_of_work() as session:
+            handed = await session.get(Link, link_id)
+            assert handed is not None
+            assert handed.handover_from is None
     finally:
         async with database.unit_of_work() as session:
             await session.execute(delete(InstitutionRoute).where(InstitutionRoute.provider == "mirror"))
