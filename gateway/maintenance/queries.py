@@ -6,9 +6,6 @@ from a request handler on an app's behalf: those read through `gateway.links.rea
 request that uses this module is an upstream's verified webhook, which names the upstream's own
 connections, not our apps: see `links_on_connections`.) Each caller acts on what it finds with the
 row's own `app_id`.
-
-(The webhook-event purge, `webhook_delivery_repository.purge_events_before`, is cross-tenant too and
-still lives in gateway/webhooks/repository.py.)
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.models.base import utcnow
 from gateway.models.link import Link, LinkSession
 from gateway.models.refresh import RefreshJob
+from gateway.models.webhook import WebhookEvent
 
 
 async def links_due_for_refresh(
@@ -51,6 +49,13 @@ async def purge_links_deleted_before(session: AsyncSession, cutoff: datetime) ->
     """Remove every app's links deleted before `cutoff`; their sessions and refresh jobs go with them
     (cascade). Returns how many went."""
     statement = delete(Link).where(Link.state == "deleted", Link.deleted_at < cutoff).returning(Link.id)
+    return len((await session.execute(statement)).all())
+
+
+async def purge_webhook_events_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Remove every app's webhook events older than `cutoff`; their deliveries and attempts go with them
+    (cascade). Returns how many events went."""
+    statement = delete(WebhookEvent).where(WebhookEvent.created_at < cutoff).returning(WebhookEvent.id)
     return len((await session.execute(statement)).all())
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, case, delete, func, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import bulk_insert
@@ -109,11 +108,6 @@ class WebhookDeliveryRepository:
     ) -> WebhookEvent | None:
         statement = select(WebhookEvent).where(WebhookEvent.app_id == app_id, WebhookEvent.id == event_id)
         return (await session.execute(statement)).scalar_one_or_none()
-
-    async def purge_events_before(self, session: AsyncSession, cutoff: datetime) -> int:
-        """Remove events older than `cutoff`; their deliveries and attempts go with them (cascade)."""
-        statement = delete(WebhookEvent).where(WebhookEvent.created_at < cutoff).returning(WebhookEvent.id)
-        return len((await session.execute(statement)).all())
 
 
 webhook_delivery_repository = WebhookDeliveryRepository()

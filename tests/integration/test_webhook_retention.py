@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from gateway.maintenance.queries import purge_webhook_events_before
 from gateway.models import WebhookDelivery, WebhookEvent
-from gateway.webhooks.repository import webhook_delivery_repository
 from gateway.webhooks.service import webhook_service
 
 
@@ -26,7 +26,7 @@ async def test_old_events_and_their_deliveries_are_purged(database, sandbox_app,
         )  # fmt: skip
     redis_client.flushdb()  # no worker: only the rows matter here
     async with database.unit_of_work() as session:
-        purged = await webhook_delivery_repository.purge_events_before(session, now - dt.timedelta(days=30))
+        purged = await purge_webhook_events_before(session, now - dt.timedelta(days=30))
     assert purged >= 1
     async with database.unit_of_work() as session:
         assert await session.get(WebhookEvent, old.id) is None

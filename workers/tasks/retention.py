@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gateway.links.service import link_service
+from gateway.maintenance.queries import purge_webhook_events_before
 from gateway.models.base import utcnow
-from gateway.webhooks.repository import webhook_delivery_repository
 from workers.celery_app import celery_app
 from workers.names import PURGE_EXPIRED
 from workers.runtime import WorkerRuntime, current_runtime
@@ -22,5 +22,5 @@ async def _purge(runtime: WorkerRuntime) -> int:
     async with runtime.database.unit_of_work() as session:
         links = await link_service.purge_deleted(session, retention_days=settings.deleted_link_retention_days)
         cutoff = utcnow() - timedelta(days=settings.webhook_event_retention_days)
-        events = await webhook_delivery_repository.purge_events_before(session, cutoff)
+        events = await purge_webhook_events_before(session, cutoff)
     return links + events
