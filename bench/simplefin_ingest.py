@@ -206,6 +206,7 @@ class Bench:
             paired = sum(1 for t in delta.upserted if t.pending_transaction_id)
             assert paired == (POSTED_RENUMBERED if stored else 0), paired
             ids = await product_repository.account_ids(session, locked.app_id, locked.id)
+            await transaction_repository.rename(session, locked.app_id, locked.id, delta.renamed)
             counts = await transaction_repository.apply(
                 session, app_id=locked.app_id, link_id=locked.id, account_ids=ids,
                 upserted=delta.upserted, removed=delta.removed,

@@ -251,11 +251,14 @@ class NormalizedTransaction:
 
 @dataclass(frozen=True)
 class TransactionsDelta:
-    """What changed since `since`: new or changed transactions, provider ids removed, where to resume."""
+    """What changed since `since`: new or changed transactions, provider ids removed, where to resume,
+    and (from reconciling) ids the upstream changed for transactions it had already reported: new id →
+    the stored id, applied before `upserted`."""
 
     upserted: tuple[NormalizedTransaction, ...]
     removed: tuple[str, ...]
     next_cursor: str
+    renamed: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

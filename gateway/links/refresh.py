@@ -26,8 +26,7 @@ from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
-from gateway.transactions.handover import match_handover
-from gateway.transactions.reconcile import ReconcileRules, earliest_date, reconcile
+from gateway.transactions.reconcile import ReconcileRules, earliest_date, match_renumbered, reconcile
 from gateway.transactions.repository import ChangeCounts, transaction_repository
 from gateway.webhooks.events import publish_event
 from providers.base import (
@@ -178,6 +177,7 @@ class RefreshService:
             if link.handover_from is not None:
                 await self._hand_over(session, link, fetched.transactions, rules)
             delta = await self._as_delta(session, link, fetched.transactions, rules)
+            await transaction_repository.rename(session, link.app_id, link.id, delta.renamed)
             counts = await transaction_repository.apply(
                 session, app_id=link.app_id, link_id=link.id, account_ids=ids,
                 upserted=delta.upserted, removed=delta.removed,
@@ -194,7 +194,7 @@ class RefreshService:
         rules: ReconcileRules,
     ) -> None:
         """The first read through a new provider: the link's transactions take that provider's ids where
-        they are the same transactions (see `gateway.transactions.handover`)."""
+        they are the same transactions (`match_renumbered`)."""
         incoming = (
             transactions.upserted
             if isinstance(transactions, TransactionsDelta)
@@ -203,7 +203,7 @@ class RefreshService:
         stored = await transaction_repository.stored_for_window(
             session, link.app_id, link.id, since=dt.date.min
         )
-        renamed = match_handover(incoming, stored, rules)
+        renamed = match_renumbered(incoming, stored, rules)
         await transaction_repository.rename(session, link.app_id, link.id, renamed)
         link.handover_from = None
 

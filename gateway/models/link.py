@@ -24,7 +24,7 @@ class Link(IdMixin, TenantMixin, TimestampMixin, Base):
     `permitted_accounts` lists the provider account ids the end user granted (empty: all of them).
     `handover_from` names the provider whose transaction ids the link still holds after it was relinked
     through another provider; the next refresh that reads transactions matches them to the new
-    provider's (`gateway.transactions.handover`) and clears it.
+    provider's (`gateway.transactions.reconcile.match_renumbered`) and clears it.
     """
 
     __tablename__ = "links"

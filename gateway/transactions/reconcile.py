@@ -19,22 +19,28 @@ The rules, in order:
    the posted one carry `pending_transaction_id` and removes the pending one (Plaid's semantics: the
    pending removed, the posted added). Greedy, not an optimal assignment: fine for the handful of
    pending transactions a refresh sees vanish.
-3. Any other stored pending transaction missing from the window is removed only if the window covers
+3. A new posted transaction may be a stored posted one the upstream renumbered (SimpleFIN Bridge
+   re-issued ids for whole date blocks, all else identical): a posted transaction the window covers
+   (see 4) but no longer lists, of the same account, direction, currency and amount, dated within
+   `match_days`, with a compatible payee (`match_renumbered`). The stored one takes the new id
+   (`TransactionsDelta.renamed`) and keeps its Linkgate id: updated only if a tracked field differs.
+4. Any other stored pending transaction missing from the window is removed only if the window covers
    it: its account is in `window.accounts` and its date in [start, end). A window that shrank, or an
    account that failed or disappeared, removes nothing it does not cover.
-4. Posted transactions missing from the window are never removed: banks stop serving old posted
+5. Posted transactions missing from the window are never removed: banks stop serving old posted
    history, and its absence says nothing about whether it happened.
-5. Anything else new (a pending one, a late transaction dated before earlier windows) is created.
+6. Anything else new (a pending one, a late transaction dated before earlier windows) is created.
 
-Not handled (specs/simplefin.md §9): an upstream that re-issues new ids for posted transactions it
-already served (SimpleFIN Bridge did, for whole date blocks) creates them again, and a pending one
-that lingers after its posting arrived is removed when it vanishes but not linked to that posting.
+`match_renumbered` also hands a link's history over when it is relinked through another provider (see
+`gateway.links.refresh`). Not handled (specs/simplefin.md §9): a pending one that lingers after its
+posting arrived is removed when it vanishes but not linked to that posting.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -135,9 +141,14 @@ def reconcile(
         key=attrgetter("provider_transaction_id"),
     )
     pairs = _pair_postings(new_posted, vanished, rules)
+    gone_posted = [
+        row for i, row in known.items() if not row.pending and i not in in_window and _covers(window, row)
+    ]
+    renamed = match_renumbered([t for t in new_posted if t.provider_transaction_id not in pairs], gone_posted,
+                               rules)  # fmt: skip
     upserted: list[NormalizedTransaction] = []
     for provider_id, transaction in in_window.items():
-        before = known.get(provider_id)
+        before = known.get(renamed.get(provider_id, provider_id))
         if before is None:
             upserted.append(replace(transaction, pending_transaction_id=pairs[provider_id])
                             if provider_id in pairs else transaction)  # fmt: skip
@@ -153,7 +164,9 @@ def reconcile(
         for row in vanished
         if row.provider_transaction_id in posted_from or _covers(window, row)
     )
-    return TransactionsDelta(upserted=tuple(upserted), removed=removed, next_cursor=window.next_cursor or "")
+    return TransactionsDelta(
+        upserted=tuple(upserted), removed=removed, next_cursor=window.next_cursor or "", renamed=renamed
+    )
 
 
 def _covers(window: TransactionsWindow, row: StoredTransaction) -> bool:
@@ -228,3 +241,58 @@ def same_payee(stored: StoredTransaction, new: NormalizedTransaction) -> bool:
         if merchant and merchant == description_words(new.merchant_name):
             return True
     return descriptions_compatible(description_words(stored.description), description_words(new.description))
+
+
+Kind = tuple[str, str, str]  # account, direction, currency
+
+
+def match_renumbered(
+    incoming: Iterable[NormalizedTransaction], stored: Sequence[StoredTransaction], rules: ReconcileRules
+) -> dict[str, str]:
+    """New provider id → the stored provider id of the same transaction, one-to-one, closest first.
+
+    `incoming` are transactions an upstream reports, `stored` what the link holds; only ids on one side
+    and not the other are paired. They are the same transaction when they share account, direction and
+    currency, are dated within `match_days`, name compatible payees (`same_payee`), and have the same
+    amount or, the stored one being still pending, the amounts of a posting (`could_post`).
+
+    A posted stored transaction is only compared with incoming ones of its amount dated within
+    `match_days` (found by bisection), so handing over a long history stays near linear in its length."""
+    latest = {t.provider_transaction_id: t for t in incoming}
+    held = {row.provider_transaction_id for row in stored}
+    posted: dict[tuple[Kind, Decimal], list[StoredTransaction]] = defaultdict(list)
+    pending: dict[Kind, list[StoredTransaction]] = defaultdict(list)
+    for row in sorted(stored, key=attrgetter("date")):
+        if row.provider_transaction_id in latest:
+            continue
+        kind = (row.provider_account_id, row.direction, row.currency)
+        if row.pending:
+            pending[kind].append(row)
+        else:
+            posted[(kind, row.amount)].append(row)
+    candidates: list[Candidate] = []
+    for provider_id, transaction in latest.items():
+        if provider_id in held:
+            continue
+        kind = (transaction.provider_account_id, transaction.direction, transaction.currency)
+        candidates.extend(
+            candidate(row, transaction)
+            for row in _dated_near(posted.get((kind, transaction.amount), []), transaction.date, rules)
+            if same_payee(row, transaction)
+        )
+        candidates.extend(
+            candidate(row, transaction)
+            for row in pending.get(kind, ())
+            if could_post(row, transaction, rules)
+        )
+    return closest_pairs(candidates)
+
+
+def _dated_near(
+    rows: list[StoredTransaction], day: dt.date, rules: ReconcileRules
+) -> list[StoredTransaction]:
+    """The rows (sorted by date) dated within `match_days` of `day`."""
+    reach = dt.timedelta(days=rules.match_days)
+    low = bisect_left(rows, day - reach, key=attrgetter("date"))
+    high = bisect_right(rows, day + reach, key=attrgetter("date"))
+    return rows[low:high]

@@ -148,13 +148,24 @@ def test_a_simplefin_link_from_token_to_reconnect(
     bank.post_pending("ACT-1", "TRN-GROCER", posted=int(time.time()), new_id="TRN-GROCER-POSTED")
     refreshed_at = link.products.transactions.refreshed_at.isoformat()
     ProductsApi(gateway.api).refresh_products(link_id, RefreshProductsRequest(products=["transactions"]))
-    gateway.wait_refreshed(link_id, after=refreshed_at)
+    link = gateway.wait_refreshed(link_id, after=refreshed_at)
     later = TransactionsApi(gateway.api).get_transactions_sync(link_id, cursor=first.cursor.next)
     pending_id = next(t.transaction_id for t in first.transactions.created if t.pending)
     assert later.transactions.removed == [pending_id]
     assert [(t.description, t.pending) for t in later.transactions.created] == [("GROCER", False)]
     everything = TransactionsApi(gateway.api).get_transactions(link_id).transactions
     assert sorted((t.description, t.pending) for t in everything) == [("COFFEE", False), ("GROCER", False)]
+
+    # The Bridge re-issues the ids of what it already served (spec §9): the same transactions, none new.
+    renumbered = bank.rotate_ids("ACT-1", start=int(time.time()) - 10 * DAY, end=int(time.time()) + DAY)
+    assert set(renumbered) == {"TRN-COFFEE", "TRN-GROCER-POSTED"}
+    refreshed_at = link.products.transactions.refreshed_at.isoformat()
+    ProductsApi(gateway.api).refresh_products(link_id, RefreshProductsRequest(products=["transactions"]))
+    gateway.wait_refreshed(link_id, after=refreshed_at)
+    rotated = TransactionsApi(gateway.api).get_transactions_sync(link_id, cursor=later.cursor.next)
+    assert (rotated.transactions.created, rotated.transactions.removed) == ([], [])
+    same = TransactionsApi(gateway.api).get_transactions(link_id).transactions
+    assert sorted(t.transaction_id for t in same) == sorted(t.transaction_id for t in everything)
 
     # The Bridge revokes the access: the link needs its user, and the app hears it in its format.
     with WebhookReceiver() as receiver:

@@ -1,4 +1,4 @@
-"""`match_handover`, table-driven: which stored transactions the new provider's take over after a link
+"""`match_renumbered`, table-driven: which stored transactions the new provider's take over after a link
 was relinked through another provider."""
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from gateway.transactions.handover import match_handover
-from gateway.transactions.reconcile import ReconcileRules
+from gateway.transactions.reconcile import ReconcileRules, match_renumbered
 from providers.base import NormalizedTransaction
 from tests.unit.test_reconcile import pending, posted, stored
 
@@ -87,8 +86,8 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_match_handover(case: Case) -> None:
-    assert match_handover(case.incoming, [stored(t) for t in case.held], case.rules) == case.taken_over
+def test_match_renumbered(case: Case) -> None:
+    assert match_renumbered(case.incoming, [stored(t) for t in case.held], case.rules) == case.taken_over
 
 
 def test_a_long_history_is_handed_over_whole() -> None:
@@ -99,7 +98,7 @@ def test_a_long_history_is_handed_over_whole() -> None:
         for n in range(3_000)
     ]  # fmt: skip
     incoming = [replace(t, provider_transaction_id=f"new-{n}") for n, t in enumerate(held)]
-    taken = match_handover(incoming, [stored(t) for t in held], ReconcileRules())
+    taken = match_renumbered(incoming, [stored(t) for t in held], ReconcileRules())
     assert len(taken) == 3_000
     # Identical transactions (same account, amount, day and payee) may pair either way round; each
     # pair is a true twin.

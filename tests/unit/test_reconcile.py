@@ -65,6 +65,7 @@ class Case:
     end: int | None = None
     accounts: tuple[str, ...] = ("acc-1", "acc-2")
     rules: ReconcileRules = field(default_factory=ReconcileRules)
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 CASES = {
@@ -232,6 +233,34 @@ CASES = {
         removed=("P1",),
         end=10,
     ),
+    "the upstream renumbers posted transactions it served (id rotation): new ids, nothing created": Case(
+        held=(posted("T1", on=3, description="Rent"), posted("T2", on=12)),
+        window=(posted("R1", on=3, description="Rent"), posted("R2", on=12)),
+        renamed={"R1": "T1", "R2": "T2"},
+    ),
+    "a renumbered transaction that also changed: renamed, then updated": Case(
+        held=(posted("T1"),),
+        window=(posted("R1", description="Blue Bottle Coffee Oakland"),),
+        upserted=("R1",),
+        renamed={"R1": "T1"},
+    ),
+    "a stored posting the window does not cover is not renumbered": Case(
+        held=(posted("T1", on=2),),
+        window=(posted("R1", on=6),),
+        upserted=("R1",),
+        start=5,
+    ),
+    "another amount is not a renumbering": Case(
+        held=(posted("T1", amount="4.50"),),
+        window=(posted("R1", amount="5.00"),),
+        upserted=("R1",),
+    ),
+    "the posting of a vanished pending is paired before any renumbering": Case(
+        held=(pending("P1"), posted("T1")),  # T1 too could be what X1 renumbers
+        window=(posted("X1"),),
+        upserted=("X1<-P1",),
+        removed=("P1",),
+    ),
     "a pending posting outside the window still pairs (the posting proves it)": Case(
         held=(pending("P1", on=4),),
         window=(posted("T1", on=6),),
@@ -261,6 +290,7 @@ def test_reconcile(case: Case) -> None:
     )  # fmt: skip
     delta = reconcile(window, [stored(t) for t in case.held], case.rules)
     assert described(delta) == (case.upserted, case.removed)
+    assert delta.renamed == case.renamed
     assert delta.next_cursor == "read-1"
 
 
