@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     simplefin_requests_per_day: int = Field(default=24, ge=1)
     simplefin_overlap_days: int = Field(default=14, ge=1, le=89)
     simplefin_timeout_s: float = Field(default=30.0, gt=0)
+
+    plaid_enabled: bool = True
+    plaid_client_id: str | None = None
+    plaid_secret: SecretStr | None = None
+    plaid_sandbox_secret: SecretStr | None = None
+    plaid_environment: Literal["sandbox", "production"] = "sandbox"
+    plaid_base_url: str | None = None
+    plaid_link_script_url: str = "https://cdn.plaid.com/link/v2/stable/link-initialize.js"
+    plaid_timeout_s: float = Field(default=30.0, gt=0)
 
     job_lease_s: float = Field(default=60.0, gt=0)
     sweeper_interval_s: float = Field(default=15.0, gt=0)

@@ -16,7 +16,9 @@ Errors say what Linkgate should do next:
 
     ProviderError
     ├── RetryLater(defer_s)          transient: try the same call again later
+    │   └── DataNotReady             the upstream is still gathering data: later, and no error shown
     ├── ReconnectRequired(code)      the end user must act (wrong password, expired consent, ...)
+    ├── Misconfigured                the upstream refused our keys: the operator's to fix, no retry
     └── FatalProviderError           nothing will help; record it and stop
 """
 
@@ -27,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 ProviderState = Mapping[str, Any]
 
@@ -48,6 +50,15 @@ class RetryLater(ProviderError):
     def __init__(self, message: str, *, defer_s: float = 60.0) -> None:
         super().__init__(message)
         self.defer_s = defer_s
+
+
+class DataNotReady(RetryLater):
+    """The upstream is still gathering the data (Plaid's PRODUCT_NOT_READY): try later; nothing is wrong."""
+
+
+class Misconfigured(ProviderError):
+    """The upstream refused our keys for this account (Plaid's INVALID_API_KEYS): an operator's or app
+    developer's to fix, so it is shown as such and not retried."""
 
 
 class ReconnectRequired(ProviderError):
@@ -118,6 +129,8 @@ class HandoffRequest:
     return_url: str
     state: str
     products: tuple[str, ...] = ()
+    user_id: str | None = None  # Linkgate's stable id of the end user (never personal data)
+    connection: ProviderState | None = None  # the link's connection when it is being repaired
 
 
 @dataclass(frozen=True)
@@ -392,6 +405,12 @@ class ProviderAdapter(Protocol):
     # The keys an app may bring for its own account at this upstream (empty: the upstream has none).
     app_credential_keys: tuple[str, ...]
 
+    @property
+    def serves_without_app_keys(self) -> bool:
+        """Whether an app that set no keys of its own can use this provider (the operator's keys, or an
+        upstream that needs none)."""
+        ...
+
     async def institutions(self) -> Sequence[InstitutionInfo]:
         """The institutions this provider can connect to."""
         ...
@@ -439,6 +458,14 @@ class ProviderAdapter(Protocol):
     async def investments(self, connection: ProviderState) -> Investments: ...
 
     async def disconnect(self, connection: ProviderState) -> None: ...
+
+
+@runtime_checkable
+class AppScoped(Protocol):
+    """An adapter whose calls depend on the app: its own keys, and its mode (sandbox apps use the
+    upstream's test environment where it has one)."""
+
+    def for_app(self, keys: Mapping[str, str] | None, *, live: bool) -> ProviderAdapter: ...
 
 
 async def read_each(

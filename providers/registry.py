@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from providers.base import ProviderAdapter
+from providers.base import AppScoped, ProviderAdapter
 
 
 class UnknownProvider(KeyError):
@@ -45,3 +45,13 @@ class ProviderRegistry:
 
     def names(self) -> list[str]:
         return sorted(self._adapters)
+
+    def scoped(self, keys: Mapping[str, Mapping[str, str]], *, live: bool) -> ProviderRegistry:
+        """The same providers as one app uses them: `keys` are the app's own, by provider."""
+        adapters = {
+            name: adapter.for_app(keys.get(name), live=live) if isinstance(adapter, AppScoped) else adapter
+            for name, adapter in self._adapters.items()
+        }
+        scoped = ProviderRegistry(adapters)
+        scoped._rank = self._rank
+        return scoped

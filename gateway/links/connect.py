@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.crypto import SecretBox
 from gateway.errors import Conflict, InvalidRequest, Unauthenticated
 from gateway.institutions.catalog import Route, get_institution, reached_institution, routes_of
-from gateway.links.connection_state import seal_state
+from gateway.links.connection_state import open_state, seal_state
 from gateway.links.repository import link_reader, organization_id_of
 from gateway.links.service import link_service
 from gateway.links.sessions import (
@@ -47,6 +47,8 @@ from providers.base import (
     HandoffKind,
     HandoffRequest,
     NormalizedAccount,
+    ProviderAdapter,
+    ProviderState,
     ReconnectRequired,
     RedirectHandoff,
     TokenHandoff,
@@ -207,6 +209,26 @@ async def _route(session: AsyncSession, link_session: LinkSession, providers: Pr
     return route
 
 
+async def _adapter(
+    session: AsyncSession, box: SecretBox, link_session: LinkSession, providers: ProviderRegistry, name: str
+) -> ProviderAdapter:
+    """The provider as the session's app uses it (its own keys, its mode's environment)."""
+    return (await provider_configuration.scoped(session, box, link_session.app_id, providers)).get(name)
+
+
+async def _repaired_connection(
+    session: AsyncSession, box: SecretBox, link_session: LinkSession, route: Route
+) -> ProviderState | None:
+    """The connection of the link being repaired through its own provider (Plaid's update mode
+    reopens the same Item), or None."""
+    if link_session.link_id is None:
+        return None
+    link = await link_reader.require(session, link_session.app_id, link_session.link_id)
+    if link.provider != route.provider or link.credentials_encrypted is None:
+        return None
+    return open_state(box, link.id, link.credentials_encrypted)
+
+
 async def begin_handoff(
     session: AsyncSession,
     link_session: LinkSession,
@@ -221,8 +243,11 @@ async def begin_handoff(
     request = HandoffRequest(
         provider_institution_id=route.provider_institution_id, return_url=return_url,
         state=handoff_state(box, link_session), products=tuple(link_session.products),
+        user_id=str(link_session.end_user_id),
+        connection=await _repaired_connection(session, box, link_session, route),
     )  # fmt: skip
-    handoff: Handoff = await _ask(providers.get(route.provider).begin(request))
+    adapter = await _adapter(session, box, link_session, providers, route.provider)
+    handoff: Handoff = await _ask(adapter.begin(request))
     settings = {key: value for key, value in link_session.settings.items() if key != "handoff_error"}
     if isinstance(handoff, RedirectHandoff | WidgetHandoff):
         pending = json.dumps(dict(handoff.pending)).encode()
@@ -253,10 +278,9 @@ async def complete_redirect(
     if route.provider != provider or route.handoff != "redirect" or sealed is None:
         raise Conflict("This session is not waiting for anyone to come back from a bank.")
     pending = json.loads(box.decrypt(sealed, associated_data=_context(link_session)))
+    adapter = await _adapter(session, box, link_session, providers, provider)
     try:
-        outcome = await _ask(
-            providers.get(provider).complete(route.provider_institution_id, pending, returned)
-        )
+        outcome = await _ask(adapter.complete(route.provider_institution_id, pending, returned))
     except ConnectInputRejected as exc:
         link_session.settings = {**link_session.settings, "handoff_error": str(exc)}
         return
@@ -282,9 +306,8 @@ async def submit_credentials(
     typed = (kind,) if kind is not None else ("credentials", "token")  # a redirect or widget is not typed
     if route.handoff not in typed:
         raise InvalidRequest(f"{institution.name} is not linked with a {kind or 'login or token'}.")
-    outcome = await _ask(
-        providers.get(route.provider).complete(route.provider_institution_id, {}, credentials)
-    )
+    adapter = await _adapter(session, box, link_session, providers, route.provider)
+    outcome = await _ask(adapter.complete(route.provider_institution_id, {}, credentials))
     await _advance(session, link_session, box, providers, institution, route, outcome)
 
 
@@ -301,7 +324,8 @@ async def answer_challenge(
     pending = json.loads(
         box.decrypt(link_session.settings["pending"], associated_data=_context(link_session))
     )
-    outcome = await _ask(providers.get(route.provider).answer(pending, answers))
+    adapter = await _adapter(session, box, link_session, providers, route.provider)
+    outcome = await _ask(adapter.answer(pending, answers))
     await _advance(session, link_session, box, providers, institution, route, outcome)
 
 
@@ -458,7 +482,8 @@ async def _connected(
     make the link (or give the one being repaired its new connection)."""
     accounts = connection.accounts
     if accounts is None:
-        accounts = await _ask(providers.get(route.provider).accounts(connection.state))
+        adapter = await _adapter(session, box, link_session, providers, route.provider)
+        accounts = await _ask(adapter.accounts(connection.state))
     if connection.institution is not None:  # the bank the upstream reached names the link
         institution = await reached_institution(session, institution, connection.institution, route.provider)
     if link_session.link_id is not None:  # reconnecting: the same link, new credentials

@@ -28,8 +28,10 @@ from gateway.products.repository import product_repository
 from gateway.settings import Settings
 from gateway.transactions.reconcile import ReconcileRules, earliest_date, match_renumbered, reconcile
 from gateway.transactions.repository import ChangeCounts, transaction_repository
+from gateway.upstreams.configuration import provider_configuration
 from gateway.webhooks.events import publish_event
 from providers.base import (
+    DataNotReady,
     Fetched,
     Investments,
     Product,
@@ -111,12 +113,18 @@ class RefreshService:
         )
         if not providers.offers(link.provider):
             return Failed(f"provider {link.provider} is not configured in this deployment")
-        state = open_state(SecretBox(settings.master_key()), link.id, link.credentials_encrypted)
+        box = SecretBox(settings.master_key())
+        state = open_state(box, link.id, link.credentials_encrypted)
+        async with database.unit_of_work() as session:
+            adapter = (await provider_configuration.scoped(session, box, link.app_id, providers)).get(
+                link.provider
+            )
         try:
-            fetched = await providers.get(link.provider).read(state, products, link.transactions_cursor)
+            fetched = await adapter.read(state, products, link.transactions_cursor)
         except ProviderRetryLater as exc:
-            async with database.unit_of_work() as session:
-                await self._institution_trouble(session, link, products)
+            if not isinstance(exc, DataNotReady):  # still gathering is no trouble to show
+                async with database.unit_of_work() as session:
+                    await self._institution_trouble(session, link, products)
             return RetryLater(exc.defer_s, str(exc))
         except ReconnectRequired as exc:
             async with database.unit_of_work() as session:

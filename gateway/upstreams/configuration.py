@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.errors import InvalidRequest, NotFound
+from gateway.models.developer import App
 from gateway.models.provider_setting import AppProviderSetting
 from providers.registry import ProviderRegistry
 
@@ -92,10 +93,28 @@ class ProviderConfiguration:
     async def offered(
         self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry
     ) -> set[str]:
-        """The providers the app's end users may link through."""
+        """The providers the app's end users may link through: enabled, with keys to call them with."""
         return {
-            status.provider for status in await self.statuses(session, app_id, providers) if status.enabled
+            status.provider
+            for status in await self.statuses(session, app_id, providers)
+            if status.enabled
+            and (status.credentials_set or providers.get(status.provider).serves_without_app_keys)
         }
+
+    async def scoped(
+        self, session: AsyncSession, box: SecretBox, app_id: uuid.UUID, providers: ProviderRegistry
+    ) -> ProviderRegistry:
+        """The providers as this app uses them: with its own keys where it set some, and the upstream's
+        test environment for a sandbox app."""
+        mode = await session.scalar(select(App.mode).where(App.id == app_id))
+        keys = {
+            provider: json.loads(
+                box.decrypt(row.credentials_encrypted, associated_data=_context(app_id, provider))
+            )
+            for provider, row in (await self._rows(session, app_id)).items()
+            if row.credentials_encrypted is not None and providers.offers(provider)
+        }
+        return providers.scoped(keys, live=mode == "live")
 
     async def _rows(self, session: AsyncSession, app_id: uuid.UUID) -> dict[str, AppProviderSetting]:
         statement = select(AppProviderSetting).where(AppProviderSetting.app_id == app_id)
@@ -106,7 +125,7 @@ class ProviderConfiguration:
     ) -> ProviderStatus:
         return ProviderStatus(
             provider=provider, configured=providers.offers(provider),
-            enabled=row.enabled if row is not None else True,
+            enabled=row.enabled if row is not None else providers.get(provider).serves_without_app_keys,
             app_credential_keys=providers.get(provider).app_credential_keys,
             credentials_set=row is not None and row.credentials_encrypted is not None,
             overridden=row is not None,

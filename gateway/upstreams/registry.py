@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import httpx
+from pydantic import SecretStr
 
 from gateway.outbound.transport import outbound_client
 from gateway.settings import Environment, Settings
 from providers.base import ProviderAdapter
+from providers.plaid.adapter import PlaidProvider
+from providers.plaid.client import PlaidClient
+from providers.plaid.settings import PlaidSettings
 from providers.registry import ProviderRegistry
 from providers.sandbox.adapter import SandboxProvider
 from providers.simplefin.adapter import SimpleFinProvider
@@ -38,4 +42,25 @@ def build_registry(settings: Settings, http: httpx.AsyncClient) -> ProviderRegis
             timeout_s=settings.simplefin_timeout_s,
         )
         adapters["simplefin"] = SimpleFinProvider(simplefin, SimpleFinClient(http, simplefin))
+    if settings.plaid_enabled:
+        plaid = plaid_settings(settings)
+        adapters["plaid"] = PlaidProvider.for_operator(plaid, PlaidClient(http, plaid))
     return ProviderRegistry(adapters, priority=settings.provider_priority)
+
+
+def plaid_settings(settings: Settings) -> PlaidSettings:
+    """`LINKGATE_PLAID_*`; Items report to Linkgate's inbound endpoint for Plaid."""
+    return PlaidSettings(
+        client_id=settings.plaid_client_id,
+        secret=_secret(settings.plaid_secret),
+        environment=settings.plaid_environment,
+        sandbox_secret=_secret(settings.plaid_sandbox_secret),
+        base_url=settings.plaid_base_url,
+        link_script_url=settings.plaid_link_script_url,
+        webhook_url=f"{settings.base_url.rstrip('/')}/v1/providers/plaid/webhooks",
+        timeout_s=settings.plaid_timeout_s,
+    )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None

@@ -46,6 +46,7 @@ class SandboxProvider:
     name = "sandbox"
     budget: RefreshBudget | None = None
     app_credential_keys: tuple[str, ...] = ()
+    serves_without_app_keys = True  # it takes no keys
 
     async def institutions(self) -> Sequence[InstitutionInfo]:
         return list(INSTITUTIONS.values())

@@ -62,6 +62,7 @@ class SimpleFinProvider:
 
     name = "simplefin"
     app_credential_keys: tuple[str, ...] = ()
+    serves_without_app_keys = True  # it takes no keys
 
     def __init__(
         self,

@@ -77,10 +77,15 @@ async def test_an_app_offers_every_configured_provider_until_it_says_otherwise(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     found = await statuses(client, tenant)
-    assert set(found) == {"sandbox", "simplefin"}
+    assert set(found) == {"plaid", "sandbox", "simplefin"}
     assert found["simplefin"] == {
         "provider": "simplefin", "configured": True, "enabled": True, "app_credential_keys": [],
         "credentials_set": False, "overridden": False,
+    }  # fmt: skip
+    # Plaid takes keys, and the deployment set none: off until the app brings its own.
+    assert found["plaid"] == {
+        "provider": "plaid", "configured": True, "enabled": False,
+        "app_credential_keys": ["client_id", "secret"], "credentials_set": False, "overridden": False,
     }  # fmt: skip
     connect, listed = await connect_institutions(client, tenant)
     assert listed == {"simplefin_bridge"}
