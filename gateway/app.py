@@ -18,7 +18,7 @@ from gateway.auth.client_address import parse_networks
 from gateway.auth.dependencies import SECURITY_SCHEMES
 from gateway.auth.throttle import AddressRateLimitMiddleware
 from gateway.collections.connect.api import router as connect_api_router
-from gateway.collections.connect.headers import ConnectSecurityHeadersMiddleware
+from gateway.collections.connect.headers import ConnectSecurityHeadersMiddleware, origin_of
 from gateway.collections.connect.pages import router as connect_pages_router
 from gateway.collections.dashboard.endpoints import router as dashboard_router
 from gateway.collections.dashboard.links import router as dashboard_links_router
@@ -138,7 +138,12 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, render_error=renderers.respond
     )
     app.add_middleware(UnhandledErrorMiddleware, render_error=renderers.respond)
-    app.add_middleware(ConnectSecurityHeadersMiddleware, frame_ancestors=settings.connect_frame_ancestors)
+    widgets = [origin_of(settings.plaid_link_script_url)] if settings.plaid_enabled else []
+    app.add_middleware(
+        ConnectSecurityHeadersMiddleware,
+        frame_ancestors=settings.connect_frame_ancestors,
+        widget_origins=widgets,
+    )
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     _publish_security_schemes(app)

@@ -271,12 +271,37 @@ async def complete_redirect(
 ) -> None:
     """The end user came back from the upstream with `returned` (the callback's query): the handoff
     completes, or the session stays where it was with the reason kept for Connect to show."""
+    await _complete_returned(session, link_session, box, providers, provider, "redirect", returned)
+
+
+async def complete_widget(
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    result: Mapping[str, str],
+) -> None:
+    """The upstream's own UI finished inside Connect with `result` (Plaid Link's `public_token`): the
+    handoff completes, or the session stays where it was with the reason kept for Connect to show."""
+    provider = (await _route(session, link_session, providers)).provider
+    await _complete_returned(session, link_session, box, providers, provider, "widget", result)
+
+
+async def _complete_returned(
+    session: AsyncSession,
+    link_session: LinkSession,
+    box: SecretBox,
+    providers: ProviderRegistry,
+    provider: str,
+    kind: HandoffKind,
+    returned: Mapping[str, str],
+) -> None:
     _expect(link_session, "institution_selected")
     institution = await _institution(session, link_session)
     route = await _route(session, link_session, providers)
     sealed = link_session.settings.get("pending")
-    if route.provider != provider or route.handoff != "redirect" or sealed is None:
-        raise Conflict("This session is not waiting for anyone to come back from a bank.")
+    if route.provider != provider or route.handoff != kind or sealed is None:
+        raise Conflict(f"This session is not waiting for a {kind} to finish.")
     pending = json.loads(box.decrypt(sealed, associated_data=_context(link_session)))
     adapter = await _adapter(session, box, link_session, providers, provider)
     try:

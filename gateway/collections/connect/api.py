@@ -43,6 +43,12 @@ class SetupToken(StorableInput):
     token: str = Field(min_length=1, max_length=2048)
 
 
+class WidgetResult(StorableInput):
+    """What the upstream's own UI handed Connect on success (Plaid Link's `onSuccess` token)."""
+
+    public_token: str = Field(min_length=1, max_length=512)
+
+
 class Answers(StorableInput):
     answers: dict[Annotated[str, Field(max_length=64)], Text] = Field(min_length=1, max_length=10)
 
@@ -166,6 +172,17 @@ async def submit_token(body: SetupToken, request: Request, session: DbSession) -
     link_session = await _step_session(request, session)
     await connect.submit_credentials(
         session, link_session, _box(request), _providers(request), {"token": body.token}, kind="token"
+    )
+    return _json(connect.view(link_session))
+
+
+@router.post("/session/widget", openapi_extra=LINK_SESSION_OPENAPI)
+async def complete_widget(body: WidgetResult, request: Request, session: DbSession) -> Response:
+    """The upstream's own UI (Plaid Link) finished: its token is exchanged for the connection. Answers
+    with the accounts to choose from, or an error to show, with nothing stored."""
+    link_session = await _step_session(request, session)
+    await connect.complete_widget(
+        session, link_session, _box(request), _providers(request), {"public_token": body.public_token}
     )
     return _json(connect.view(link_session))
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.app import create_app
+from gateway.collections.connect.headers import content_security_policy
 from gateway.settings import Settings
 from tests.integration.platform.conftest import Tenant, gateway_settings
 
@@ -131,3 +132,19 @@ NOT_SOURCES = [
 def test_frame_ancestors_must_be_source_expressions(value: str) -> None:
     with pytest.raises(ValueError, match="connect_frame_ancestors"):
         Settings.model_validate({"connect_frame_ancestors": value})
+
+
+async def test_plaid_links_script_origin_may_run_scripts_and_frames_and_nothing_wider(
+    client: httpx.AsyncClient,
+) -> None:
+    policy = (await client.get("/connect/assets/connect.js")).headers["content-security-policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self' https://cdn.plaid.com"
+    assert directives["frame-src"] == "https://cdn.plaid.com"
+    assert directives["connect-src"] == "'self'"
+
+
+def test_without_a_widget_connect_shows_no_frames() -> None:
+    policy = content_security_policy(["'self'"])
+    assert "script-src 'self';" in policy
+    assert "frame-src 'none'" in policy

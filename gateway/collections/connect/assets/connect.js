@@ -95,6 +95,7 @@
     if (session.state === "institution_selected") {
       error = error || session.handoff_error;
       if (state.institution.handoff === "token") return pasteToken(error);
+      if (state.institution.handoff === "widget") return widget(error);
       return state.institution.is_oauth ? consent(error) : credentials(error);
     }
     if (session.state === "mfa_required") return mfa(error);
@@ -183,6 +184,51 @@
         }
       } }, "Continue to " + institution.name),
       exitLink());
+  }
+
+  function widget(error) {
+    // Widget handoff (Plaid Link): the upstream's own window opens over Connect and hands back a token.
+    const institution = state.institution;
+    show(paint(el("div", {}, mark(institution))), ...header("Continue to " + institution.name,
+      "You will sign in to " + institution.name + " in a secure window, then come back here."),
+      errorBox(error),
+      el("button", { type: "button", class: "primary", onclick: async () => {
+        for (const button of root.querySelectorAll("button")) button.disabled = true;
+        try {
+          const begun = await api("POST", "/session/handoff");
+          await loadScript(begun.handoff.script_url);
+          openWidget(begun.handoff.options);
+        } catch (failure) {
+          await render(failure.message);
+        }
+      } }, "Continue to " + institution.name),
+      exitLink());
+  }
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      if (window.Plaid) return resolve();
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = () => resolve();
+      script.onerror = () => reject(new Error("The sign-in window could not be loaded. Try again."));
+      document.head.appendChild(script);
+    });
+  }
+
+  function openWidget(options) {
+    const handler = window.Plaid.create(Object.assign({}, options, {
+      onSuccess: (publicToken) => {
+        handler.destroy();
+        step(() => api("POST", "/session/widget", { public_token: publicToken }));
+      },
+      onExit: (failure) => {
+        handler.destroy();
+        render(failure ? (failure.display_message || failure.error_message || "Signing in did not finish.")
+          : "You left before finishing. Continue when you are ready.");
+      },
+    }));
+    handler.open();
   }
 
   function mfa(error) {
