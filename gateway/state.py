@@ -3,7 +3,7 @@ provider adapters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
@@ -12,6 +12,7 @@ from gateway.auth.client_address import IPNetwork
 from gateway.db import Database
 from gateway.exception_handlers import ErrorRenderers
 from gateway.health.checks import BrokerProbe
+from gateway.institutions.discovery import InstitutionDiscovery
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from providers.registry import ProviderRegistry
@@ -27,6 +28,7 @@ class AppState:
     rate_limiter: RateLimiter
     trusted_proxies: tuple[IPNetwork, ...]
     providers: ProviderRegistry
+    discovery: InstitutionDiscovery = field(default_factory=InstitutionDiscovery)
 
 
 def get_app_state(request: Request) -> AppState:

@@ -103,6 +103,7 @@ class InstitutionInfo:
     products: tuple[Product, ...]
     country_codes: tuple[str, ...] = ("US",)
     is_featured: bool = False
+    routing_numbers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -458,6 +459,14 @@ class ProviderAdapter(Protocol):
     async def investments(self, connection: ProviderState) -> Investments: ...
 
     async def disconnect(self, connection: ProviderState) -> None: ...
+
+
+@runtime_checkable
+class SearchesInstitutions(Protocol):
+    """An upstream whose directory is too large to list (Plaid): searched by name as people search,
+    and what it finds joins Linkgate's directory."""
+
+    async def search_institutions(self, query: str) -> Sequence[InstitutionInfo]: ...
 
 
 @runtime_checkable

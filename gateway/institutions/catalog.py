@@ -9,7 +9,7 @@ them in the operator's order (`LINKGATE_PROVIDER_PRIORITY`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -44,9 +44,15 @@ def _host(url: str | None) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
-async def sync_institutions(session: AsyncSession, providers: ProviderRegistry) -> int:
+async def sync_institutions(
+    session: AsyncSession,
+    providers: ProviderRegistry,
+    *,
+    discovered: Mapping[str, Sequence[InstitutionInfo]] | None = None,
+) -> int:
     """Insert or refresh every configured provider's institutions and routes, and offer exactly the
-    institutions some configured provider reaches; returns how many routes were synced."""
+    institutions some configured provider reaches; returns how many routes were synced. With
+    `discovered` (provider → institutions a search found), those alone are added or refreshed."""
     institutions = {row.id: row for row in (await session.execute(select(Institution))).scalars()}
     routes = {
         (r.provider, r.provider_institution_id): r
@@ -54,8 +60,10 @@ async def sync_institutions(session: AsyncSession, providers: ProviderRegistry) 
     }
     by_host = {_host(row.url): row for row in institutions.values() if row.is_offered and _host(row.url)}
     count = 0
-    for provider in providers:
-        for info in await provider.institutions():
+    listed = discovered if discovered is not None else {p.name: await p.institutions() for p in providers}
+    for name, infos in listed.items():
+        provider = providers.get(name)
+        for info in infos:
             route = routes.get((provider.name, info.provider_institution_id))
             row = institutions.get(route.institution_id) if route is not None else None
             if row is None:
@@ -79,6 +87,8 @@ async def sync_institutions(session: AsyncSession, providers: ProviderRegistry) 
             routes[(provider.name, info.provider_institution_id)] = route
             count += 1
     await session.flush()
+    if discovered is not None:
+        return count
     reachable = exists().where(
         InstitutionRoute.institution_id == Institution.id, InstitutionRoute.provider.in_(providers.names())
     )

@@ -142,8 +142,16 @@ class PlaidProvider:
     # Connecting -------------------------------------------------------------------------------
 
     async def institutions(self) -> Sequence[InstitutionInfo]:
-        """Plaid's directory is searched, not listed (`/institutions/search`): none up front."""
+        """Plaid's directory is searched, not listed (`search_institutions`): none up front."""
         return ()
+
+    async def search_institutions(self, query: str) -> Sequence[InstitutionInfo]:
+        """`/institutions/search` (at most 10, with their web address and routing numbers)."""
+        found = await self._call("/institutions/search", {
+            "query": query[:100], "country_codes": list(self.settings.country_codes),
+            "options": {"include_optional_metadata": True},
+        })  # fmt: skip
+        return [normalize.institution(item) for item in found["institutions"]]
 
     async def begin(self, request: HandoffRequest) -> Handoff:
         access_token = (request.connection or {}).get("access_token")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from providers.base import (
+    InstitutionInfo,
     Investments,
     NormalizedAccount,
     NormalizedAccountNumbers,
@@ -22,10 +23,16 @@ from providers.base import (
     NormalizedOwner,
     NormalizedSecurity,
     NormalizedTransaction,
+    Product,
 )
 
 Json = Mapping[str, Any]
 AccountType = Literal["depository", "investment", "liability", "other"]
+# Plaid's products → Linkgate's (an institution's list of what it supports).
+PRODUCTS_OF = {
+    "auth": Product.account_numbers, "identity": Product.identity, "transactions": Product.transactions,
+    "investments": Product.investments,
+}  # fmt: skip
 ACCOUNT_TYPES: dict[str, AccountType] = {
     "depository": "depository", "credit": "liability", "loan": "liability", "investment": "investment",
     "brokerage": "investment",
@@ -49,6 +56,23 @@ def _moment(value: Any) -> dt.datetime | None:
 
 def _currency(item: Json) -> str:
     return str(item.get("iso_currency_code") or item.get("unofficial_currency_code") or "USD")
+
+
+def institution(item: Json) -> InstitutionInfo:
+    """An institution of `/institutions/search` or `/institutions/get_by_id`: linked through Plaid Link
+    (a widget), whatever the bank's own login (Link handles OAuth banks itself)."""
+    products = tuple(PRODUCTS_OF[p] for p in item.get("products") or () if p in PRODUCTS_OF)
+    return InstitutionInfo(
+        provider_institution_id=str(item["institution_id"]),
+        name=str(item.get("name") or item["institution_id"]),
+        url=str(item.get("url") or ""),
+        color=str(item.get("primary_color") or "#1f2937"),
+        login="widget",
+        credential_fields=(),
+        products=tuple(dict.fromkeys((Product.accounts, *products))),
+        country_codes=tuple(str(c) for c in item.get("country_codes") or ("US",)),
+        routing_numbers=tuple(str(n) for n in item.get("routing_numbers") or ()),
+    )
 
 
 def account(item: Json, now: dt.datetime) -> NormalizedAccount:

@@ -24,6 +24,7 @@ from gateway.models.institution import Institution, InstitutionRoute
 from gateway.models.link import LinkSession
 from gateway.state import get_app_state
 from gateway.upstreams.configuration import provider_configuration
+from gateway.upstreams.request_scope import offered_providers
 from providers.registry import ProviderRegistry
 
 router = APIRouter(prefix="/connect/api", tags=["connect"], route_class=SecuredRoute)
@@ -126,7 +127,7 @@ async def institutions(
 ) -> Response:
     """Institutions to pick from (featured ones first), with the fields their login form asks for."""
     link_session = await _session(request, session)
-    offered = await provider_configuration.offered(session, link_session.app_id, _providers(request))
+    offered = await offered_providers(request, session, link_session.app_id, searching=query)
     rows = await list_institutions(
         session, name=query, featured=None, after=None, limit=50, providers=offered
     )

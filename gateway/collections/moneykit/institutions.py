@@ -37,7 +37,7 @@ async def get_institutions(
 ) -> Response:
     """Institutions by name (contains, case-insensitive) or featured flag, cursor-paged by institution id."""
     principal = await ANY_TOKEN(request)
-    offered = await offered_providers(request, session, principal.app_id)
+    offered = await offered_providers(request, session, principal.app_id, searching=name)
     rows = await catalog.list_institutions(
         session, name=name, featured=featured, after=cursor, limit=limit + 1, providers=offered
     )

@@ -48,7 +48,7 @@ async def list_mx_institutions(
     name: str | None = Query(default=None, max_length=200),
 ) -> Response:  # fmt: skip
     principal = await MX_READER(request)
-    offered = await offered_providers(request, session, principal.app_id)
+    offered = await offered_providers(request, session, principal.app_id, searching=name)
     rows = await list_institutions(
         session, name=name, featured=None, after=None, limit=CATALOGUE_LIMIT, providers=offered
     )

@@ -100,7 +100,7 @@ async def institutions_search(
     """Institutions whose name contains `query` (any case), in the given countries, with every product
     in `products` (and OAuth or not, with `options.oauth`); at most `SEARCH_LIMIT`, by name."""
     principal = await READER(request, body)
-    offered = await offered_providers(request, session, principal.app_id)
+    offered = await offered_providers(request, session, principal.app_id, searching=body.query)
     rows = await list_institutions(
         session, name=None, featured=None, after=None, limit=CATALOG_LIMIT, providers=offered
     )
