@@ -9,6 +9,7 @@ from providers.base import (
     DataNotReady,
     FatalProviderError,
     Misconfigured,
+    NormalizedAccount,
     Product,
     ReconnectRequired,
     RetryLater,
@@ -72,8 +73,8 @@ def test_accounts_by_type() -> None:
 def test_an_institution_is_linked_through_link() -> None:
     found = normalize.institution({
         "institution_id": "ins_109508", "name": "First Platypus Bank",
-        "products": ["auth", "transactions", "assets"], "country_codes": ["US"], "url": "https://www.platypus.example", "routing_numbers": ["011000138"],
-        "oauth": False,
+        "products": ["auth", "transactions", "assets"], "country_codes": ["US"],
+        "url": "https://www.platypus.example", "routing_numbers": ["011000138"], "oauth": False,
     })  # fmt: skip
     assert found.login == "widget"
     assert found.products == (Product.accounts, Product.account_numbers, Product.transactions)
