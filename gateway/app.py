@@ -36,6 +36,7 @@ from gateway.collections.oauth.errors import render_oauth_error
 from gateway.collections.plaid.errors import render_plaid_error
 from gateway.collections.plaid.router import PREFIX as PLAID_PREFIX
 from gateway.collections.plaid.router import router as plaid_router
+from gateway.collections.upstreams.connections import router as upstream_connections_router
 from gateway.collections.upstreams.webhooks import router as upstream_webhooks_router
 from gateway.collections.webhooks.endpoints import router as webhooks_router
 from gateway.collections.yodlee.errors import render_yodlee_error
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         health_router, oauth_router, dashboard_router, dashboard_providers_router, dashboard_links_router,
         developer_router, webhooks_router, moneykit_router, plaid_router, mx_router, yodlee_router,
         connect_api_router, connect_pages_router, gateway_router, upstream_webhooks_router,
+        upstream_connections_router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)

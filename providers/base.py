@@ -468,6 +468,26 @@ class SearchesInstitutions(Protocol):
 
     async def search_institutions(self, query: str) -> Sequence[InstitutionInfo]: ...
 
+    async def get_institution(self, provider_institution_id: str) -> InstitutionInfo: ...
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """A connection a developer already held at the upstream, now Linkgate's: what it reaches and the
+    products it was made with."""
+
+    connection: Connected
+    provider_institution_id: str
+    products: tuple[str, ...]
+
+
+@runtime_checkable
+class AdoptsConnections(Protocol):
+    """An upstream whose connections a developer may hand over without asking anyone to link again
+    (a Plaid access token): `adopt` checks the credentials with the upstream and reads the accounts."""
+
+    async def adopt(self, credentials: Mapping[str, str]) -> Adopted: ...
+
 
 @runtime_checkable
 class AppScoped(Protocol):

@@ -46,11 +46,12 @@ class LinkService:
         institution: Institution,
         connection: Connected,
         products: Sequence[str],
+        provider: str | None = None,
     ) -> Link:
         """A link that is usable at once (no token exchange), refreshed right away."""
         link = await self.create(
             session, box=box, app_id=app_id, end_user_id=end_user_id, institution=institution,
-            connection=connection, products=products, state="connected",
+            connection=connection, products=products, state="connected", provider=provider,
         )  # fmt: skip
         await self._state_changed(session, link)
         await self.request_refresh(session, link, products, trigger="initial")

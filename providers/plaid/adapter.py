@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from providers.base import (
+    Adopted,
     Connected,
     ConnectResult,
     DataNotReady,
@@ -202,6 +203,32 @@ class PlaidProvider:
             state={**state, "item_id": item_id},
             accounts=tuple(normalize.accounts(found["accounts"], dt.datetime.now(dt.UTC))),
         )
+
+    async def get_institution(self, provider_institution_id: str) -> InstitutionInfo:
+        found = await self._call("/institutions/get_by_id", {
+            "institution_id": provider_institution_id, "country_codes": list(self.settings.country_codes),
+            "options": {"include_optional_metadata": True},
+        })  # fmt: skip
+        return normalize.institution(found["institution"])
+
+    async def adopt(self, credentials: Mapping[str, str]) -> Adopted:
+        """An Item the developer made with their own Plaid account: `/item/get` says what it is and
+        reaches (an access token Plaid refuses is the developer's to fix), `/accounts/get` its accounts."""
+        access_token = credentials.get("access_token", "")
+        item = (await self._call("/item/get", {"access_token": access_token}))["item"]
+        if not item.get("institution_id"):
+            raise FatalProviderError("the Item names no institution")
+        found = await self._call("/accounts/get", {"access_token": access_token})
+        item_id = str(item["item_id"])
+        products = [p for p in (*(item.get("products") or ()), *(item.get("billed_products") or ()))]
+        ours = tuple(dict.fromkeys(["accounts", *(str(normalize.PRODUCTS_OF[p]) for p in products
+                                                  if p in normalize.PRODUCTS_OF)]))  # fmt: skip
+        connection = Connected(
+            provider_link_id=item_id,
+            state={"access_token": access_token, "environment": self.keys.environment, "item_id": item_id},
+            accounts=tuple(normalize.accounts(found["accounts"], dt.datetime.now(dt.UTC))),
+        )
+        return Adopted(connection, str(item["institution_id"]), ours)
 
     async def answer(self, pending: ProviderState, answers: Mapping[str, str]) -> ConnectResult:
         raise FatalProviderError("Plaid Link asks its own questions; Linkgate relays none")
