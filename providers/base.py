@@ -382,12 +382,29 @@ class Fetched:
 # The protocol ---------------------------------------------------------------------------------
 
 
+# What an upstream's webhook tells about its connections: new data to read (`refresh`, the default),
+# the end user must log in again or revoked access, the login works again, consent runs out soon, or
+# the bank has accounts the end user has not shared yet.
+Notice = Literal[
+    "refresh",
+    "login_required",
+    "permission_revoked",
+    "login_repaired",
+    "consent_expiring",
+    "new_accounts",
+    "ignored",
+]
+
+
 @dataclass(frozen=True)
 class InboundWebhook:
-    """What a verified upstream webhook says: these connections (`Connected.provider_link_id`) have news."""
+    """What a verified upstream webhook says: these connections (`Connected.provider_link_ids`) have
+    news (`notice`, with `details` such as when consent expires)."""
 
     provider_link_ids: tuple[str, ...]
     products: tuple[str, ...] = ()  # empty: every product of each link
+    notice: Notice = "refresh"
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,17 @@ class LinkService:
         link.state, link.error_code = "error", error_code
         await self._state_changed(session, link)
 
+    async def login_repaired(self, session: AsyncSession, link: Link) -> None:
+        """The upstream says the end user's login works again (without Connect): connected, the app
+        told, and a refresh to catch up."""
+        if link.state != "error":
+            return
+        await publish_event(session, app_id=link.app_id, link=link, event_type="link.login_repaired",
+                            payload={"error": link.error_code})  # fmt: skip
+        link.state, link.error_code = "connected", None
+        await self._state_changed(session, link)
+        await self.request_refresh(session, link, link.products, trigger="webhook")
+
     async def _state_changed(self, session: AsyncSession, link: Link) -> None:
         payload = {"state": link.state} | ({"error": link.error_code} if link.state == "error" else {})
         await publish_event(

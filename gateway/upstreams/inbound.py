@@ -1,4 +1,5 @@
-"""Upstream webhooks: a verified one becomes a durable refresh of each link it concerns.
+"""Upstream webhooks: a verified one becomes a durable refresh of each link it concerns, or the change
+of state it announces (a login needed again or repaired, consent running out, new accounts).
 
 Finding the links is cross-tenant by design (`gateway.maintenance.queries.links_on_connections`): an
 upstream names its own connections, not our apps. It happens only after the adapter verified the
@@ -14,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.errors import NotFound, Unauthenticated
 from gateway.links.service import link_service
 from gateway.maintenance.queries import links_on_connections
-from providers.base import WebhookRefused
+from gateway.models.link import Link
+from gateway.webhooks.events import publish_event
+from providers.base import InboundWebhook, WebhookRefused
 from providers.registry import ProviderRegistry
 
 
@@ -35,7 +38,24 @@ async def accept_webhook(
         raise Unauthenticated(f"The webhook could not be verified: {exc}") from exc
     links = await links_on_connections(session, provider, news.provider_link_ids)
     for link in links:
-        await link_service.request_refresh(
-            session, link, list(news.products) or link.products, trigger="webhook"
-        )
+        await _act(session, link, news)
     return len(links)
+
+
+async def _act(session: AsyncSession, link: Link, news: InboundWebhook) -> None:
+    """What the news means for one link; the app hears it through its webhook, in its format."""
+    match news.notice:
+        case "refresh" if link.state == "connected":
+            await link_service.request_refresh(
+                session, link, list(news.products) or link.products, trigger="webhook"
+            )
+        case "login_required" | "permission_revoked" if link.state == "connected":
+            await link_service.force_reconnect(session, link, "auth_expired")
+        case "login_repaired":
+            await link_service.login_repaired(session, link)
+        case "consent_expiring":
+            await publish_event(session, app_id=link.app_id, link=link, event_type="link.consent_expiring",
+                                payload=dict(news.details))  # fmt: skip
+        case "new_accounts":
+            await publish_event(session, app_id=link.app_id, link=link,
+                                event_type="link.new_accounts_available", payload={})  # fmt: skip

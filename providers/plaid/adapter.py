@@ -34,6 +34,7 @@ from providers.base import (
     NormalizedAccountNumbers,
     NormalizedOwner,
     NormalizedTransaction,
+    Notice,
     Product,
     ProviderError,
     ProviderState,
@@ -59,6 +60,11 @@ SYNC_RESTARTS = 3  # mutation during pagination: restart the loop from its first
 MUTATED = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
 INVESTMENT_HISTORY_DAYS = 730  # Plaid serves up to 24 months of investment transactions
 INVESTMENT_PAGE = 500
+ITEM_NOTICES: dict[tuple[str, str], Notice] = {
+    ("ITEM", "USER_PERMISSION_REVOKED"): "permission_revoked", ("ITEM", "LOGIN_REPAIRED"): "login_repaired",
+    ("ITEM", "PENDING_EXPIRATION"): "consent_expiring", ("ITEM", "PENDING_DISCONNECT"): "consent_expiring",
+    ("ITEM", "NEW_ACCOUNTS_AVAILABLE"): "new_accounts",
+}  # fmt: skip
 RECONNECT_CODES = frozenset({
     "ITEM_LOGIN_REQUIRED", "INVALID_ACCESS_TOKEN", "ITEM_NOT_FOUND", "ACCESS_NOT_GRANTED",
     "USER_PERMISSION_REVOKED", "INVALID_CREDENTIALS", "ITEM_LOCKED", "NO_ACCOUNTS",
@@ -234,11 +240,25 @@ class PlaidProvider:
         raise FatalProviderError("Plaid Link asks its own questions; Linkgate relays none")
 
     async def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> InboundWebhook:
+        """Verified as Plaid documents; what it means for the Item's links (plaid-upstream.md §8)."""
         webhook = await self.verifier.verify(headers, body)
         item_id = webhook.get("item_id")
         if not isinstance(item_id, str) or not item_id:
             raise WebhookRefused("a Plaid webhook without an item_id concerns no link")
-        return InboundWebhook(provider_link_ids=(item_id,))
+        kind = (str(webhook.get("webhook_type")), str(webhook.get("webhook_code")))
+        if kind == ("ITEM", "ERROR"):
+            code = (webhook.get("error") or {}).get("error_code")
+            notice: Notice = "login_required" if code == "ITEM_LOGIN_REQUIRED" else "refresh"
+            return InboundWebhook((item_id,), notice=notice)
+        if kind in ITEM_NOTICES:
+            expires = webhook.get("consent_expiration_time") or webhook.get("disconnect_time")
+            details = {"consent_expiration_time": expires} if expires else {}
+            return InboundWebhook((item_id,), notice=ITEM_NOTICES[kind], details=details)
+        if kind == ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE"):
+            return InboundWebhook((item_id,), products=("transactions",))
+        if kind[0] in ("HOLDINGS", "INVESTMENTS_TRANSACTIONS") and kind[1] == "DEFAULT_UPDATE":
+            return InboundWebhook((item_id,), products=("investments",))
+        return InboundWebhook((item_id,), notice="ignored")  # legacy transactions codes and the rest
 
     async def _verification_key(self, kid: str) -> Mapping[str, Any]:
         found = await self._call("/webhook_verification_key/get", {"key_id": kid})

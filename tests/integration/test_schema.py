@@ -143,8 +143,8 @@ TRANSACTION_COPY = ("app_id", "link_id", "account_id", "amount", "direction", "c
 
 async def write_unnumbered_rows(database: Database) -> tuple[dict[str, set[uuid.UUID]], uuid.UUID, uuid.UUID]:
     """Rows of every numbered kind as revision 0011 left them: one transaction already shown by a Yodlee
-    read (number 1000 in `yodlee_ids`), the rest never shown. Transactions go in through Core: the
-    model's `number` column does not exist yet."""
+    read (number 1000 in `yodlee_ids`), the rest never shown. Links and transactions go in through Core,
+    naming their columns: the models have columns later revisions added."""
     try:
         async with database.unit_of_work() as session:
             boot = await developer_service.bootstrap(session, email="n@x.io", master_key="m" * 48)
@@ -154,21 +154,23 @@ async def write_unnumbered_rows(database: Database) -> tuple[dict[str, set[uuid.
             user = EndUser(app_id=boot.app_id, guid=f"USR-{uuid.uuid4().hex}")
             session.add(user)
             await session.flush()
-            link = Link(
-                app_id=boot.app_id, end_user_id=user.id, institution_id="ins_numbers", provider="sandbox"
-            )
-            session.add(link)
-            await session.flush()
-            account = Account(app_id=boot.app_id, link_id=link.id, provider_account_id="a", name="A",
+            link_id, now = uuid.uuid4(), dt.datetime.now(dt.UTC)
+            await session.execute(
+                insert(cast(Table, Link.__table__)).values(
+                    id=link_id, app_id=boot.app_id, end_user_id=user.id, institution_id="ins_numbers",
+                    provider="sandbox", state="connected", created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+            account = Account(app_id=boot.app_id, link_id=link_id, provider_account_id="a", name="A",
                               type="depository")  # fmt: skip
             security = Security(app_id=boot.app_id, provider_security_id="sec-1")
             session.add_all([account, security])
             await session.flush()
-            session.add(Holding(app_id=boot.app_id, link_id=link.id, account_id=account.id,
+            session.add(Holding(app_id=boot.app_id, link_id=link_id, account_id=account.id,
                                 security_id=security.id, quantity=Decimal("2")))  # fmt: skip
-            shown, unshown, now = uuid.uuid4(), uuid.uuid4(), dt.datetime.now(dt.UTC)
+            shown, unshown = uuid.uuid4(), uuid.uuid4()
             rows = [
-                {"id": entity, "app_id": boot.app_id, "link_id": link.id, "account_id": account.id,
+                {"id": entity, "app_id": boot.app_id, "link_id": link_id, "account_id": account.id,
                  "provider_transaction_id": f"t-{seq}", "amount": Decimal("1.00"), "direction": "debit",
                  "currency": "USD", "description": "Coffee", "categories": [], "date": now.date(),
                  "pending": False, "created_seq": seq, "change_seq": seq, "change_kind": "created",
@@ -180,7 +182,7 @@ async def write_unnumbered_rows(database: Database) -> tuple[dict[str, set[uuid.
                 insert(cast(Table, YodleeId.__table__)),
                 [{"id": 1000, "app_id": boot.app_id, "kind": "transaction", "entity_id": shown}],
             )
-            stored = {"user": {user.id}, "provider_account": {link.id}, "consent": {link.id},
+            stored = {"user": {user.id}, "provider_account": {link_id}, "consent": {link_id},
                       "account": {account.id}, "holding": {holding_key(account.id, security.id)}}  # fmt: skip
             return stored, shown, unshown
     finally:
