@@ -8,7 +8,8 @@ from gateway.settings import Settings, get_settings
 from workers.names import PURGE_EXPIRED, SCHEDULE_REFRESHES, SWEEP_DUE_WORK
 
 TASK_MODULES = [
-    "workers.tasks.webhooks", "workers.tasks.refresh", "workers.tasks.sweeper", "workers.tasks.retention"
+    "workers.tasks.webhooks", "workers.tasks.refresh", "workers.tasks.sweeper", "workers.tasks.retention",
+    "workers.tasks.disconnect",
 ]  # fmt: skip
 QUEUE = "linkgate"
 # Countdowns (webhook retries) stay far below this, so Redis never redelivers a scheduled task early.

@@ -13,6 +13,7 @@ from gateway.crypto import SecretBox
 from gateway.db import enqueue_after_commit
 from gateway.errors import RateLimited
 from gateway.links.connection_state import seal_state
+from gateway.links.disconnects import schedule_disconnect
 from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.repository import (
     UNDELETED_STATES,
@@ -96,9 +97,11 @@ class LinkService:
         await self.request_refresh(session, link, link.products, trigger="initial")
 
     async def delete(self, session: AsyncSession, link: Link) -> None:
-        """Disconnect: the credentials and every account, number, owner, holding and transaction go now;
-        the link record stays readable for `deleted_link_retention_days` (see `purge_deleted`)."""
+        """Disconnect: the upstream is told (durably, see `gateway.links.disconnects`), and the credentials
+        and every account, number, owner, holding and transaction go now; the link record stays readable
+        for `deleted_link_retention_days` (see `purge_deleted`)."""
         link.state, link.deleted_at = "deleted", utcnow()
+        await schedule_disconnect(session, link)  # the upstream hears it; the secrets move there
         link.credentials_encrypted = None
         await self._state_changed(session, link)
         # Take the link row lock first: a refresh storing its data waits for us, then sees the deletion.

@@ -8,7 +8,7 @@ from gateway.models.institution import Institution, InstitutionRoute
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link, LinkAccessToken, LinkSession
 from gateway.models.provider_setting import AppProviderSetting
-from gateway.models.refresh import RefreshJob
+from gateway.models.refresh import RefreshJob, UpstreamDisconnect
 from gateway.models.revoked_token import RevokedToken
 from gateway.models.signing_key import SigningKey
 from gateway.models.transaction import Transaction
@@ -36,6 +36,7 @@ __all__ = [
     "LinkSession",
     "Organization",
     "RefreshJob",
+    "UpstreamDisconnect",
     "RevokedToken",
     "Security",
     "SigningKey",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from gateway.links.disconnects import UPSTREAM_DISCONNECTS
 from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.webhooks.service import WEBHOOK_DELIVERIES
 from workers.celery_app import celery_app
@@ -13,7 +14,7 @@ from workers.runtime import WorkerRuntime, current_runtime
 
 logger = logging.getLogger(__name__)
 
-DURABLE_KINDS: tuple[DurableKind, ...] = (WEBHOOK_DELIVERIES, REFRESH_JOBS)
+DURABLE_KINDS: tuple[DurableKind, ...] = (WEBHOOK_DELIVERIES, REFRESH_JOBS, UPSTREAM_DISCONNECTS)
 
 
 @celery_app.task(name=SWEEP_DUE_WORK)
