@@ -48,6 +48,7 @@ from providers.base import (
     HandoffRequest,
     NormalizedAccount,
     ProviderAdapter,
+    ProviderError,
     ProviderState,
     ReconnectRequired,
     RedirectHandoff,
@@ -464,10 +465,17 @@ async def _institution(session: AsyncSession, link_session: LinkSession) -> Inst
 
 
 async def _ask(call: Any) -> Any:
+    """An adapter's answer; what the end user can act on comes back as a message for Connect, and an
+    upstream that cannot be used just now as one that says so (nothing is stored either way)."""
     try:
         result = await call
     except ReconnectRequired as exc:
         raise ConnectInputRejected(str(exc), error_code=exc.error_code) from exc
+    except ProviderError as exc:
+        raise ConnectInputRejected(
+            "The institution could not be reached just now. Try again in a few minutes.",
+            error_code="institution_error",
+        ) from exc
     return result
 
 

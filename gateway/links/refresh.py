@@ -34,6 +34,7 @@ from providers.base import (
     DataNotReady,
     Fetched,
     Investments,
+    Misconfigured,
     Product,
     ProviderError,
     ReconnectRequired,
@@ -130,6 +131,10 @@ class RefreshService:
             async with database.unit_of_work() as session:
                 await self._needs_reconnect(session, link, exc.error_code)
             return Failed(f"the end user must reconnect: {exc.error_code}")
+        except Misconfigured as exc:  # the keys' owner must act: shown to the app, never retried
+            async with database.unit_of_work() as session:
+                await provider_configuration.record_problem(session, link.app_id, link.provider, str(exc))
+            return Failed(f"the upstream refused the keys: {exc}")
         except ProviderError as exc:
             return Failed(f"provider error: {exc}")
         try:
@@ -191,6 +196,7 @@ class RefreshService:
                 upserted=delta.upserted, removed=delta.removed,
             )  # fmt: skip
             link.transactions_cursor = delta.next_cursor
+        await provider_configuration.clear_problem(session, link.app_id, link.provider)  # the keys work
         account_errors = {str(ids[p]): code for p, code in fetched.account_errors.items() if p in ids}
         await self._record_success(session, link, products, counts, account_errors)
 

@@ -7,7 +7,7 @@ from gateway.models.end_user import EndUser
 from gateway.models.institution import Institution, InstitutionRoute
 from gateway.models.investment import Holding, InvestmentTransaction, Security
 from gateway.models.link import Link, LinkAccessToken, LinkSession
-from gateway.models.provider_setting import AppProviderSetting
+from gateway.models.provider_setting import AppProviderSetting, ProviderProblem
 from gateway.models.refresh import RefreshJob, UpstreamDisconnect
 from gateway.models.revoked_token import RevokedToken
 from gateway.models.signing_key import SigningKey
@@ -23,6 +23,7 @@ __all__ = [
     "ApiKey",
     "App",
     "AppProviderSetting",
+    "ProviderProblem",
     "AppConfiguration",
     "Base",
     "Developer",

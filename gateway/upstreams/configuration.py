@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.errors import InvalidRequest, NotFound
+from gateway.models.base import utcnow
 from gateway.models.developer import App
-from gateway.models.provider_setting import AppProviderSetting
+from gateway.models.provider_setting import AppProviderSetting, ProviderProblem
 from providers.registry import ProviderRegistry
 
 
@@ -28,6 +29,7 @@ class ProviderStatus:
     app_credential_keys: tuple[str, ...]
     credentials_set: bool
     overridden: bool
+    problem: str | None = None  # the upstream refused the keys the app calls it with
 
 
 def _context(app_id: uuid.UUID, provider: str) -> bytes:
@@ -39,14 +41,17 @@ class ProviderConfiguration:
         self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry
     ) -> list[ProviderStatus]:
         """Every provider this deployment configures, as the app has it."""
-        rows = await self._rows(session, app_id)
-        return [self._status(name, providers, rows.get(name)) for name in providers.names()]
+        rows, problems = await self._rows(session, app_id), await self._problems(session, app_id)
+        return [
+            self._status(name, providers, rows.get(name), problems.get(name)) for name in providers.names()
+        ]
 
     async def status(
         self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry, provider: str
     ) -> ProviderStatus:
         self._require_configured(providers, provider)
-        return self._status(provider, providers, (await self._rows(session, app_id)).get(provider))
+        problem = (await self._problems(session, app_id)).get(provider)
+        return self._status(provider, providers, (await self._rows(session, app_id)).get(provider), problem)
 
     async def update(
         self,
@@ -76,8 +81,10 @@ class ProviderConfiguration:
                 json.dumps(dict(credentials)).encode(), associated_data=_context(app_id, provider)
             )
             row.credentials_encrypted = sealed if credentials else None
+            await self.clear_problem(session, app_id, provider)  # new keys: whatever was refused is past
         await session.flush()
-        return self._status(provider, providers, row)
+        problem = (await self._problems(session, app_id)).get(provider)
+        return self._status(provider, providers, row, problem)
 
     async def reset(
         self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry, provider: str
@@ -89,6 +96,36 @@ class ProviderConfiguration:
                 AppProviderSetting.app_id == app_id, AppProviderSetting.provider == provider
             )
         )
+        await self.clear_problem(session, app_id, provider)
+
+    async def record_problem(
+        self, session: AsyncSession, app_id: uuid.UUID, provider: str, problem: str
+    ) -> None:
+        """The upstream refused the app's keys (or the operator's, which the app uses): shown until they
+        work again or change."""
+        row = await session.scalar(
+            select(ProviderProblem).where(
+                ProviderProblem.app_id == app_id, ProviderProblem.provider == provider
+            )
+        )
+        if row is None:
+            row = ProviderProblem(app_id=app_id, provider=provider)
+            session.add(row)
+        row.problem, row.seen_at = problem[:500], utcnow()
+        await session.flush()
+
+    async def clear_problem(self, session: AsyncSession, app_id: uuid.UUID, provider: str) -> None:
+        await session.execute(
+            delete(ProviderProblem).where(
+                ProviderProblem.app_id == app_id, ProviderProblem.provider == provider
+            )
+        )
+
+    async def _problems(self, session: AsyncSession, app_id: uuid.UUID) -> dict[str, str]:
+        statement = select(ProviderProblem.provider, ProviderProblem.problem).where(
+            ProviderProblem.app_id == app_id
+        )
+        return dict((await session.execute(statement)).tuples().all())
 
     async def offered(
         self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry
@@ -121,14 +158,14 @@ class ProviderConfiguration:
         return {row.provider: row for row in (await session.execute(statement)).scalars()}
 
     def _status(
-        self, provider: str, providers: ProviderRegistry, row: AppProviderSetting | None
+        self, provider: str, providers: ProviderRegistry, row: AppProviderSetting | None, problem: str | None
     ) -> ProviderStatus:
         return ProviderStatus(
             provider=provider, configured=providers.offers(provider),
             enabled=row.enabled if row is not None else providers.get(provider).serves_without_app_keys,
             app_credential_keys=providers.get(provider).app_credential_keys,
             credentials_set=row is not None and row.credentials_encrypted is not None,
-            overridden=row is not None,
+            overridden=row is not None, problem=problem,
         )  # fmt: skip
 
     @staticmethod

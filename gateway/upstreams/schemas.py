@@ -20,6 +20,11 @@ class ProviderOut(BaseModel):
     )
     credentials_set: bool = Field(description="The app set its own keys (they are never returned).")
     overridden: bool = Field(description="The app changed the operator's defaults.")
+    problem: str | None = Field(
+        default=None,
+        description="The upstream refused the keys this app calls it with (its own, or the operator's): "
+        "links through it fail until the keys work again or the app sets new ones.",
+    )
 
 
 class ProviderList(BaseModel):

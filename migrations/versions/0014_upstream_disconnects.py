@@ -1,4 +1,5 @@
-"""Durable disconnects: a deleted link's upstream connection is ended upstream (Plaid's `/item/remove`).
+"""Durable disconnects: a deleted link's upstream connection is ended upstream (Plaid's `/item/remove`);
+and each app's last refusal by an upstream of its keys (`provider_problems`).
 
 Revision ID: 0014_upstream_disconnects
 Revises: 0013_link_handover
@@ -40,9 +41,25 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_upstream_disconnects_app_id"), "upstream_disconnects", ["app_id"])
     op.create_index("ix_upstream_disconnects_due", "upstream_disconnects", ["status", "next_run_at"])
+    op.create_table(
+        "provider_problems",
+        sa.Column("provider", sa.String(length=16), nullable=False),
+        sa.Column("problem", sa.String(length=500), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("app_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_id"], ["apps.id"], name=op.f("fk_provider_problems_app_id_apps"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_problems")),
+        sa.UniqueConstraint("app_id", "provider", name=op.f("uq_provider_problems_app_id_provider")),
+    )
+    op.create_index(op.f("ix_provider_problems_app_id"), "provider_problems", ["app_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_provider_problems_app_id"), table_name="provider_problems")
+    op.drop_table("provider_problems")
     op.drop_index("ix_upstream_disconnects_due", table_name="upstream_disconnects")
     op.drop_index(op.f("ix_upstream_disconnects_app_id"), table_name="upstream_disconnects")
     op.drop_table("upstream_disconnects")

@@ -21,7 +21,7 @@ def _out(status: ProviderStatus) -> ProviderOut:
     return ProviderOut(
         provider=status.provider, configured=status.configured, enabled=status.enabled,
         app_credential_keys=list(status.app_credential_keys), credentials_set=status.credentials_set,
-        overridden=status.overridden,
+        overridden=status.overridden, problem=status.problem,
     )  # fmt: skip
 
 

@@ -80,12 +80,13 @@ async def test_an_app_offers_every_configured_provider_until_it_says_otherwise(
     assert set(found) == {"plaid", "sandbox", "simplefin"}
     assert found["simplefin"] == {
         "provider": "simplefin", "configured": True, "enabled": True, "app_credential_keys": [],
-        "credentials_set": False, "overridden": False,
+        "credentials_set": False, "overridden": False, "problem": None,
     }  # fmt: skip
     # Plaid takes keys, and the deployment set none: off until the app brings its own.
     assert found["plaid"] == {
         "provider": "plaid", "configured": True, "enabled": False,
         "app_credential_keys": ["client_id", "secret"], "credentials_set": False, "overridden": False,
+        "problem": None,
     }  # fmt: skip
     connect, listed = await connect_institutions(client, tenant)
     assert listed == {"simplefin_bridge"}
