@@ -4,11 +4,11 @@ fake-only endpoints that script calls (with CORS for any origin, as the Connect 
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -91,7 +91,7 @@ class _Api:
             status, error_code = 200, None
         except PlaidFailure as failure:
             answer, status, error_code = failure.body(rid), failure.status, failure.error_code
-        encoded = json.dumps(answer).encode()
+        encoded = orjson.dumps(answer)
         shown = {k: v for k, v in body.items() if k != "secret"} if isinstance(body, dict) else body
         self.state.record(RecordedRequest(path, shown, client_id, status, error_code, self.state.clock()))
         self._judge(path, status, encoded)
@@ -118,8 +118,8 @@ class _Api:
 
 def _parse(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
-    except ValueError as error:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
         raise PlaidFailure("INVALID_BODY") from error
     if not isinstance(body, dict):
         raise PlaidFailure("INVALID_BODY", "body must be a JSON object")

@@ -578,13 +578,14 @@ class PlaidState:
                 "Restaurant",
                 "Payroll",
             )
+            prefix = plaid_id("gen", item_id, batch)[:29]
             ids = []
             for number in range(n):
                 merchant = merchants[number % len(merchants)]
                 payroll = merchant == "Payroll"
                 cents = -(150_000 + number % 997) if payroll else 100 + (number * 7919) % 20_000
                 transaction = Transaction(
-                    plaid_id("gen", item_id, batch, number),
+                    prefix + _base62(number, 8),
                     accounts[number % len(accounts)],
                     cents / 100,
                     dates[(n - 1 - number) * days // max(n, 1)],
@@ -763,6 +764,17 @@ class PlaidState:
     def item_of_public_token(self, public_token: str) -> Item:
         with self.lock:
             return self._items[self._public_tokens[public_token].item_id]
+
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _base62(number: int, width: int) -> str:
+    digits = []
+    for _ in range(width):
+        number, digit = divmod(number, 62)
+        digits.append(BASE62[digit])
+    return "".join(reversed(digits))
 
 
 def _holding(
