@@ -165,6 +165,15 @@ def test_a_body_that_is_not_json_answers_invalid_body(fake: Plaid) -> None:
         "INVALID_REQUEST",
         "INVALID_BODY",
     )
+    assert [v.endpoint for v in fake.state.violations] == ["/item/get"]
+
+
+def test_an_endpoint_the_fake_does_not_serve_is_a_404_and_a_violation(fake: Plaid) -> None:
+    error = fake.error("/accounts/balance/get", {"access_token": "x"}, status=404)
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "NOT_FOUND")
+    assert [v.endpoint for v in fake.state.violations] == ["/accounts/balance/get"]
+    with pytest.raises(ValueError, match="does not serve"):
+        fake.state.inject("/accounts/balance/get", "INSTITUTION_DOWN")
 
 
 # -- tokens and Items -----------------------------------------------------------------------------------
@@ -367,6 +376,24 @@ def test_mutation_during_pagination_fails_the_continuation_and_a_restart_succeed
     assert fake.state.violations == []
 
 
+def test_a_cursor_the_fake_did_not_mint_or_of_another_stream_is_an_invalid_field(fake: Plaid) -> None:
+    access_token, item_id = fake.linked()
+    assert fake.error("/transactions/sync", {"access_token": access_token, "cursor": "bm9wZQ=="})[
+        "error_code"
+    ] == ("INVALID_FIELD")
+    checking, savings, card = fake.state.account_ids(item_id)[:3]
+    stream = fake.ok("/transactions/sync", {"access_token": access_token, "options": {"account_id": card}})
+    assert {t["account_id"] for t in stream["added"]} == {card}
+    assert [a["account_id"] for a in stream["accounts"]] == [card]
+    other = {
+        "access_token": access_token,
+        "cursor": stream["next_cursor"],
+        "options": {"account_id": checking},
+    }
+    assert fake.error("/transactions/sync", other)["error_code"] == "INVALID_FIELD"
+    assert savings not in {t["account_id"] for t in stream["added"]}
+
+
 def test_a_large_history_generates_and_pages_fast(fake: Plaid) -> None:
     fake.state.seed_transactions = False
     fake.state.validate_responses = False  # judging 50,000 transactions is what benchmarks switch off
@@ -456,6 +483,10 @@ def test_a_failed_delivery_is_recorded_and_non_loopback_urls_are_refused(fake: P
     assert delivery.payload["error"] == {**delivery.payload["error"], "error_code": "ITEM_LOGIN_REQUIRED"}  # type: ignore[dict-item]
     with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
         fake.state.fire_webhook(item_id, "ITEM", "LOGIN_REPAIRED", url="http://example.com/hook")
+    access_token, _ = fake.linked(webhook="https://linkgate.example/hook")
+    body = {"access_token": access_token, "webhook_code": "ERROR", "webhook_type": "ITEM"}
+    assert fake.error("/sandbox/item/fire_webhook", body)["error_code"] == "SANDBOX_WEBHOOK_INVALID"
+    assert len(fake.state.deliveries) == 1
 
 
 # -- faults ---------------------------------------------------------------------------------------------

@@ -4,13 +4,14 @@ the authenticated client id and the (already validated) JSON body, returning the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.plaid import render
 from tests.fakes.plaid.clock import iso_datetime
 from tests.fakes.plaid.errors import PlaidFailure
-from tests.fakes.plaid.models import Account, Item, JsonObject
+from tests.fakes.plaid.models import ENDPOINTS, Account, Item, JsonObject
 from tests.fakes.plaid.state import PlaidState
 
 Body = dict[str, Any]
@@ -260,7 +261,10 @@ def sandbox_item_fire_webhook(state: PlaidState, client_id: str, body: Body) -> 
         if item.webhook is None:
             raise PlaidFailure("SANDBOX_WEBHOOK_INVALID")
         item_id = item.item_id
-    state.fire_webhook(item_id, webhook_type, webhook_code)
+    try:
+        state.fire_webhook(item_id, webhook_type, webhook_code)
+    except ValueError as error:  # a webhook URL the fake refuses to call (not loopback)
+        raise PlaidFailure("SANDBOX_WEBHOOK_INVALID", str(error)) from error
     return {"webhook_fired": True}
 
 
@@ -270,7 +274,8 @@ def sandbox_item_reset_login(state: PlaidState, client_id: str, body: Body) -> J
         state.require_login(item.item_id)
         webhook, item_id = item.webhook, item.item_id
     if webhook is not None:
-        state.fire_webhook(item_id, "ITEM", "ERROR")
+        with contextlib.suppress(ValueError):  # a webhook URL the fake refuses to call: nothing is sent
+            state.fire_webhook(item_id, "ITEM", "ERROR")
     return {"reset_login": True}
 
 
@@ -292,3 +297,4 @@ HANDLERS: dict[str, Handler] = {
     "/sandbox/item/fire_webhook": sandbox_item_fire_webhook,
     "/sandbox/item/reset_login": sandbox_item_reset_login,
 }
+assert tuple(HANDLERS) == ENDPOINTS, "api.HANDLERS and models.ENDPOINTS list the same paths"

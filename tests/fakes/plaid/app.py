@@ -62,6 +62,9 @@ class _Api:
         self.state = state
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
+        if request.method == "POST":  # a Plaid endpoint the fake does not serve, or a mistyped path
+            problem = f"the fake Plaid does not serve POST {request.url.path}"
+            self.state.record_violation(Violation(request.url.path, (problem,)))
         failure = PlaidFailure("NOT_FOUND", f"{request.method} {request.url.path} does not exist")
         return JSONResponse(failure.body(request_id()), status_code=404)
 
@@ -76,7 +79,7 @@ class _Api:
         body: Any = None
         client_id: str | None = None
         try:
-            body = _parse(raw)
+            body = self._parse(path, raw)
             client_id = headers.get("plaid-client-id") or _text(body.get("client_id"))
             self._validate(path, headers, body)
             version = headers.get("plaid-version")
@@ -91,11 +94,22 @@ class _Api:
             status, error_code = 200, None
         except PlaidFailure as failure:
             answer, status, error_code = failure.body(rid), failure.status, failure.error_code
+        except Exception as error:  # a bug in the fake: answer like Plaid would, and fail the test on exit
+            self.state.record_fake_bug(f"{path} raised {error!r}")
+            crash = PlaidFailure("INTERNAL_SERVER_ERROR", f"the fake Plaid failed: {error!r}")
+            answer, status, error_code = crash.body(rid), crash.status, crash.error_code
         encoded = orjson.dumps(answer)
         shown = {k: v for k, v in body.items() if k != "secret"} if isinstance(body, dict) else body
         self.state.record(RecordedRequest(path, shown, client_id, status, error_code, self.state.clock()))
         self._judge(path, status, encoded)
         return Response(encoded, status_code=status, media_type="application/json")
+
+    def _parse(self, path: str, raw: bytes) -> dict[str, Any]:
+        try:
+            return _parse(raw)
+        except PlaidFailure as failure:
+            self.state.record_violation(Violation(path, (f"(body): {failure.message}",)))
+            raise
 
     def _validate(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> None:
         problems = validation.request_problems(

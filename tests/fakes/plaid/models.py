@@ -12,6 +12,25 @@ from typing import Literal
 
 JsonObject = dict[str, object]
 ChangeKind = Literal["added", "modified", "removed"]
+ENDPOINTS: tuple[str, ...] = (
+    "/link/token/create",
+    "/item/public_token/exchange",
+    "/accounts/get",
+    "/auth/get",
+    "/identity/get",
+    "/transactions/sync",
+    "/investments/holdings/get",
+    "/investments/transactions/get",
+    "/item/get",
+    "/item/remove",
+    "/institutions/search",
+    "/institutions/get_by_id",
+    "/webhook_verification_key/get",
+    "/sandbox/public_token/create",
+    "/sandbox/item/fire_webhook",
+    "/sandbox/item/reset_login",
+)
+"""The Plaid API paths the fake serves (all POST + JSON)."""
 
 
 @dataclass(frozen=True)

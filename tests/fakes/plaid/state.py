@@ -21,6 +21,7 @@ from tests.fakes.plaid import catalog
 from tests.fakes.plaid.clock import FakeClock, iso_date, iso_datetime
 from tests.fakes.plaid.errors import PlaidFailure
 from tests.fakes.plaid.models import (
+    ENDPOINTS,
     Account,
     AccountSpec,
     Change,
@@ -615,6 +616,8 @@ class PlaidState:
         `error_code` (INSTITUTION_DOWN, INSTITUTION_NOT_RESPONDING, RATE_LIMIT_EXCEEDED or any `*_LIMIT`,
         INTERNAL_SERVER_ERROR, PRODUCT_NOT_READY, ...) with its status (plaid-upstream.md §10)."""
         PlaidFailure(error_code)  # refuse unknown codes early
+        if endpoint != "*" and endpoint not in ENDPOINTS:
+            raise ValueError(f"the fake Plaid does not serve {endpoint!r}; it serves {ENDPOINTS}")
         with self.lock:
             self._faults.append(Fault(endpoint, error_code, times))
 
