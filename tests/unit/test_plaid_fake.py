@@ -396,7 +396,6 @@ def test_a_cursor_the_fake_did_not_mint_or_of_another_stream_is_an_invalid_field
 
 def test_a_large_history_generates_and_pages_fast(fake: Plaid) -> None:
     fake.state.seed_transactions = False
-    fake.state.validate_responses = False  # judging 50,000 transactions is what benchmarks switch off
     access_token, item_id = fake.linked()
     started = time.perf_counter()
     ids = fake.state.generate(item_id, 50_000)
@@ -439,6 +438,17 @@ def test_webhooks_are_signed_with_a_jwt_that_verifies_against_the_published_jwk(
     assert claims["request_body_sha256"] != hashlib.sha256(altered).hexdigest()
     [delivery] = fake.state.deliveries
     assert (delivery.status, delivery.body) == (200, request.body)
+
+
+def test_sync_updates_fire_only_after_a_first_sync(fake: Plaid) -> None:
+    with WebhookReceiver() as receiver:
+        access_token, item_id = fake.linked(webhook=receiver.url)
+        assert fake.state.fire_sync_updates(item_id) is None
+        fake.ok("/transactions/sync", {"access_token": access_token})
+        delivery = fake.state.fire_sync_updates(item_id)
+    assert delivery is not None
+    assert (delivery.status, delivery.payload["webhook_code"]) == (200, "SYNC_UPDATES_AVAILABLE")
+    assert len(receiver.requests) == 1
 
 
 def test_tampered_webhooks_fail_verification_in_the_chosen_way(fake: Plaid) -> None:

@@ -6,6 +6,7 @@ from tests.fakes.plaid.catalog import DEFAULT_ACCOUNTS, INSTITUTIONS
 from tests.fakes.plaid.clock import FakeClock
 from tests.fakes.plaid.errors import ERRORS, PlaidFailure
 from tests.fakes.plaid.models import (
+    ENDPOINTS,
     AccountSpec,
     Delivery,
     Institution,
@@ -22,6 +23,7 @@ from tests.fakes.plaid.state import DEFAULT_CREDENTIALS, PlaidState
 __all__ = [
     "DEFAULT_ACCOUNTS",
     "DEFAULT_CREDENTIALS",
+    "ENDPOINTS",
     "ERRORS",
     "INSTITUTIONS",
     "PLAID_VERSION",

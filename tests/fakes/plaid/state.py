@@ -733,6 +733,15 @@ class PlaidState:
             item.last_webhook = (now, webhook_code)
         return delivery
 
+    def fire_sync_updates(self, item_id: str) -> Delivery | None:
+        """TRANSACTIONS / SYNC_UPDATES_AVAILABLE as Plaid sends it: only once `/transactions/sync` was
+        called on the Item, and only if it has a webhook URL (plaid-upstream.md §8). None when not sent."""
+        with self.lock:
+            item = self._live_item(item_id)
+            if not item.synced_once or item.webhook is None:
+                return None
+        return self.fire_webhook(item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
+
     # -- the fake Link's OAuth redirects --------------------------------------------------------------
 
     def start_oauth(self, link_token: str, institution_id: str) -> str:
