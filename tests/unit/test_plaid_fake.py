@@ -107,6 +107,19 @@ def server() -> Iterator[RunningPlaid]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def shared_receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:  # one per module: stopping one costs half a second
+        yield receiver
+
+
+@pytest.fixture
+def receiver(shared_receiver: WebhookReceiver) -> WebhookReceiver:
+    shared_receiver.requests.clear()
+    shared_receiver.script = lambda _n: Reply()
+    return shared_receiver
+
+
 @pytest.fixture
 def fake(server: RunningPlaid) -> Iterator[Plaid]:
     server.state.reset()
@@ -155,7 +168,10 @@ def test_a_missing_version_header_or_required_field_is_a_violation(fake: Plaid) 
     assert error["error_code"] == "INVALID_HEADERS"
     error = fake.error("/institutions/search", {"query": "x"})
     assert error["error_code"] == "MISSING_FIELDS"
-    assert [v.endpoint for v in fake.state.violations] == ["/institutions/search"] * 2
+    no_keys = {"Plaid-Version": "2020-09-14"}
+    error = fake.error("/institutions/search", {"query": "x", "country_codes": ["US"]}, headers=no_keys)
+    assert error["error_code"] == "MISSING_FIELDS"
+    assert [v.endpoint for v in fake.state.violations] == ["/institutions/search"] * 3
 
 
 def test_a_body_that_is_not_json_answers_invalid_body(fake: Plaid) -> None:
@@ -248,24 +264,23 @@ def test_removed_item_answers_invalid_access_token(fake: Plaid) -> None:
     assert (error["error_type"], error["error_code"]) == ("INVALID_INPUT", "INVALID_ACCESS_TOKEN")
 
 
-def test_reset_login_puts_the_item_in_error_until_update_mode(fake: Plaid) -> None:
-    with WebhookReceiver() as receiver:
-        access_token, item_id = fake.linked(webhook=receiver.url)
-        assert fake.ok("/sandbox/item/reset_login", {"access_token": access_token})["reset_login"] is True
-        error = fake.error("/accounts/get", {"access_token": access_token})
-        assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")
-        assert fake.ok("/item/get", {"access_token": access_token})["item"]["error"]["error_code"] == (
-            "ITEM_LOGIN_REQUIRED"
-        )
-        [request] = receiver.requests
-        payload = json.loads(request.body)
-        assert (payload["webhook_type"], payload["webhook_code"], payload["item_id"]) == (
-            "ITEM",
-            "ERROR",
-            item_id,
-        )
-        assert payload["error"]["error_code"] == "ITEM_LOGIN_REQUIRED"
-        assert payload["error"]["status"] == 400
+def test_reset_login_puts_the_item_in_error_until_update_mode(fake: Plaid, receiver: WebhookReceiver) -> None:
+    access_token, item_id = fake.linked(webhook=receiver.url)
+    assert fake.ok("/sandbox/item/reset_login", {"access_token": access_token})["reset_login"] is True
+    error = fake.error("/accounts/get", {"access_token": access_token})
+    assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")
+    assert fake.ok("/item/get", {"access_token": access_token})["item"]["error"]["error_code"] == (
+        "ITEM_LOGIN_REQUIRED"
+    )
+    [request] = receiver.requests
+    payload = json.loads(request.body)
+    assert (payload["webhook_type"], payload["webhook_code"], payload["item_id"]) == (
+        "ITEM",
+        "ERROR",
+        item_id,
+    )
+    assert payload["error"]["error_code"] == "ITEM_LOGIN_REQUIRED"
+    assert payload["error"]["status"] == 400
     update = fake.ok("/link/token/create", {**LINK_REQUEST, "access_token": access_token})["link_token"]
     fake.state.complete_link(update)
     assert fake.ok("/item/get", {"access_token": access_token})["item"]["error"] is None
@@ -419,12 +434,13 @@ def verified_claims(fake: Plaid, header: str) -> dict[str, Any]:
     return claims
 
 
-def test_webhooks_are_signed_with_a_jwt_that_verifies_against_the_published_jwk(fake: Plaid) -> None:
-    with WebhookReceiver() as receiver:
-        access_token, item_id = fake.linked(webhook=receiver.url)
-        assert fake.ok("/sandbox/item/fire_webhook", {"access_token": access_token,
-                       "webhook_code": "SYNC_UPDATES_AVAILABLE"})["webhook_fired"]  # fmt: skip
-        [request] = receiver.requests
+def test_webhooks_are_signed_with_a_jwt_that_verifies_against_the_published_jwk(
+    fake: Plaid, receiver: WebhookReceiver
+) -> None:
+    access_token, item_id = fake.linked(webhook=receiver.url)
+    assert fake.ok("/sandbox/item/fire_webhook", {"access_token": access_token,
+                   "webhook_code": "SYNC_UPDATES_AVAILABLE"})["webhook_fired"]  # fmt: skip
+    [request] = receiver.requests
     payload = json.loads(request.body)
     assert payload == {
         "webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE", "item_id": item_id,
@@ -440,31 +456,31 @@ def test_webhooks_are_signed_with_a_jwt_that_verifies_against_the_published_jwk(
     assert (delivery.status, delivery.body) == (200, request.body)
 
 
-def test_sync_updates_fire_only_after_a_first_sync(fake: Plaid) -> None:
-    with WebhookReceiver() as receiver:
-        access_token, item_id = fake.linked(webhook=receiver.url)
-        assert fake.state.fire_sync_updates(item_id) is None
-        fake.ok("/transactions/sync", {"access_token": access_token})
-        delivery = fake.state.fire_sync_updates(item_id)
+def test_sync_updates_fire_only_after_a_first_sync(fake: Plaid, receiver: WebhookReceiver) -> None:
+    access_token, item_id = fake.linked(webhook=receiver.url)
+    assert fake.state.fire_sync_updates(item_id) is None
+    fake.ok("/transactions/sync", {"access_token": access_token})
+    delivery = fake.state.fire_sync_updates(item_id)
     assert delivery is not None
     assert (delivery.status, delivery.payload["webhook_code"]) == (200, "SYNC_UPDATES_AVAILABLE")
     assert len(receiver.requests) == 1
 
 
-def test_tampered_webhooks_fail_verification_in_the_chosen_way(fake: Plaid) -> None:
-    with WebhookReceiver() as receiver:
-        _, item_id = fake.linked(webhook=receiver.url)
-        fake.state.webhook_tampering.foreign_key = True
-        fake.state.fire_webhook(item_id, "ITEM", "LOGIN_REPAIRED")
-        fake.state.webhook_tampering.foreign_key = False
-        fake.state.webhook_tampering.wrong_body_hash = True
-        fake.state.webhook_tampering.stale_iat_s = 600
-        fake.state.fire_webhook(item_id, "ITEM", "NEW_ACCOUNTS_AVAILABLE")
-        fake.state.webhook_tampering.wrong_body_hash = False
-        fake.state.webhook_tampering.stale_iat_s = 0
-        fake.state.webhook_tampering.unknown_kid = True
-        fake.state.fire_webhook(item_id, "ITEM", "LOGIN_REPAIRED")
-        foreign, stale, unknown = receiver.requests
+def test_tampered_webhooks_fail_verification_in_the_chosen_way(
+    fake: Plaid, receiver: WebhookReceiver
+) -> None:
+    _, item_id = fake.linked(webhook=receiver.url)
+    fake.state.webhook_tampering.foreign_key = True
+    fake.state.fire_webhook(item_id, "ITEM", "LOGIN_REPAIRED")
+    fake.state.webhook_tampering.foreign_key = False
+    fake.state.webhook_tampering.wrong_body_hash = True
+    fake.state.webhook_tampering.stale_iat_s = 600
+    fake.state.fire_webhook(item_id, "ITEM", "NEW_ACCOUNTS_AVAILABLE")
+    fake.state.webhook_tampering.wrong_body_hash = False
+    fake.state.webhook_tampering.stale_iat_s = 0
+    fake.state.webhook_tampering.unknown_kid = True
+    fake.state.fire_webhook(item_id, "ITEM", "LOGIN_REPAIRED")
+    foreign, stale, unknown = receiver.requests
     with pytest.raises(jwt.InvalidSignatureError):
         verified_claims(fake, foreign.headers["plaid-verification"])
     claims = verified_claims(fake, stale.headers["plaid-verification"])
@@ -485,10 +501,12 @@ def test_key_rotation_keeps_the_old_key_with_expired_at(fake: Plaid) -> None:
     assert fake.ok("/webhook_verification_key/get", {"key_id": new})["key"]["expired_at"] is None
 
 
-def test_a_failed_delivery_is_recorded_and_non_loopback_urls_are_refused(fake: Plaid) -> None:
-    with WebhookReceiver(lambda _n: Reply(status=500)) as receiver:
-        _, item_id = fake.linked(webhook=receiver.url)
-        delivery = fake.state.fire_webhook(item_id, "ITEM", "ERROR")
+def test_a_failed_delivery_is_recorded_and_non_loopback_urls_are_refused(
+    fake: Plaid, receiver: WebhookReceiver
+) -> None:
+    receiver.script = lambda _n: Reply(status=500)
+    _, item_id = fake.linked(webhook=receiver.url)
+    delivery = fake.state.fire_webhook(item_id, "ITEM", "ERROR")
     assert delivery.status == 500
     assert delivery.payload["error"] == {**delivery.payload["error"], "error_code": "ITEM_LOGIN_REQUIRED"}  # type: ignore[dict-item]
     with pytest.raises(ValueError, match=r"127\.0\.0\.1"):

@@ -158,7 +158,7 @@ def _error_code_of(problems: list[str]) -> str:
     """INVALID_REQUEST codes: MISSING_FIELDS, UNKNOWN_FIELDS, INVALID_HEADERS, else INVALID_FIELD."""
     first = problems[0]
     if first.startswith("(headers)"):
-        return "INVALID_HEADERS"
+        return "MISSING_FIELDS" if "clientId" in first or "secret" in first else "INVALID_HEADERS"
     if "is a required property" in first:
         return "MISSING_FIELDS"
     if "undeclared field" in first:

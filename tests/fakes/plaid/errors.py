@@ -121,8 +121,6 @@ class PlaidFailure(Exception):
             "error_message": self.message,
             "display_message": self.kind.display_message,
             "request_id": request_id,
-            "causes": [],
-            "status": None,
             "documentation_url": f"https://plaid.com/docs/errors/#{self.error_code.lower()}",
             "suggested_action": None,
         }

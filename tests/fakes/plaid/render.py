@@ -88,7 +88,7 @@ def transaction(record: Transaction) -> JsonObject:
 def item(record: Item, institution: Institution) -> JsonObject:
     error = PlaidFailure(record.error_code).webhook_error() if record.error_code else None
     if error is not None:
-        error["status"] = None  # only webhooks carry it
+        del error["status"]  # only webhooks carry it
     available = [p for p in institution.products if p not in record.products and p != "balance"]
     return {
         "item_id": record.item_id,
