@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from tests.fakes.plaid import (
     RunningPlaid,
     running_plaid,
 )
+from tests.fakes.plaid.app import LINK_SCRIPT
 from tests.support.receiver import Reply, WebhookReceiver
 
 NOW = 1_767_268_800  # 2026-01-01 12:00:00 UTC
@@ -185,11 +188,11 @@ def test_a_body_that_is_not_json_answers_invalid_body(fake: Plaid) -> None:
 
 
 def test_an_endpoint_the_fake_does_not_serve_is_a_404_and_a_violation(fake: Plaid) -> None:
-    error = fake.error("/accounts/balance/get", {"access_token": "x"}, status=404)
+    error = fake.error("/transactions/get", {"access_token": "x"}, status=404)
     assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "NOT_FOUND")
-    assert [v.endpoint for v in fake.state.violations] == ["/accounts/balance/get"]
+    assert [v.endpoint for v in fake.state.violations] == ["/transactions/get"]
     with pytest.raises(ValueError, match="does not serve"):
-        fake.state.inject("/accounts/balance/get", "INSTITUTION_DOWN")
+        fake.state.inject("/transactions/get", "INSTITUTION_DOWN")
 
 
 # -- tokens and Items -----------------------------------------------------------------------------------
@@ -466,6 +469,17 @@ def test_sync_updates_fire_only_after_a_first_sync(fake: Plaid, receiver: Webhoo
     assert len(receiver.requests) == 1
 
 
+def test_webhook_update_acknowledges_at_the_new_url(fake: Plaid, receiver: WebhookReceiver) -> None:
+    access_token, item_id = fake.linked()
+    answer = fake.ok("/item/webhook/update", {"access_token": access_token, "webhook": receiver.at("/new")})
+    assert answer["item"]["webhook"] == receiver.at("/new")
+    [request] = receiver.requests
+    assert request.path == "/new"
+    assert json.loads(request.body)["new_webhook_url"] == receiver.at("/new")
+    assert fake.ok("/transactions/refresh", {"access_token": access_token}).keys() == {"request_id"}
+    assert len(fake.ok("/accounts/balance/get", {"access_token": access_token})["accounts"]) == 4
+
+
 def test_tampered_webhooks_fail_verification_in_the_chosen_way(
     fake: Plaid, receiver: WebhookReceiver
 ) -> None:
@@ -657,6 +671,14 @@ def test_complete_link_with_chosen_accounts(fake: Plaid) -> None:
     access_token = fake.ok("/item/public_token/exchange", {"public_token": public_token})["access_token"]
     [account] = fake.ok("/accounts/get", {"access_token": access_token})["accounts"]
     assert (account["name"], account["mask"], account["balances"]["current"]) == ("Everyday", "4242", 10.0)
+
+
+def test_the_link_script_has_no_syntax_errors() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    checked = subprocess.run([node, "--check", str(LINK_SCRIPT)], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_production_environment_mints_production_tokens() -> None:

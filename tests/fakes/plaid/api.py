@@ -279,6 +279,31 @@ def sandbox_item_reset_login(state: PlaidState, client_id: str, body: Body) -> J
     return {"reset_login": True}
 
 
+def item_webhook_update(state: PlaidState, client_id: str, body: Body) -> JsonObject:
+    """Set the Item's webhook URL and acknowledge with ITEM / WEBHOOK_UPDATE_ACKNOWLEDGED sent to the new
+    URL (plaid.md §3 #6)."""
+    new_url = body.get("webhook")
+    with state.lock:
+        item = state.item_for_token(client_id, str(body["access_token"]), check_error=False)
+        state.set_webhook(item.item_id, new_url)
+        item_id = item.item_id
+    if new_url is not None:
+        with contextlib.suppress(ValueError):  # a URL the fake refuses to call: nothing is sent
+            state.fire_webhook(item_id, "ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED", new_webhook_url=new_url)
+    with state.lock:
+        return {
+            "item": _item_body(
+                state, state.item_for_token(client_id, str(body["access_token"]), check_error=False)
+            )
+        }
+
+
+def transactions_refresh(state: PlaidState, client_id: str, body: Body) -> JsonObject:
+    """Accepted; the fake has no bank to re-read, so tests add data and fire webhooks themselves."""
+    _item(state, client_id, body, "transactions")
+    return {}
+
+
 HANDLERS: dict[str, Handler] = {
     "/link/token/create": link_token_create,
     "/item/public_token/exchange": item_public_token_exchange,
@@ -296,5 +321,8 @@ HANDLERS: dict[str, Handler] = {
     "/sandbox/public_token/create": sandbox_public_token_create,
     "/sandbox/item/fire_webhook": sandbox_item_fire_webhook,
     "/sandbox/item/reset_login": sandbox_item_reset_login,
+    "/accounts/balance/get": accounts_get,  # the fake's balances are always "realtime"
+    "/item/webhook/update": item_webhook_update,
+    "/transactions/refresh": transactions_refresh,
 }
 assert tuple(HANDLERS) == ENDPOINTS, "api.HANDLERS and models.ENDPOINTS list the same paths"

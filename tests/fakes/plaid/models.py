@@ -29,6 +29,9 @@ ENDPOINTS: tuple[str, ...] = (
     "/sandbox/public_token/create",
     "/sandbox/item/fire_webhook",
     "/sandbox/item/reset_login",
+    "/accounts/balance/get",
+    "/item/webhook/update",
+    "/transactions/refresh",
 )
 """The Plaid API paths the fake serves (all POST + JSON)."""
 

@@ -23,6 +23,7 @@ WEBHOOK_SCHEMAS: dict[tuple[str, str], str] = {
     ("ITEM", "USER_ACCOUNT_REVOKED"): "UserAccountRevokedWebhook",
     ("ITEM", "LOGIN_REPAIRED"): "ItemLoginRepairedWebhook",
     ("ITEM", "NEW_ACCOUNTS_AVAILABLE"): "NewAccountsAvailableWebhook",
+    ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED"): "WebhookUpdateAcknowledgedWebhook",
     ("HOLDINGS", "DEFAULT_UPDATE"): "HoldingsDefaultUpdateWebhook",
     ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): "InvestmentsDefaultUpdateWebhook",
 }
