@@ -291,11 +291,7 @@ def item_webhook_update(state: PlaidState, client_id: str, body: Body) -> JsonOb
         with contextlib.suppress(ValueError):  # a URL the fake refuses to call: nothing is sent
             state.fire_webhook(item_id, "ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED", new_webhook_url=new_url)
     with state.lock:
-        return {
-            "item": _item_body(
-                state, state.item_for_token(client_id, str(body["access_token"]), check_error=False)
-            )
-        }
+        return {"item": _item_body(state, item)}
 
 
 def transactions_refresh(state: PlaidState, client_id: str, body: Body) -> JsonObject:
