@@ -184,7 +184,12 @@ def test_a_body_that_is_not_json_answers_invalid_body(fake: Plaid) -> None:
         "INVALID_REQUEST",
         "INVALID_BODY",
     )
-    assert [v.endpoint for v in fake.state.violations] == ["/item/get"]
+    text = {**HEADERS, "Content-Type": "text/plain"}
+    response = fake.http.post(
+        f"{fake.running.base_url}/item/get", content=b'{"access_token": "x"}', headers=text
+    )
+    assert (response.status_code, response.json()["error_code"]) == (400, "INVALID_BODY")
+    assert [v.endpoint for v in fake.state.violations] == ["/item/get"] * 2
 
 
 def test_an_endpoint_the_fake_does_not_serve_is_a_404_and_a_violation(fake: Plaid) -> None:

@@ -79,7 +79,7 @@ class _Api:
         body: Any = None
         client_id: str | None = None
         try:
-            body = self._parse(path, raw)
+            body = self._parse(path, headers.get("content-type", ""), raw)
             client_id = headers.get("plaid-client-id") or _text(body.get("client_id"))
             self._validate(path, headers, body)
             version = headers.get("plaid-version")
@@ -104,8 +104,14 @@ class _Api:
         self._judge(path, status, answer)
         return Response(encoded, status_code=status, media_type="application/json")
 
-    def _parse(self, path: str, raw: bytes) -> dict[str, Any]:
+    def _parse(self, path: str, content_type: str, raw: bytes) -> dict[str, Any]:
+        """The JSON object body; another Content-Type or a body that is not a JSON object is a violation
+        answered INVALID_BODY (plaid.md §5.2)."""
         try:
+            if content_type.split(";")[0].strip().lower() != "application/json":
+                raise PlaidFailure(
+                    "INVALID_BODY", f"Content-Type must be application/json, not {content_type!r}"
+                )
             return _parse(raw)
         except PlaidFailure as failure:
             self.state.record_violation(Violation(path, (f"(body): {failure.message}",)))
