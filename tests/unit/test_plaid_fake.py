@@ -233,6 +233,13 @@ def test_complete_link_and_exchange_give_an_item_and_the_public_token_is_single_
     assert again["error_code"] == "INVALID_PUBLIC_TOKEN"
     item = fake.ok("/item/get", {"access_token": exchanged["access_token"]})["item"]
     assert (item["institution_id"], item["products"]) == ("ins_109508", ["transactions"])
+    optional = {**LINK_REQUEST, "optional_products": ["investments", "income_verification"]}
+    public_token = fake.state.complete_link(fake.ok("/link/token/create", optional)["link_token"])
+    access_token = fake.ok("/item/public_token/exchange", {"public_token": public_token})["access_token"]
+    assert fake.ok("/item/get", {"access_token": access_token})["item"]["products"] == [
+        "transactions",
+        "investments",
+    ]
     accounts = fake.ok("/accounts/get", {"access_token": exchanged["access_token"]})["accounts"]
     assert [(a["type"], a["subtype"]) for a in accounts] == [
         ("depository", "checking"),

@@ -265,10 +265,17 @@ class PlaidState:
                 item = self._items[token.update_item_id]
                 item.error_code = None
                 return self._mint_public_token(item.item_id)
+            supported = self.institution(institution_id).products
+            extras = [
+                str(p)
+                for field in ("required_if_supported_products", "optional_products")
+                for p in token.request.get(field) or []  # type: ignore[attr-defined]
+                if p in supported and p not in token.products
+            ]
             item = self._create_item(
                 client_id=token.client_id,
                 institution_id=institution_id,
-                products=token.products or ["transactions"],
+                products=(token.products or ["transactions"]) + extras,
                 webhook=token.webhook,
                 accounts=accounts,
                 client_user_id=token.client_user_id,
