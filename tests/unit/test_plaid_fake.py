@@ -37,6 +37,7 @@ from tests.fakes.plaid import (
     running_plaid,
 )
 from tests.fakes.plaid.app import LINK_SCRIPT
+from tests.fakes.plaid.validation import WEBHOOK_SCHEMAS, check_webhook
 from tests.support.receiver import Reply, WebhookReceiver
 
 NOW = 1_767_268_800  # 2026-01-01 12:00:00 UTC
@@ -691,6 +692,13 @@ def test_the_link_script_has_no_syntax_errors() -> None:
         pytest.skip("node is not installed")
     checked = subprocess.run([node, "--check", str(LINK_SCRIPT)], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(("webhook_type", "webhook_code"), sorted(WEBHOOK_SCHEMAS))
+def test_default_webhook_bodies_match_their_schema(webhook_type: str, webhook_code: str) -> None:
+    state = PlaidState(clock=FakeClock(NOW))
+    item = state.create_item(products=["transactions", "investments"])
+    check_webhook(state.webhook_payload(item.item_id, webhook_type, webhook_code))  # raises when not
 
 
 def test_production_environment_mints_production_tokens() -> None:

@@ -708,6 +708,7 @@ class PlaidState:
             },
             ("ITEM", "PENDING_EXPIRATION"): {"consent_expiration_time": iso_datetime(now + 7 * 86_400)},
             ("ITEM", "NEW_ACCOUNTS_AVAILABLE"): {"error": None},
+            ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED"): {"new_webhook_url": item.webhook or "", "error": None},
             ("HOLDINGS", "DEFAULT_UPDATE"): {"new_holdings": 0, "updated_holdings": 0},
             ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): {
                 "new_investments_transactions": 0,
