@@ -684,6 +684,14 @@ def test_complete_link_with_chosen_accounts(fake: Plaid) -> None:
     access_token = fake.ok("/item/public_token/exchange", {"public_token": public_token})["access_token"]
     [account] = fake.ok("/accounts/get", {"access_token": access_token})["accounts"]
     assert (account["name"], account["mask"], account["balances"]["current"]) == ("Everyday", "4242", 10.0)
+    item_id = fake.state.item_id_for(access_token)
+    fake.state.set_balance(item_id, account["account_id"], current=7.5, available=7.0)
+    added = fake.state.add_account(item_id, AccountSpec("Rainy Day", "depository", "savings", "9999", 1.0))
+    accounts = fake.ok("/accounts/get", {"access_token": access_token})["accounts"]
+    assert [(a["account_id"], a["balances"]["current"]) for a in accounts] == [
+        (account["account_id"], 7.5),
+        (added, 1.0),
+    ]
 
 
 def test_the_link_script_has_no_syntax_errors() -> None:

@@ -441,6 +441,33 @@ class PlaidState:
             accounts = self._live_item(item_id).accounts.values()
             return [a.account_id for a in accounts if type is None or a.spec.type == type]
 
+    def set_balance(
+        self, item_id: str, account_id: str, *, current: float | None, available: float | None = None
+    ) -> None:
+        """New balances for an account (what `/accounts/get` shows from now on)."""
+        with self.lock:
+            account = self._live_item(item_id).accounts[account_id]
+            account.spec = dataclasses.replace(account.spec, current=current, available=available)
+
+    def add_account(self, item_id: str, spec: AccountSpec) -> str:
+        """A new account appears on the Item (e.g. before ITEM / NEW_ACCOUNTS_AVAILABLE). Returns its id."""
+        with self.lock:
+            item = self._live_item(item_id)
+            serial = self._next()
+            account_id = plaid_id("account", item_id, "added", serial)
+            template = next(iter(item.accounts.values()), None)
+            routing = template.routing if template else "011401533"
+            item.accounts[account_id] = Account(
+                account_id=account_id,
+                spec=spec,
+                account_number=f"{2222333344440000 + serial}",
+                routing=routing,
+                wire_routing=routing,
+                owners=[catalog.DEFAULT_OWNER],
+                margin_loan_amount=0.0 if spec.type == "investment" else None,
+            )
+            return account_id
+
     def remove_item(self, item_id: str) -> None:
         """As `/item/remove`: the access token answers INVALID_ACCESS_TOKEN from now on."""
         with self.lock:
