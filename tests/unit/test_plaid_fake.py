@@ -432,10 +432,10 @@ def test_a_large_history_generates_and_pages_fast(fake: Plaid) -> None:
     ids = fake.state.generate(item_id, 50_000)
     generated = time.perf_counter() - started
     assert len(set(ids)) == 50_000
-    assert generated < 2.0
+    assert generated < 3.0  # ≈ 0.5 s on an idle machine
     changes = fake.sync_all(access_token, count=500)
     assert len(changes["added"]) == 50_000
-    assert time.perf_counter() - started < 8.0
+    assert time.perf_counter() - started < 12.0  # ≈ 3 s on an idle machine
 
 
 # -- webhooks -------------------------------------------------------------------------------------------
