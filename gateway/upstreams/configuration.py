@@ -125,7 +125,7 @@ class ProviderConfiguration:
         statement = select(ProviderProblem.provider, ProviderProblem.problem).where(
             ProviderProblem.app_id == app_id
         )
-        return dict((await session.execute(statement)).tuples().all())
+        return {provider: problem for provider, problem in (await session.execute(statement)).all()}
 
     async def offered(
         self, session: AsyncSession, app_id: uuid.UUID, providers: ProviderRegistry
