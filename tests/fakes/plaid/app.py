@@ -190,7 +190,7 @@ class _LinkEndpoints:
         return FileResponse(LINK_SCRIPT, media_type="application/javascript", headers=NO_STORE)
 
     async def frame(self, request: Request) -> Response:
-        """The page inside Link's iframe; its query (token, origin, receivedRedirectUri) is read by frame.js."""
+        """The page in Link's iframe; frame.js reads its query (token, origin, receivedRedirectUri)."""
         return FileResponse(LINK_FRAME_PAGE, media_type="text/html; charset=utf-8", headers=NO_STORE)
 
     async def frame_script(self, request: Request) -> Response:
