@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,7 +37,7 @@ from tests.fakes.plaid import (
     RunningPlaid,
     running_plaid,
 )
-from tests.fakes.plaid.app import LINK_SCRIPT
+from tests.fakes.plaid.app import LINK_SCRIPTS
 from tests.fakes.plaid.validation import WEBHOOK_SCHEMAS, check_webhook
 from tests.support.receiver import Reply, WebhookReceiver
 
@@ -662,6 +663,18 @@ def test_the_link_script_and_its_endpoints_allow_any_origin(fake: Plaid) -> None
     assert (bad.status_code, bad.json()["error_code"]) == (400, "INVALID_LINK_TOKEN")
 
 
+def test_the_link_frame_page_and_its_script_are_served(fake: Plaid) -> None:
+    page = fake.http.get(f"{fake.running.base_url}/link/fake/frame", params={"token": "t", "origin": "o"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "content-security-policy" not in page.headers
+    assert '<script src="frame.js"></script>' in page.text
+    script = fake.http.get(f"{fake.running.base_url}/link/fake/frame.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("application/javascript")
+    assert "/link/fake/session" in script.text
+
+
 def test_oauth_redirect_completes_once_and_only_with_the_same_link_token(fake: Plaid) -> None:
     redirect = "http://127.0.0.1:9/connect/oauth"
     link_token = fake.ok("/link/token/create", {**LINK_REQUEST, "redirect_uri": redirect})["link_token"]
@@ -694,11 +707,12 @@ def test_complete_link_with_chosen_accounts(fake: Plaid) -> None:
     ]
 
 
-def test_the_link_script_has_no_syntax_errors() -> None:
+@pytest.mark.parametrize("script", LINK_SCRIPTS, ids=lambda path: path.name)
+def test_the_link_scripts_have_no_syntax_errors(script: Path) -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    checked = subprocess.run([node, "--check", str(LINK_SCRIPT)], capture_output=True, text=True, timeout=30)
+    checked = subprocess.run([node, "--check", str(script)], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
 
 

@@ -1,5 +1,6 @@
-"""The fake Plaid's HTTP surface: the Plaid API endpoints (POST + JSON), the fake Link script and the
-fake-only endpoints that script calls (with CORS for any origin, as the Connect page lives elsewhere)."""
+"""The fake Plaid's HTTP surface: the Plaid API endpoints (POST + JSON), the fake Link script, the page
+it shows in an iframe (with that page's own script) and the fake-only endpoints the page calls (with CORS
+for any origin, which the iframe does not need but other callers may)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ from tests.fakes.plaid.models import RecordedRequest, Violation
 from tests.fakes.plaid.state import PlaidState
 
 PLAID_VERSION = "2020-09-14"
-LINK_SCRIPT = Path(__file__).parent / "link" / "link-initialize.js"
+LINK_DIR = Path(__file__).parent / "link"
+LINK_SCRIPT = LINK_DIR / "link-initialize.js"
+LINK_FRAME_PAGE = LINK_DIR / "frame.html"
+LINK_FRAME_SCRIPT = LINK_DIR / "frame.js"
+LINK_SCRIPTS = (LINK_SCRIPT, LINK_FRAME_SCRIPT)
+NO_STORE = {"Cache-Control": "no-store"}
 REQUEST_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -39,6 +45,8 @@ def build_plaid_app(state: PlaidState) -> Starlette:
         Starlette(
             routes=[
                 Route("/v2/stable/link-initialize.js", link.script, methods=["GET"]),
+                Route("/fake/frame", link.frame, methods=["GET"]),
+                Route("/fake/frame.js", link.frame_script, methods=["GET"]),
                 Route("/fake/session", link.session, methods=["POST"]),
                 Route("/fake/complete", link.complete, methods=["POST"]),
                 Route("/fake/oauth/start", link.oauth_start, methods=["POST"]),
@@ -179,9 +187,14 @@ class _LinkEndpoints:
         self.state = state
 
     async def script(self, request: Request) -> Response:
-        return FileResponse(
-            LINK_SCRIPT, media_type="application/javascript", headers={"Cache-Control": "no-store"}
-        )
+        return FileResponse(LINK_SCRIPT, media_type="application/javascript", headers=NO_STORE)
+
+    async def frame(self, request: Request) -> Response:
+        """The page in Link's iframe; frame.js reads its query (token, origin, receivedRedirectUri)."""
+        return FileResponse(LINK_FRAME_PAGE, media_type="text/html; charset=utf-8", headers=NO_STORE)
+
+    async def frame_script(self, request: Request) -> Response:
+        return FileResponse(LINK_FRAME_SCRIPT, media_type="application/javascript", headers=NO_STORE)
 
     async def session(self, request: Request) -> Response:
         return await self._run(request, self._session)
