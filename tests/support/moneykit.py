@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,14 +96,19 @@ def forget_rate_limits() -> None:
             client.delete(key)
 
 
-def running_gateway(logs: Path, proxy: ValidatingProxy | None = None) -> Iterator[Gateway]:
+def running_gateway(
+    logs: Path, proxy: ValidatingProxy | None = None, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Gateway]:
     """Serve and work until the caller is done; the sandbox allows 3 refreshes a day per link.
 
-    With a `proxy`, the tests reach the gateway only through it (`Gateway.base_url` is the proxy's)."""
+    With a `proxy`, the tests reach the gateway only through it (`Gateway.base_url` is the proxy's);
+    `extra_env` adds settings (an upstream's URL, say), `LINKGATE_BASE_URL` being the gateway's own."""
     forget_rate_limits()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
     env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1"}
     port = free_port()
+    if extra_env is not None:
+        env |= {"LINKGATE_BASE_URL": f"http://127.0.0.1:{port}"} | dict(extra_env)
     server = LinkgateProcess(["serve", "--port", str(port)], env, PROJECT_ROOT, logs / "serve.log")
     worker = LinkgateProcess(["worker", "--concurrency", "2"], env, PROJECT_ROOT, logs / "worker.log")
     try:

@@ -97,18 +97,22 @@ async def current_session(request: Request, session: DbSession) -> Response:
     """Where the session stands, with its institution (when chosen) and the `csrf_token` every `POST`
     step must send as `X-CSRF-Token`."""
     link_session = await _session(request, session)
-    chosen = link_session.settings.get("institution_id")
-    institution = await get_institution(session, str(chosen)) if chosen else None
-    shown = None
-    if institution is not None:
-        offered = await provider_configuration.offered(session, link_session.app_id, _providers(request))
-        shown = _institution(
-            institution, (await routes_of(session, [institution.id], offered)).get(institution.id)
-        )
     return _json(
         connect.view(link_session)
-        | {"institution": shown}
+        | {"institution": await _chosen(request, session, link_session)}
         | {"csrf_token": token_for(request, request.headers["link-session-token"])}
+    )
+
+
+async def _chosen(request: Request, session: DbSession, link_session: LinkSession) -> dict[str, Any] | None:
+    """The session's institution as Connect shows it, with the handoff of the route it takes."""
+    chosen = link_session.settings.get("institution_id")
+    institution = await get_institution(session, str(chosen)) if chosen else None
+    if institution is None:
+        return None
+    offered = await provider_configuration.offered(session, link_session.app_id, _providers(request))
+    return _institution(
+        institution, (await routes_of(session, [institution.id], offered)).get(institution.id)
     )
 
 
@@ -140,7 +144,7 @@ async def institutions(
 async def choose_institution(body: InstitutionChoice, request: Request, session: DbSession) -> Response:
     link_session = await _step_session(request, session)
     await connect.choose_institution(session, link_session, _providers(request), body.institution_id)
-    return _json(connect.view(link_session))
+    return _json(connect.view(link_session) | {"institution": await _chosen(request, session, link_session)})
 
 
 @router.post("/session/handoff", openapi_extra=LINK_SESSION_OPENAPI)

@@ -12,6 +12,7 @@ import uvicorn
 
 from tests.fakes.plaid.app import build_plaid_app
 from tests.fakes.plaid.state import PlaidState
+from tests.fakes.plaid.validation import description
 from tests.support.processes import wait_until
 
 HOST = "127.0.0.1"
@@ -39,6 +40,7 @@ def running_plaid(state: PlaidState | None = None, *, check_fake_bugs: bool = Tr
     listener.bind((HOST, 0))
     port = int(listener.getsockname()[1])
     state.bind_base_url(f"http://{HOST}:{port}")
+    description()  # Plaid's OpenAPI file takes seconds to load: now, not inside the first request
     config = uvicorn.Config(
         build_plaid_app(state),
         lifespan="off",

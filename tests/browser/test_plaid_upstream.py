@@ -1,0 +1,122 @@
+"""Plaid as an upstream, in Debian's chromium: Connect opens (the fake) Plaid Link for a Plaid-routed bank,
+and the Item it makes is read back through the official MoneyKit and Plaid clients.
+
+The gateway (server and worker processes) is pointed at the fake Plaid (tests/fakes/plaid) by the same
+settings an operator uses for Plaid itself; only the URLs differ."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import plaid
+import pytest
+from moneykit.api.accounts_api import AccountsApi
+from moneykit.api.transactions_api import TransactionsApi
+from plaid.api import plaid_api
+from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
+from plaid.model.transactions_sync_request import TransactionsSyncRequest
+from playwright.sync_api import Page, expect
+
+from tests.fakes.plaid import DEFAULT_CREDENTIALS, PlaidState, RunningPlaid, running_plaid
+from tests.support.moneykit import Gateway, running_gateway
+from tests.support.processes import wait_until
+
+PLATYPUS = "ins_109508"
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[RunningPlaid]:
+    with running_plaid(PlaidState()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def gateway(upstream: RunningPlaid, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A gateway of its own: the operator's Plaid keys, Plaid's host and Link script at the fake."""
+    client_id, secret = DEFAULT_CREDENTIALS
+    settings = {
+        "LINKGATE_PLAID_CLIENT_ID": client_id, "LINKGATE_PLAID_SECRET": secret,
+        "LINKGATE_PLAID_BASE_URL": upstream.base_url,
+        "LINKGATE_PLAID_LINK_SCRIPT_URL": upstream.state.link_script_url,
+    }  # fmt: skip
+    yield from running_gateway(Path(tmp_path_factory.mktemp("plaid-upstream")), extra_env=settings)
+
+
+def link_through_plaid(page: Page, gateway: Gateway, token: str, shots: Path) -> str:
+    """Connect at `token`'s session: find the bank, open Plaid Link, pick it there and continue, share
+    every account; returns the exchangeable (or public) token the page hands the app."""
+    page.goto(f"{gateway.base_url}/connect?link_session_token={token}")
+    expect(page.get_by_role("heading", name="Select your bank")).to_be_visible()
+    page.get_by_label("Search for your bank").fill("Platypus")
+    # The sandbox has a First Platypus Bank of its own: take the one Plaid's search found.
+    page.locator(f'[data-institution="plaid_{PLATYPUS}"]').click()
+    page.get_by_role("button", name="Continue to First Platypus Bank").click()
+    link = page.frame_locator('iframe[title="Plaid Link"]')
+    expect(link.get_by_role("dialog")).to_be_visible()
+    page.screenshot(path=shots / "plaid-link.png")
+    link.locator(f'[data-institution-id="{PLATYPUS}"]').click()
+    link.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    expect(page.locator('iframe[title="Plaid Link"]')).to_have_count(0)
+    page.screenshot(path=shots / "accounts.png")
+    page.get_by_role("button", name="Share selected accounts").click()
+    page.wait_for_url(lambda url: "/healthz?" in url)
+    query = parse_qs(urlsplit(page.url).query)
+    return (query.get("exchangeable_token") or query["public_token"])[0]
+
+
+def test_connect_links_through_plaid_link_and_the_item_reads_in_moneykit_and_plaid(
+    gateway: Gateway, upstream: RunningPlaid, page: Page, screenshots: Path
+) -> None:
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
+    body = {"customer_user": {"id": uuid.uuid4().hex}, "redirect_uri": f"{gateway.base_url}/healthz"}
+    created = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session", headers=gateway.headers, json=body)
+    assert created.status_code == 201, created.text
+    exchangeable = link_through_plaid(page, gateway, created.json()["link_session_token"], screenshots)
+    exchanged = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session/exchange-token",
+                           json={"exchangeable_token": exchangeable}, headers=gateway.headers)  # fmt: skip
+    assert exchanged.status_code == 201, exchanged.text
+    link_id = exchanged.json()["link_id"]
+    gateway.wait_refreshed(link_id)
+
+    item_id = upstream.state.items()[-1].item_id
+    upstream_transactions = upstream.state.transactions(item_id)
+    names = sorted(str(a.name) for a in AccountsApi(gateway.api).get_accounts(link_id).accounts)
+    assert names == sorted(a.spec.name for a in upstream.state.item(item_id).accounts.values())
+    assert len(upstream_transactions) < 100  # one page shows them all
+    listed = TransactionsApi(gateway.api).get_transactions(link_id, size=100).transactions
+    assert sorted(str(t.description) for t in listed) == sorted(t.name for t in upstream_transactions)
+    assert violations == []
+
+    # A Plaid app links the same way through Linkgate's Plaid collection and reads with plaid-python.
+    configuration = plaid.Configuration(
+        host=f"{gateway.base_url}/v1/plaid",
+        api_key={"clientId": gateway.client_id, "secret": gateway.client_secret},
+    )
+    client = plaid_api.PlaidApi(plaid.ApiClient(configuration))
+    made = httpx.post(f"{gateway.base_url}/v1/plaid/link/token/create", json={
+        "client_id": gateway.client_id, "secret": gateway.client_secret, "client_name": "App",
+        "language": "en", "country_codes": ["US"], "user": {"client_user_id": uuid.uuid4().hex},
+        "products": ["transactions"], "redirect_uri": f"{gateway.base_url}/healthz",
+    })  # fmt: skip
+    assert made.status_code == 200, made.text
+    public_token = link_through_plaid(page, gateway, made.json()["link_token"], screenshots)
+    access_token = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public_token)
+    ).access_token
+    second_item = upstream.state.items()[-1].item_id
+    expected = {t.name for t in upstream.state.transactions(second_item)}
+
+    def synced() -> list[Any]:
+        return list(client.transactions_sync(TransactionsSyncRequest(access_token=access_token)).added)
+
+    wait_until(lambda: len(synced()) == len(expected), timeout_s=30, what="the Plaid app's first refresh")
+    assert {str(t.name) for t in synced()} == expected
+    assert upstream.state.violations == []
