@@ -27,6 +27,7 @@ from tests.support.moneykit import Gateway, running_gateway
 from tests.support.processes import wait_until
 
 PLATYPUS = "ins_109508"
+OAUTH_PLATYPUS = "ins_127287"
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +121,33 @@ def test_connect_links_through_plaid_link_and_the_item_reads_in_moneykit_and_pla
     wait_until(lambda: len(synced()) == len(expected), timeout_s=30, what="the Plaid app's first refresh")
     assert {str(t.name) for t in synced()} == expected
     assert upstream.state.violations == []
+
+
+def test_an_oauth_bank_inside_plaid_link_comes_back_through_connects_callback(
+    gateway: Gateway, upstream: RunningPlaid, page: Page, screenshots: Path
+) -> None:
+    body = {"customer_user": {"id": uuid.uuid4().hex}, "redirect_uri": f"{gateway.base_url}/healthz"}
+    created = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session", headers=gateway.headers, json=body)
+    assert created.status_code == 201, created.text
+    page.goto(f"{gateway.base_url}/connect?link_session_token={created.json()['link_session_token']}")
+    page.get_by_label("Search for your bank").fill("Platypus OAuth")
+    page.locator(f'[data-institution="plaid_{OAUTH_PLATYPUS}"]').click()
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    link = page.frame_locator('iframe[title="Plaid Link"]')
+    link.locator(f'[data-institution-id="{OAUTH_PLATYPUS}"]').click()
+    link.get_by_role("button", name="Continue").click()
+    # The bank's page is the fake's redirect straight back to Connect's callback with `oauth_state_id`,
+    # where Link resumes and Connect continues with the accounts.
+    expect(page.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    page.screenshot(path=screenshots / "oauth-accounts.png")
+    assert any(
+        t.redirect_uri == f"{gateway.base_url}/connect/callback/plaid" for t in upstream.state.link_tokens
+    )
+    page.get_by_role("button", name="Share selected accounts").click()
+    page.wait_for_url(lambda url: "/healthz?" in url)
+    exchangeable = parse_qs(urlsplit(page.url).query)["exchangeable_token"][0]
+    exchanged = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session/exchange-token",
+                           json={"exchangeable_token": exchangeable}, headers=gateway.headers)  # fmt: skip
+    assert exchanged.status_code == 201, exchanged.text
+    gateway.wait_refreshed(exchanged.json()["link_id"])
+    assert upstream.state.items()[-1].institution_id == OAUTH_PLATYPUS

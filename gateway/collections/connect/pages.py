@@ -36,6 +36,7 @@ router = APIRouter(tags=["connect"])
 ASSETS = {
     "connect.js": "text/javascript; charset=utf-8",
     "return.js": "text/javascript; charset=utf-8",
+    "widget-return.js": "text/javascript; charset=utf-8",
     "connect.css": "text/css; charset=utf-8",
 }
 
@@ -76,6 +77,12 @@ RETURN_PAGE = _page(
     "Back to Connect",
     '<script src="/connect/assets/return.js" defer></script>\n',
     '<main id="connect-return" aria-live="polite">\n<h1>Taking you back…</h1>\n'
+    '<p class="muted">If nothing happens, go back to the app you came from and start again.</p>\n</main>',
+)
+WIDGET_RETURN_PAGE = _page(
+    "Back to Connect",
+    '<script src="/connect/assets/widget-return.js" defer></script>\n',
+    '<main id="connect-return" aria-live="polite">\n<h1>Finishing with your bank…</h1>\n'
     '<p class="muted">If nothing happens, go back to the app you came from and start again.</p>\n</main>',
 )
 PAGE = _page(
@@ -157,12 +164,18 @@ async def simulated_bank_consent(
 async def connect_callback(
     request: Request,
     provider: Annotated[str, Path(max_length=32)],
-    state: Annotated[str, Query(min_length=1, max_length=1000)],
     session: DbSession,
+    state: Annotated[str | None, Query(min_length=1, max_length=1000)] = None,
+    oauth_state_id: Annotated[str | None, Query(min_length=1, max_length=1000)] = None,
 ) -> HTMLResponse:
     """Where an upstream sends the end user back after consent (the redirect handoff): the handoff
     completes with the query it brought, and the page returns the user to Connect, which shows the next
-    step or why consent failed."""
+    step or why consent failed. A bank's OAuth page inside an upstream's widget (Plaid Link) comes back
+    with `oauth_state_id` instead: the page reopens the widget, which finishes in the browser."""
+    if state is None:
+        if oauth_state_id is None:
+            return _unusable(404, UNKNOWN_SESSION)
+        return HTMLResponse(WIDGET_RETURN_PAGE, headers=SECURITY_HEADERS)
     link_session = await _session_of_state(request, session, state)
     if isinstance(link_session, HTMLResponse):
         return link_session

@@ -197,6 +197,12 @@
         try {
           const begun = await api("POST", "/session/handoff");
           await loadScript(begun.handoff.script_url);
+          // An OAuth bank inside the widget sends the end user back to Connect's callback page, which
+          // reopens the widget from what this tab kept (widget-return.js).
+          try {
+            window.sessionStorage.setItem("linkgate-connect-widget",
+              JSON.stringify({ script_url: begun.handoff.script_url, options: begun.handoff.options }));
+          } catch (e) { /* storage blocked: OAuth banks cannot come back, others are unaffected */ }
           openWidget(begun.handoff.options);
         } catch (failure) {
           await render(failure.message);
