@@ -326,3 +326,50 @@ async def test_a_sync_loop_restarts_from_its_first_cursor_when_plaid_data_change
     assert isinstance(restarted, dict)
     assert "cursor" not in restarted
     assert plaid.state.violations == []
+
+
+async def test_a_link_that_needs_its_login_again_is_repaired_in_link_update_mode(
+    app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid, redis_client: Any
+) -> None:
+    tenant = await make_tenant(client)
+    # The app names its users by its own ids, as MoneyKit's customer_user.id does.
+    configured = await client.patch("/v1/developer/configuration", json={"user_id_field": "id"},
+                                    headers=await tenant.bearer())  # fmt: skip
+    assert configured.status_code == 200, configured.text
+    item = plaid.state.create_item(institution_id=PLATYPUS)
+    link_id = await adopt(client, tenant, item.access_token)
+    assert isinstance(await run_refresh(app, uuid.UUID(link_id), redis_client), Succeeded)
+    plaid.state.require_login(item.item_id)
+    await ask_refresh(client, tenant, link_id)
+    assert isinstance(await run_refresh(app, uuid.UUID(link_id), redis_client), Failed)
+    read = await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())
+    assert (read.json()["state"], read.json()["error_code"]) == ("error", "auth_expired")
+
+    body = {"customer_user": {"id": "customer-1"}, "existing_link_id": link_id}
+    made = await client.post("/v1/moneykit/link-session", json=body, headers=await tenant.bearer())
+    assert made.status_code == 201, made.text
+    headers = {"link-session-token": made.json()["link_session_token"]}
+    headers["x-csrf-token"] = (await client.get("/connect/api/session", headers=headers)).json()["csrf_token"]
+    begun = await client.post("/connect/api/session/handoff", headers=headers)
+    assert begun.status_code == 200, begun.text
+    update = plaid.state.link_tokens[-1]
+    assert update.update_item_id == item.item_id  # the same Item, in update mode
+    assert update.products == []
+    public_token = plaid.state.complete_link(update.link_token)
+    completed = await client.post("/connect/api/session/widget", json={"public_token": public_token},
+                                  headers=headers)  # fmt: skip
+    assert completed.status_code == 200, completed.text
+    offered = [a["id"] for a in completed.json()["accounts"]]
+    granted = await client.post(
+        "/connect/api/session/accounts", json={"account_ids": offered}, headers=headers
+    )
+    exchanged = await client.post(
+        "/v1/moneykit/link-session/exchange-token",
+        json={"exchangeable_token": granted.json()["exchangeable_token"]}, headers=await tenant.bearer(),
+    )  # fmt: skip
+    assert exchanged.json()["link_id"] == link_id  # the link is kept
+    assert isinstance(await run_refresh(app, uuid.UUID(link_id), redis_client), Succeeded)
+    read = await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())
+    assert read.json()["state"] == "connected"
+    assert plaid.state.requests_to("/item/public_token/exchange") == []  # update mode keeps the access token
+    assert plaid.state.violations == []
