@@ -75,8 +75,13 @@ class TestEmbeddedMode:
                 wait_until(
                     lambda: len(receiver.requests) == 1, timeout_s=20, what="the embedded worker to deliver"
                 )
-            status = asyncio.run(_delivery_status(workdir / "linkgate.db", delivery_id))
-            assert status == "succeeded"
+                # The worker records the attempt after the receiver answered: wait for that row too.
+                database = workdir / "linkgate.db"
+                wait_until(
+                    lambda: asyncio.run(_delivery_status(database, delivery_id)) == "succeeded",
+                    timeout_s=20, what="the delivery to be recorded as succeeded",
+                )  # fmt: skip
+            assert len(receiver.requests) == 1
 
     def test_workers_flag_needs_redis(self, workdir: Path, logs_dir: Path) -> None:
         server = LinkgateProcess(["serve", "--workers", "2"], embedded_env(), workdir, logs_dir / "serve.log")
