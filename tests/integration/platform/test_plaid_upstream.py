@@ -27,7 +27,7 @@ from gateway.state import AppState
 from providers.plaid.adapter import PlaidProvider
 from providers.plaid.client import PlaidClient
 from providers.plaid.settings import PlaidKeys
-from tests.fakes.plaid import DEFAULT_CREDENTIALS, PlaidState, RunningPlaid, running_plaid
+from tests.fakes.plaid import DEFAULT_CREDENTIALS, Item, PlaidState, RunningPlaid, running_plaid
 from tests.integration.platform.conftest import Tenant, gateway_settings, make_tenant
 from tests.support.receiver import WebhookReceiver
 from workers.durable import Failed, Outcome, RetryLater, Succeeded, claim, run_durable
@@ -104,6 +104,38 @@ async def adopt(client: httpx.AsyncClient, tenant: Tenant, access_token: str, st
     return link_id
 
 
+async def adopted_item(client: httpx.AsyncClient, plaid: RunningPlaid) -> tuple[Tenant, Item, str]:
+    """A new tenant, an Item at the fake's bank, and the link the tenant adopted it as."""
+    tenant = await make_tenant(client)
+    item = plaid.state.create_item(institution_id=PLATYPUS)
+    return tenant, item, await adopt(client, tenant, item.access_token)
+
+
+async def connect_headers(client: httpx.AsyncClient, session_token: str) -> dict[str, str]:
+    """What Connect's page sends with every step: the session token and its CSRF token."""
+    headers = {"link-session-token": session_token}
+    headers["x-csrf-token"] = (await client.get("/connect/api/session", headers=headers)).json()["csrf_token"]
+    return headers
+
+
+async def grant_and_exchange(
+    client: httpx.AsyncClient, tenant: Tenant, headers: dict[str, str], completed: httpx.Response
+) -> str:
+    """Share every account Connect offers, then exchange as the app does; the link's id."""
+    offered = [a["id"] for a in completed.json()["accounts"]]
+    granted = await client.post(
+        "/connect/api/session/accounts", json={"account_ids": offered}, headers=headers
+    )
+    assert granted.status_code == 200, granted.text
+    exchanged = await client.post(
+        "/v1/moneykit/link-session/exchange-token",
+        json={"exchangeable_token": granted.json()["exchangeable_token"]}, headers=await tenant.bearer(),
+    )  # fmt: skip
+    assert exchanged.status_code == 201, exchanged.text
+    link_id: str = exchanged.json()["link_id"]
+    return link_id
+
+
 async def test_connect_links_a_plaid_bank_through_link_and_its_data_is_read(
     app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid, redis_client: Any
 ) -> None:
@@ -114,9 +146,7 @@ async def test_connect_links_a_plaid_bank_through_link_and_its_data_is_read(
     }
     made = await client.post("/v1/moneykit/link-session", json=body, headers=await tenant.bearer())
     assert made.status_code == 201, made.text
-    headers = {"link-session-token": made.json()["link_session_token"]}
-    session = await client.get("/connect/api/session", headers=headers)
-    headers["x-csrf-token"] = session.json()["csrf_token"]
+    headers = await connect_headers(client, made.json()["link_session_token"])
 
     # Searching finds Plaid's bank (asked of Plaid once), shown with Link as its handoff.
     found = await client.get("/connect/api/institutions", params={"query": "Platypus"}, headers=headers)
@@ -144,17 +174,7 @@ async def test_connect_links_a_plaid_bank_through_link_and_its_data_is_read(
                                   headers=headers)  # fmt: skip
     assert completed.status_code == 200, completed.text
     assert completed.json()["state"] == "choosing_accounts"
-    offered = [a["id"] for a in completed.json()["accounts"]]
-    granted = await client.post(
-        "/connect/api/session/accounts", json={"account_ids": offered}, headers=headers
-    )
-    assert granted.status_code == 200, granted.text
-    exchanged = await client.post(
-        "/v1/moneykit/link-session/exchange-token",
-        json={"exchangeable_token": granted.json()["exchangeable_token"]}, headers=await tenant.bearer(),
-    )  # fmt: skip
-    assert exchanged.status_code == 201, exchanged.text
-    link_id = uuid.UUID(exchanged.json()["link_id"])
+    link_id = uuid.UUID(await grant_and_exchange(client, tenant, headers, completed))
 
     assert isinstance(await run_refresh(app, link_id, redis_client), Succeeded)
     item_id = plaid.state.items()[-1].item_id
@@ -219,9 +239,7 @@ async def test_a_verified_webhook_refreshes_and_a_forged_or_stale_one_changes_no
 async def test_adopting_an_item_twice_answers_its_link_and_deleting_it_removes_the_item_upstream(
     app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid, redis_client: Any
 ) -> None:
-    tenant = await make_tenant(client)
-    item = plaid.state.create_item(institution_id=PLATYPUS)
-    link_id = await adopt(client, tenant, item.access_token)
+    tenant, item, link_id = await adopted_item(client, plaid)
     assert await adopt(client, tenant, item.access_token, status=200) == link_id
     refused = await client.post("/v1/providers/plaid/items", json={"access_token": "access-sandbox-nope",
                                 "user_id": "customer-1"}, headers=await tenant.bearer())  # fmt: skip
@@ -252,9 +270,7 @@ async def test_adopting_an_item_twice_answers_its_link_and_deleting_it_removes_t
 async def test_an_upstream_that_fails_then_recovers_and_keys_plaid_refuses(
     app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid, redis_client: Any
 ) -> None:
-    tenant = await make_tenant(client)
-    item = plaid.state.create_item(institution_id=PLATYPUS)
-    link_id = await adopt(client, tenant, item.access_token)
+    tenant, item, link_id = await adopted_item(client, plaid)
     plaid.state.inject("/accounts/get", "INTERNAL_SERVER_ERROR")
     assert isinstance(await run_refresh_retry(app, uuid.UUID(link_id), redis_client), RetryLater)
     plaid.state.inject("/transactions/sync", "RATE_LIMIT_EXCEEDED")
@@ -348,8 +364,7 @@ async def test_a_link_that_needs_its_login_again_is_repaired_in_link_update_mode
     body = {"customer_user": {"id": "customer-1"}, "existing_link_id": link_id}
     made = await client.post("/v1/moneykit/link-session", json=body, headers=await tenant.bearer())
     assert made.status_code == 201, made.text
-    headers = {"link-session-token": made.json()["link_session_token"]}
-    headers["x-csrf-token"] = (await client.get("/connect/api/session", headers=headers)).json()["csrf_token"]
+    headers = await connect_headers(client, made.json()["link_session_token"])
     begun = await client.post("/connect/api/session/handoff", headers=headers)
     assert begun.status_code == 200, begun.text
     update = plaid.state.link_tokens[-1]
@@ -359,15 +374,7 @@ async def test_a_link_that_needs_its_login_again_is_repaired_in_link_update_mode
     completed = await client.post("/connect/api/session/widget", json={"public_token": public_token},
                                   headers=headers)  # fmt: skip
     assert completed.status_code == 200, completed.text
-    offered = [a["id"] for a in completed.json()["accounts"]]
-    granted = await client.post(
-        "/connect/api/session/accounts", json={"account_ids": offered}, headers=headers
-    )
-    exchanged = await client.post(
-        "/v1/moneykit/link-session/exchange-token",
-        json={"exchangeable_token": granted.json()["exchangeable_token"]}, headers=await tenant.bearer(),
-    )  # fmt: skip
-    assert exchanged.json()["link_id"] == link_id  # the link is kept
+    assert await grant_and_exchange(client, tenant, headers, completed) == link_id  # the link is kept
     assert isinstance(await run_refresh(app, uuid.UUID(link_id), redis_client), Succeeded)
     read = await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())
     assert read.json()["state"] == "connected"
