@@ -21,7 +21,7 @@ from gateway.app import create_app
 from gateway.links.disconnects import UPSTREAM_DISCONNECTS, attempt_disconnect
 from gateway.links.refresh import refresh_service
 from gateway.links.refresh_jobs import REFRESH_JOBS
-from gateway.models import Link, RefreshJob, Transaction, UpstreamDisconnect
+from gateway.models import Link, RefreshJob, Transaction, UpstreamDisconnect, WebhookEvent
 from gateway.settings import Settings
 from gateway.state import AppState
 from providers.plaid.adapter import PlaidProvider
@@ -379,4 +379,49 @@ async def test_a_link_that_needs_its_login_again_is_repaired_in_link_update_mode
     read = await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())
     assert read.json()["state"] == "connected"
     assert plaid.state.requests_to("/item/public_token/exchange") == []  # update mode keeps the access token
+    assert plaid.state.violations == []
+
+
+async def test_plaids_item_webhooks_change_the_links_state_or_reach_the_app(
+    app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid, redis_client: Any
+) -> None:
+    tenant, item, link_id = await adopted_item(client, plaid)
+    assert isinstance(await run_refresh(app, uuid.UUID(link_id), redis_client), Succeeded)
+
+    async def link_state() -> tuple[str, str | None]:
+        read = (await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())).json()
+        return read["state"], read.get("error_code")
+
+    async def events() -> list[str]:
+        async with linkgate(app).database.unit_of_work() as session:
+            rows = await session.scalars(
+                select(WebhookEvent.event_type).where(WebhookEvent.link_id == uuid.UUID(link_id))
+                .order_by(WebhookEvent.created_at)
+            )  # fmt: skip
+            return list(rows)
+
+    with WebhookReceiver() as receiver:
+
+        async def relay(webhook_type: str, code: str, **fields: Any) -> None:
+            delivery = plaid.state.fire_webhook(item.item_id, webhook_type, code, url=receiver.url, **fields)
+            signature = delivery.headers["Plaid-Verification"]
+            answered = await client.post("/v1/providers/plaid/webhooks", content=delivery.body, headers={
+                "content-type": "application/json", "plaid-verification": signature,
+            })  # fmt: skip
+            assert answered.status_code == 200, answered.text
+
+        login_required = {
+            "error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED", "display_message": None,
+            "error_message": "the item's login details changed",
+        }  # fmt: skip
+        await relay("ITEM", "ERROR", error=login_required)
+        assert await link_state() == ("error", "auth_expired")
+        await relay("ITEM", "LOGIN_REPAIRED")
+        assert await link_state() == ("connected", None)
+        await relay("ITEM", "PENDING_EXPIRATION", consent_expiration_time="2027-01-01T00:00:00Z")
+        await relay("ITEM", "NEW_ACCOUNTS_AVAILABLE")
+    assert (await events())[-5:] == [
+        "link.state_changed", "link.login_repaired", "link.state_changed", "link.consent_expiring",
+        "link.new_accounts_available",
+    ]  # fmt: skip
     assert plaid.state.violations == []
