@@ -1,10 +1,10 @@
 """The institution directory: one entry per institution, reached through one or more routes.
 
 A route is a provider and that provider's id for the institution. Providers' lists are merged: an
-institution another provider already lists under the same web address gains a route instead of a
-second entry. An institution is listed while one of its routes' providers is configured here
-(`is_offered`); an app sees those of the providers it offers, and a link goes through the best of
-them in the operator's order (`LINKGATE_PROVIDER_PRIORITY`).
+institution another provider already lists under one of the same routing numbers, or else the same web
+address, gains a route instead of a second entry. An institution is listed while one of its routes'
+providers is configured here (`is_offered`); an app sees those of the providers it offers, and a link
+goes through the best of them in the operator's order (`LINKGATE_PROVIDER_PRIORITY`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ async def sync_institutions(
         for r in (await session.execute(select(InstitutionRoute))).scalars()
     }
     by_host = {_host(row.url): row for row in institutions.values() if row.is_offered and _host(row.url)}
+    by_routing = {
+        number: row for row in institutions.values() if row.is_offered for number in row.routing_numbers
+    }
     count = 0
     listed = discovered if discovered is not None else {p.name: await p.institutions() for p in providers}
     for name, infos in listed.items():
@@ -68,7 +71,7 @@ async def sync_institutions(
             row = institutions.get(route.institution_id) if route is not None else None
             if row is None:
                 row = institutions.get(institution_id(provider.name, info)) or _merged(
-                    by_host, provider.name, info
+                    by_host, by_routing, provider.name, info
                 )
             if row is None or row.provider == provider.name:
                 row = row or Institution(id=institution_id(provider.name, info), provider=provider.name)
@@ -77,6 +80,8 @@ async def sync_institutions(
                 institutions[row.id] = row
                 if _host(row.url):
                     by_host.setdefault(_host(row.url), row)
+                for number in row.routing_numbers:
+                    by_routing.setdefault(number, row)
             route = route or InstitutionRoute(
                 provider=provider.name, provider_institution_id=info.provider_institution_id
             )
@@ -99,11 +104,15 @@ async def sync_institutions(
 
 
 def _merged(
-    by_host: dict[str | None, Institution], provider: str, info: InstitutionInfo
+    by_host: dict[str | None, Institution],
+    by_routing: dict[str, Institution],
+    provider: str,
+    info: InstitutionInfo,
 ) -> Institution | None:
-    """Another provider's entry for the same institution (the same web address), if there is one."""
-    found = by_host.get(_host(info.url))
-    return found if found is not None and found.provider != provider else None
+    """Another provider's entry for the same institution (a routing number in common, or else the same
+    web address), if there is one."""
+    candidates = [by_routing.get(number) for number in info.routing_numbers] + [by_host.get(_host(info.url))]
+    return next((row for row in candidates if row is not None and row.provider != provider), None)
 
 
 def _describe(row: Institution, info: InstitutionInfo) -> None:
@@ -118,6 +127,7 @@ def _describe(row: Institution, info: InstitutionInfo) -> None:
     row.is_oauth = info.login == "redirect"
     row.handoff = info.login
     row.is_offered = True
+    row.routing_numbers = list(info.routing_numbers)
 
 
 async def reached_institution(

@@ -31,6 +31,8 @@ class Institution(TimestampMixin, Base):
     is_oauth: Mapped[bool] = mapped_column(default=False, nullable=False)
     handoff: Mapped[str] = mapped_column(String(16), default="credentials", nullable=False)
     is_offered: Mapped[bool] = mapped_column(default=True, nullable=False)
+    # ABA routing numbers the institution answers to: how two providers' entries are known to be one bank.
+    routing_numbers: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
 
 
 class InstitutionRoute(TimestampMixin, Base):

@@ -16,7 +16,7 @@ from gateway.links import connect
 from gateway.links.refresh import refresh_service
 from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.service import link_service
-from gateway.models import Account, InstitutionRoute, Link, RefreshJob, Transaction
+from gateway.models import Account, Institution, InstitutionRoute, Link, RefreshJob, Transaction
 from gateway.upstreams.configuration import provider_configuration
 from providers.base import ConnectResult, InstitutionInfo, NormalizedAccount, ProviderState, TransactionsDelta
 from providers.registry import ProviderRegistry
@@ -175,3 +175,30 @@ async def test_a_link_repaired_through_another_provider_keeps_its_accounts_and_h
     finally:
         async with database.unit_of_work() as session:
             await session.execute(delete(InstitutionRoute).where(InstitutionRoute.provider == "mirror"))
+
+
+def bank(provider_institution_id: str, name: str, url: str, *routing: str) -> InstitutionInfo:
+    return replace(CREDENTIALS_BANK, provider_institution_id=provider_institution_id, name=name, url=url,
+                   routing_numbers=routing)  # fmt: skip
+
+
+async def test_two_providers_entries_with_a_routing_number_in_common_are_one_institution(database) -> None:
+    """Different web addresses, one routing number: one bank with two routes (found by a search)."""
+    registry = ProviderRegistry({"sandbox": SandboxProvider(), "mirror": MirrorProvider()})
+    river = f"river-{uuid.uuid4().hex[:8]}"
+    try:
+        async with database.unit_of_work() as session:
+            await sync_institutions(session, registry, discovered={
+                "sandbox": [bank(river, "River Bank", f"https://{river}.example", "021000021", "021000089")],
+                "mirror": [bank(f"m-{river}", "River Bank N.A.", f"https://{river}-na.example", "021000089")],
+            })  # fmt: skip
+            routes = (await session.execute(
+                select(InstitutionRoute.provider, InstitutionRoute.institution_id)
+                .where(InstitutionRoute.provider_institution_id.in_([river, f"m-{river}"]))
+            )).all()  # fmt: skip
+            assert sorted(routes) == [("mirror", river), ("sandbox", river)]
+            assert await session.get(Institution, f"mirror_m-{river}") is None
+    finally:
+        async with database.unit_of_work() as session:
+            await session.execute(delete(InstitutionRoute).where(InstitutionRoute.institution_id == river))
+            await session.execute(delete(Institution).where(Institution.id == river))
