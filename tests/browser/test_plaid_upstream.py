@@ -1,5 +1,6 @@
 """Plaid as an upstream, in Debian's chromium: Connect opens (the fake) Plaid Link for a Plaid-routed bank,
-and the Item it makes is read back through the official MoneyKit and Plaid clients.
+and the Item it makes is read back in all four formats: the official MoneyKit, MX and Plaid clients, and
+Yodlee over plain HTTP (it has no maintained official Python client).
 
 The gateway (server and worker processes) is pointed at the fake Plaid (tests/fakes/plaid) by the same
 settings an operator uses for Plaid itself; only the URLs differ."""
@@ -24,8 +25,11 @@ from playwright.sync_api import Page, expect
 
 from tests.fakes.plaid import DEFAULT_CREDENTIALS, PlaidState, RunningPlaid, running_plaid
 from tests.support.moneykit import Gateway, running_gateway
+from tests.support.mx_venv import mx_python, run_client
 from tests.support.processes import wait_until
+from tests.support.yodlee import Yodlee, all_time
 
+READ_USERS = Path(__file__).parents[1] / "contract" / "mx_client" / "read_users.py"
 PLATYPUS = "ins_109508"
 OAUTH_PLATYPUS = "ins_127287"
 
@@ -93,8 +97,17 @@ def test_connect_links_through_plaid_link_and_the_item_reads_in_moneykit_and_pla
     assert names == sorted(a.spec.name for a in upstream.state.item(item_id).accounts.values())
     assert len(upstream_transactions) < 100  # one page shows them all
     listed = TransactionsApi(gateway.api).get_transactions(link_id, size=100).transactions
-    assert sorted(str(t.description) for t in listed) == sorted(t.name for t in upstream_transactions)
+    descriptions = sorted(t.name for t in upstream_transactions)
+    assert sorted(str(t.description) for t in listed) == descriptions
     assert violations == []
+
+    # MX with its official client (in its own venv), Yodlee over plain HTTP (it has no official client).
+    users = run_client(mx_python(), READ_USERS, gateway.base_url, gateway.client_id, gateway.client_secret)
+    guid, seen = next((guid, u) for guid, u in users.items() if u["accounts"] == names)
+    assert seen["transactions"] == descriptions
+    yodlee = Yodlee(gateway)
+    found = yodlee.ok("GET", "/transactions", yodlee.token(guid), params=all_time() | {"top": "500"})
+    assert sorted(t["description"]["original"] for t in found["transaction"]) == descriptions
 
     # A Plaid app links the same way through Linkgate's Plaid collection and reads with plaid-python.
     configuration = plaid.Configuration(
