@@ -425,3 +425,53 @@ async def test_plaids_item_webhooks_change_the_links_state_or_reach_the_app(
         "link.new_accounts_available",
     ]  # fmt: skip
     assert plaid.state.violations == []
+
+
+async def test_every_product_is_read_from_plaid(
+    app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid, redis_client: Any
+) -> None:
+    tenant = await make_tenant(client)
+    item = plaid.state.create_item(institution_id=PLATYPUS, products=("transactions", "auth", "identity",
+                                                                      "investments"))  # fmt: skip
+    link_id = await adopt(client, tenant, item.access_token)
+    assert isinstance(await run_refresh(app, uuid.UUID(link_id), redis_client), Succeeded)
+    headers = await tenant.bearer()
+    numbers = (await client.get(f"/v1/moneykit/links/{link_id}/accounts/numbers", headers=headers)).json()
+    assert {n["account_number"] for a in numbers["accounts"] for n in a["numbers"]["ach"]} == {
+        account.account_number
+        for account in plaid.state.item(item.item_id).accounts.values()
+        if account.spec.type == "depository"
+    }  # fmt: skip
+    identity = (await client.get(f"/v1/moneykit/links/{link_id}/identity", headers=headers)).json()
+    assert all(owner["names"] for a in identity["accounts"] for owner in a["owners"])
+    holdings = (
+        await client.get(f"/v1/moneykit/links/{link_id}/investments/holdings", headers=headers)
+    ).json()
+    assert sorted(float(h["quantity"]) for h in holdings["holdings"]) == [10.0, 50.76]
+    assert {r.endpoint for r in plaid.state.requests} >= {
+        "/accounts/get", "/auth/get", "/identity/get", "/transactions/sync", "/investments/holdings/get",
+        "/investments/transactions/get",
+    }  # fmt: skip
+    assert plaid.state.violations == []
+
+
+async def test_a_bank_that_is_down_shows_as_such_and_data_not_ready_shows_nothing(
+    app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid, redis_client: Any
+) -> None:
+    tenant, _, link_id = await adopted_item(client, plaid)
+
+    async def transactions_error() -> str | None:
+        read = (await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())).json()
+        status: dict[str, Any] = read["products"].get("transactions") or {}
+        return status.get("error_code")
+
+    plaid.state.inject("/transactions/sync", "PRODUCT_NOT_READY")
+    assert isinstance(await run_refresh_retry(app, uuid.UUID(link_id), redis_client), RetryLater)
+    assert await transactions_error() is None  # still gathering: nothing wrong to show
+    plaid.state.inject("/accounts/get", "INSTITUTION_DOWN")
+    assert isinstance(await run_refresh_retry(app, uuid.UUID(link_id), redis_client), RetryLater)
+    assert await transactions_error() == "institution_error"
+    assert isinstance(await run_refresh_retry(app, uuid.UUID(link_id), redis_client), Succeeded)
+    assert await transactions_error() is None
+    read = (await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())).json()
+    assert read["state"] == "connected"
