@@ -17,7 +17,10 @@ import httpx
 import plaid
 import pytest
 from moneykit.api.accounts_api import AccountsApi
+from moneykit.api.links_api import LinksApi
+from moneykit.api.products_api import ProductsApi
 from moneykit.api.transactions_api import TransactionsApi
+from moneykit.models.refresh_products_request import RefreshProductsRequest
 from plaid.api import plaid_api
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
@@ -164,3 +167,44 @@ def test_an_oauth_bank_inside_plaid_link_comes_back_through_connects_callback(
     assert exchanged.status_code == 201, exchanged.text
     gateway.wait_refreshed(exchanged.json()["link_id"])
     assert upstream.state.items()[-1].institution_id == OAUTH_PLATYPUS
+
+
+def test_a_link_whose_item_needs_its_login_again_is_repaired_in_link_update_mode(
+    gateway: Gateway, upstream: RunningPlaid, page: Page, screenshots: Path
+) -> None:
+    customer = uuid.uuid4().hex
+    body = {"customer_user": {"id": customer}, "redirect_uri": f"{gateway.base_url}/healthz"}
+    created = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session", headers=gateway.headers, json=body)
+    exchangeable = link_through_plaid(page, gateway, created.json()["link_session_token"], screenshots)
+    link_id = exchange(gateway, exchangeable)
+    link = gateway.wait_refreshed(link_id)
+
+    item_id = upstream.state.items()[-1].item_id
+    upstream.state.require_login(item_id)
+    ProductsApi(gateway.api).refresh_products(link_id, RefreshProductsRequest(products=["transactions"]))
+    wait_until(lambda: LinksApi(gateway.api).get_link(link_id).state.value == "error", timeout_s=30,
+               what="the link to need its user")  # fmt: skip
+
+    relink = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session", headers=gateway.headers,
+                        json=body | {"existing_link_id": link_id})  # fmt: skip
+    assert relink.status_code == 201, relink.text
+    page.goto(f"{gateway.base_url}/connect?link_session_token={relink.json()['link_session_token']}")
+    page.get_by_role("button", name="Continue to First Platypus Bank").click()
+    frame = page.frame_locator('iframe[title="Plaid Link"]')
+    frame.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Choose accounts to share")).to_be_visible()
+    page.get_by_role("button", name="Share selected accounts").click()
+    page.wait_for_url(lambda url: "/healthz?" in url)
+    assert exchange(gateway, parse_qs(urlsplit(page.url).query)["exchangeable_token"][0]) == link_id
+    wait_until(lambda: LinksApi(gateway.api).get_link(link_id).state.value == "connected", timeout_s=30,
+               what="the link to connect again")  # fmt: skip
+    assert [t.update_item_id for t in upstream.state.link_tokens][-1] == item_id  # update mode, same Item
+    assert link.institution_name == "First Platypus Bank"
+
+
+def exchange(gateway: Gateway, exchangeable: str) -> str:
+    exchanged = httpx.post(f"{gateway.base_url}/v1/moneykit/link-session/exchange-token",
+                           json={"exchangeable_token": exchangeable}, headers=gateway.headers)  # fmt: skip
+    assert exchanged.status_code == 201, exchanged.text
+    link_id: str = exchanged.json()["link_id"]
+    return link_id
