@@ -1,9 +1,13 @@
-"""Plaid's shapes into Linkgate's (providers/plaid/normalize.py)."""
+"""The Plaid adapter without Plaid: its shapes into ours, its errors, the keys a call is made with."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
+
+import httpx
+import pytest
 
 from providers.base import (
     DataNotReady,
@@ -15,8 +19,9 @@ from providers.base import (
     RetryLater,
 )
 from providers.plaid import normalize
-from providers.plaid.adapter import translate
-from providers.plaid.client import PlaidApiError
+from providers.plaid.adapter import PlaidProvider, translate
+from providers.plaid.client import PlaidApiError, PlaidClient
+from providers.plaid.settings import PlaidKeys, PlaidSettings
 
 NOW = dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC)
 
@@ -96,3 +101,21 @@ def test_what_plaid_errors_become() -> None:
     assert isinstance(error("RATE_LIMIT_EXCEEDED", 429, "RATE_LIMIT_EXCEEDED"), RetryLater)
     assert isinstance(error("INTERNAL_SERVER_ERROR", 500, "API_ERROR"), RetryLater)
     assert isinstance(error("PRODUCTS_NOT_SUPPORTED"), FatalProviderError)
+
+
+def test_sandbox_apps_use_plaids_sandbox_and_live_apps_the_operators_environment() -> None:
+    settings = PlaidSettings(client_id="ops", secret="prod-secret", environment="production",
+                             sandbox_secret="sandbox-secret")  # fmt: skip
+    adapter = PlaidProvider.for_operator(settings, PlaidClient(httpx.AsyncClient(), settings))
+    assert adapter.for_app(None, live=True).keys == PlaidKeys("ops", "prod-secret", "production")
+    assert adapter.for_app(None, live=False).keys == PlaidKeys("ops", "sandbox-secret", "sandbox")
+    own = {"client_id": "app", "secret": "app-secret"}
+    assert adapter.for_app(own, live=False).keys == PlaidKeys("app", "app-secret", "sandbox")
+    assert adapter.for_app(own, live=True).keys == PlaidKeys("app", "app-secret", "production")
+    with pytest.raises(Misconfigured):  # no sandbox secret: a sandbox app has no keys to call with
+        _ = (
+            PlaidProvider.for_operator(replace(settings, sandbox_secret=None), adapter.client)
+            .for_app(None, live=False)
+            .keys
+        )
+    assert "prod-secret" not in repr(adapter.for_app(None, live=True).keys)
