@@ -16,6 +16,7 @@ import httpx
 import orjson
 
 from providers.base import ProviderError, RetryLater
+from providers.bodies import AnswerTooLarge, read_capped
 from providers.plaid.settings import API_VERSION, PlaidKeys, PlaidSettings
 
 MAX_BODY_BYTES = 50 * 1024 * 1024
@@ -55,23 +56,15 @@ class PlaidClient:
                 "POST", url, content=orjson.dumps(dict(body)), headers=headers,
                 timeout=self.settings.timeout_s, follow_redirects=False,
             ) as response:  # fmt: skip
-                raw = await _read_capped(response)
+                raw = await read_capped(response, MAX_BODY_BYTES)
         except httpx.TransportError as exc:
             raise RetryLater(f"Plaid {endpoint} unreachable: {type(exc).__name__}") from exc
+        except AnswerTooLarge:
+            raise RetryLater(f"Plaid {endpoint} answered more than any answer Plaid sends") from None
         answer = _json_object(raw, endpoint, response.status_code)
         if not 200 <= response.status_code < 300:
             raise PlaidApiError(response.status_code, answer)
         return answer
-
-
-async def _read_capped(response: httpx.Response) -> bytes:
-    chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RetryLater("Plaid's answer was larger than any answer Plaid sends")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json_object(raw: bytes, endpoint: str, status: int) -> dict[str, Any]:

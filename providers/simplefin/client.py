@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from providers.base import FatalProviderError, ReconnectRequired, RetryLater
+from providers.bodies import AnswerTooLarge, read_capped
 from providers.simplefin.settings import SimpleFinSettings
 
 MAX_TOKEN_CHARS = 2048
@@ -159,22 +160,17 @@ class SimpleFinClient:
             async with self._http.stream(
                 method, url, timeout=self._settings.timeout_s, follow_redirects=False, **options
             ) as response:
-                body = await _read_capped(response)  # decoded (a compressed answer is inflated)
+                try:
+                    body = await read_capped(response, MAX_BODY_BYTES)  # decoded: compressed ones inflated
+                except AnswerTooLarge:
+                    raise FatalProviderError(
+                        "the SimpleFIN server's answer is larger than Linkgate accepts"
+                    ) from None
                 return Answer(response.status_code, response.headers, body)
         except httpx.TimeoutException:
             raise RetryLater("the SimpleFIN server did not answer in time") from None
         except httpx.HTTPError as exc:
             raise RetryLater(f"the SimpleFIN server could not be reached: {exc}") from None
-
-
-async def _read_capped(response: httpx.Response) -> bytes:
-    chunks, size = [], 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise FatalProviderError("the SimpleFIN server's answer is larger than Linkgate accepts")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _is_html(response: Answer) -> bool:
