@@ -123,7 +123,7 @@ def _item(event: EventView) -> tuple[str, str, dict[str, Any]] | None:
     payload = event.payload
     match event.event_type:
         case "link.state_changed" if payload.get("state") == "error":
-            if payload.get("error") == "user_permission_revoked":
+            if "user_permission_revoked" in (payload.get("error"), payload.get("reason")):
                 return "ITEM", "USER_PERMISSION_REVOKED", {"error": None}
             return "ITEM", "ERROR", {"error": LOGIN_REQUIRED_ERROR}
         case "link.login_repaired":

@@ -129,10 +129,17 @@ class LinkService:
         return await purge_links_deleted_before(session, utcnow() - timedelta(days=retention_days))
 
     async def force_reconnect(
-        self, session: AsyncSession, link: Link, error_code: str = "auth_expired"
+        self,
+        session: AsyncSession,
+        link: Link,
+        error_code: str = "auth_expired",
+        *,
+        reason: str | None = None,
     ) -> None:
+        """The end user must link again; `reason` says why where a format tells more than the error code
+        (Plaid's USER_PERMISSION_REVOKED is `auth_expired` everywhere else)."""
         link.state, link.error_code = "error", error_code
-        await self._state_changed(session, link)
+        await self._state_changed(session, link, reason=reason)
 
     async def login_repaired(self, session: AsyncSession, link: Link) -> None:
         """The upstream says the end user's login works again (without Connect): connected, the app
@@ -145,8 +152,10 @@ class LinkService:
         await self._state_changed(session, link)
         await self.request_refresh(session, link, link.products, trigger="webhook")
 
-    async def _state_changed(self, session: AsyncSession, link: Link) -> None:
+    async def _state_changed(self, session: AsyncSession, link: Link, *, reason: str | None = None) -> None:
         payload = {"state": link.state} | ({"error": link.error_code} if link.state == "error" else {})
+        if reason is not None:
+            payload["reason"] = reason
         await publish_event(
             session, app_id=link.app_id, link=link, event_type="link.state_changed", payload=payload
         )

@@ -49,8 +49,12 @@ async def _act(session: AsyncSession, link: Link, news: InboundWebhook) -> None:
             await link_service.request_refresh(
                 session, link, list(news.products) or link.products, trigger="webhook"
             )
-        case "login_required" | "permission_revoked" if link.state == "connected":
+        case "login_required" if link.state == "connected":
             await link_service.force_reconnect(session, link, "auth_expired")
+        case "permission_revoked" if link.state == "connected":
+            await link_service.force_reconnect(
+                session, link, "auth_expired", reason="user_permission_revoked"
+            )
         case "login_repaired":
             await link_service.login_repaired(session, link)
         case "consent_expiring":

@@ -420,10 +420,19 @@ async def test_plaids_item_webhooks_change_the_links_state_or_reach_the_app(
         assert await link_state() == ("connected", None)
         await relay("ITEM", "PENDING_EXPIRATION", consent_expiration_time="2027-01-01T00:00:00Z")
         await relay("ITEM", "NEW_ACCOUNTS_AVAILABLE")
-    assert (await events())[-5:] == [
+        await relay("ITEM", "USER_PERMISSION_REVOKED", error=None)
+        assert await link_state() == ("error", "auth_expired")
+    assert (await events())[-6:] == [
         "link.state_changed", "link.login_repaired", "link.state_changed", "link.consent_expiring",
-        "link.new_accounts_available",
+        "link.new_accounts_available", "link.state_changed",
     ]  # fmt: skip
+    async with linkgate(app).database.unit_of_work() as session:
+        revoked = await session.scalar(
+            select(WebhookEvent.payload).where(WebhookEvent.link_id == uuid.UUID(link_id))
+            .order_by(WebhookEvent.created_at.desc()).limit(1)
+        )  # fmt: skip
+    # Plaid-format apps hear USER_PERMISSION_REVOKED; the other formats, the link needing its user.
+    assert revoked == {"state": "error", "error": "auth_expired", "reason": "user_permission_revoked"}
     assert plaid.state.violations == []
 
 

@@ -72,3 +72,14 @@ def test_yodlee_sends_nothing_without_a_login_name_or_a_link() -> None:
     event = ("link.state_changed", {"state": "connected"})
     assert YODLEE_WEBHOOKS.render(view(*event, yodlee_context(None)), "n") is None
     assert YODLEE_WEBHOOKS.render(view(*event, {}, link_id=None), "n") is None
+
+
+def test_plaid_tells_a_revoked_permission_from_a_login_needed_again() -> None:
+    context: PlaidEventContext = {"app_mode": "sandbox"}
+    codes = {}
+    for reason in (None, "user_permission_revoked"):
+        payload = {"state": "error", "error": "auth_expired"} | ({"reason": reason} if reason else {})
+        body = PLAID_WEBHOOKS.render(view("link.state_changed", payload, context), "key")
+        assert body is not None
+        codes[reason] = (body["webhook_type"], body["webhook_code"])
+    assert codes == {None: ("ITEM", "ERROR"), "user_permission_revoked": ("ITEM", "USER_PERMISSION_REVOKED")}
