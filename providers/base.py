@@ -507,6 +507,14 @@ class AdoptsConnections(Protocol):
 
 
 @runtime_checkable
+class NamesConnections(Protocol):
+    """An upstream whose webhooks name their connections in the body (Plaid's `item_id`): read unverified
+    only to choose whose keys fetch what verifies it, when the operator set none."""
+
+    def connections_named(self, body: bytes) -> tuple[str, ...]: ...
+
+
+@runtime_checkable
 class AppScoped(Protocol):
     """An adapter whose calls depend on the app: its own keys, and its mode (sandbox apps use the
     upstream's test environment where it has one)."""

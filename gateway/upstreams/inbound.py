@@ -12,17 +12,20 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.crypto import SecretBox
 from gateway.errors import NotFound, Unauthenticated
 from gateway.links.service import link_service
 from gateway.maintenance.queries import links_on_connections
 from gateway.models.link import Link
+from gateway.upstreams.configuration import provider_configuration
 from gateway.webhooks.events import publish_event
-from providers.base import InboundWebhook, WebhookRefused
+from providers.base import InboundWebhook, NamesConnections, ProviderAdapter, WebhookRefused
 from providers.registry import ProviderRegistry
 
 
 async def accept_webhook(
     session: AsyncSession,
+    box: SecretBox,
     providers: ProviderRegistry,
     provider: str,
     headers: Mapping[str, str],
@@ -32,14 +35,37 @@ async def accept_webhook(
     the caller's unit of work (the upstream hears 2xx only once those rows are committed)."""
     if not providers.offers(provider):
         raise NotFound("No such provider.")
-    try:
-        news = await providers.get(provider).verify_webhook(headers, body)
-    except WebhookRefused as exc:
-        raise Unauthenticated(f"The webhook could not be verified: {exc}") from exc
+    news: InboundWebhook | None = None
+    refusal = WebhookRefused("nobody could verify it")
+    for adapter in await _verifiers(session, box, providers, provider, body):
+        try:
+            news = await adapter.verify_webhook(headers, body)
+            break
+        except WebhookRefused as exc:
+            refusal = exc
+    if news is None:
+        raise Unauthenticated(f"The webhook could not be verified: {refusal}")
     links = await links_on_connections(session, provider, news.provider_link_ids)
     for link in links:
         await _act(session, link, news)
     return len(links)
+
+
+async def _verifiers(
+    session: AsyncSession, box: SecretBox, providers: ProviderRegistry, provider: str, body: bytes
+) -> list[ProviderAdapter]:
+    """Who may verify, in turn: the operator's adapter, or, when the operator set no keys, the adapter
+    with the keys of each app with a link on the connection the body names (unverified, it only picks
+    whose keys fetch the upstream's key; each verification is whole)."""
+    adapter = providers.get(provider)
+    if adapter.serves_without_app_keys or not isinstance(adapter, NamesConnections):
+        return [adapter]
+    links = await links_on_connections(session, provider, adapter.connections_named(body))
+    apps = list(dict.fromkeys(link.app_id for link in links))
+    return [adapter] + [
+        (await provider_configuration.scoped(session, box, app_id, providers)).get(provider)
+        for app_id in apps
+    ]
 
 
 async def _act(session: AsyncSession, link: Link, news: InboundWebhook) -> None:

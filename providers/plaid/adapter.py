@@ -14,6 +14,7 @@ Plaid's errors become what Linkgate does next (`translate`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -110,7 +111,7 @@ class PlaidProvider:
         self.settings = settings
         self.client = client
         self._keys = keys
-        self.verifier = verifier or WebhookVerifier(self._verification_key)
+        self.verifier = verifier or WebhookVerifier()
 
     @classmethod
     def for_operator(cls, settings: PlaidSettings, client: PlaidClient) -> PlaidProvider:
@@ -241,7 +242,7 @@ class PlaidProvider:
 
     async def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> InboundWebhook:
         """Verified as Plaid documents; what it means for the Item's links (plaid-upstream.md §8)."""
-        webhook = await self.verifier.verify(headers, body)
+        webhook = await self.verifier.verify(headers, body, self._verification_key)
         item_id = webhook.get("item_id")
         if not isinstance(item_id, str) or not item_id:
             raise WebhookRefused("a Plaid webhook without an item_id concerns no link")
@@ -259,6 +260,14 @@ class PlaidProvider:
         if kind[0] in ("HOLDINGS", "INVESTMENTS_TRANSACTIONS") and kind[1] == "DEFAULT_UPDATE":
             return InboundWebhook((item_id,), products=("investments",))
         return InboundWebhook((item_id,), notice="ignored")  # legacy transactions codes and the rest
+
+    def connections_named(self, body: bytes) -> tuple[str, ...]:
+        """The Item a webhook body names, unverified (it only picks whose keys ask Plaid for its key)."""
+        try:
+            item_id = json.loads(body).get("item_id")
+        except (ValueError, AttributeError):
+            return ()
+        return (item_id,) if isinstance(item_id, str) and item_id else ()
 
     async def _verification_key(self, kid: str) -> Mapping[str, Any]:
         found = await self._call("/webhook_verification_key/get", {"key_id": kid})

@@ -28,15 +28,15 @@ KeyFetcher = Callable[[str], Awaitable[Mapping[str, Any]]]
 
 
 class WebhookVerifier:
-    """Checks one request; `fetch_key(kid)` asks Plaid for a key (the adapter's call, with its keys)."""
+    """Checks requests, with one cache of Plaid's keys for the process."""
 
-    def __init__(self, fetch_key: KeyFetcher, clock: Callable[[], float] = time.time) -> None:
-        self._fetch_key = fetch_key
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._keys: dict[str, tuple[Any, float]] = {}  # kid → (key, when fetched)
 
-    async def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-        """The webhook's JSON body, once every check passed; `WebhookRefused` otherwise."""
+    async def verify(self, headers: Mapping[str, str], body: bytes, fetch_key: KeyFetcher) -> dict[str, Any]:
+        """The webhook's JSON body, once every check passed; `WebhookRefused` otherwise. `fetch_key(kid)`
+        asks Plaid for a key it does not hold (with the keys of whoever verifies)."""
         token = next((value for name, value in headers.items() if name.lower() == HEADER), None)
         if not token:
             raise WebhookRefused("no Plaid-Verification header")
@@ -46,7 +46,7 @@ class WebhookVerifier:
             raise WebhookRefused("Plaid-Verification is not a JWT") from exc
         if header.get("alg") != "ES256" or not isinstance(header.get("kid"), str):
             raise WebhookRefused("Plaid-Verification must be ES256 with a kid")
-        key = await self._key(header["kid"])
+        key = await self._key(header["kid"], fetch_key)
         try:
             claims = jwt.decode(
                 token, key, algorithms=["ES256"],
@@ -67,12 +67,12 @@ class WebhookVerifier:
         if age > MAX_AGE_S or age < -MAX_AGE_S:
             raise WebhookRefused("Plaid-Verification is stale")
 
-    async def _key(self, kid: str) -> Any:
+    async def _key(self, kid: str, fetch_key: KeyFetcher) -> Any:
         cached = self._keys.get(kid)
         if cached is not None and self._clock() - cached[1] < KEY_CACHE_S:
             return cached[0]
         try:
-            jwk = await self._fetch_key(kid)
+            jwk = await fetch_key(kid)
         except ProviderError as exc:
             raise WebhookRefused("Plaid does not know the key that signed this webhook") from exc
         if jwk.get("alg") != "ES256" or jwk.get("kty") != "EC":

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
+from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.state import get_app_state
 from gateway.upstreams.inbound import accept_webhook
@@ -32,5 +33,6 @@ async def upstream_webhook(
     the refreshes it asks for are committed before this answers."""
     body = await request.body()
     headers = {key.lower(): value for key, value in request.headers.items()}
-    await accept_webhook(session, get_app_state(request).providers, provider, headers, body)
+    state = get_app_state(request)
+    await accept_webhook(session, SecretBox(state.auth.master_key), state.providers, provider, headers, body)
     return WebhookAccepted()

@@ -484,3 +484,38 @@ async def test_a_bank_that_is_down_shows_as_such_and_data_not_ready_shows_nothin
     assert await transactions_error() is None
     read = (await client.get(f"/v1/moneykit/links/{link_id}", headers=await tenant.bearer())).json()
     assert read["state"] == "connected"
+
+
+@pytest.fixture
+async def keyless_app(settings: Settings, plaid: RunningPlaid) -> AsyncIterator[FastAPI]:
+    """The gateway with Plaid at the fake but no operator keys: apps bring their own."""
+    configured = gateway_settings(settings, plaid_base_url=plaid.base_url)
+    application = create_app(configured)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def test_an_app_with_its_own_keys_links_and_hears_plaids_webhooks_without_operator_keys(
+    keyless_app: FastAPI, plaid: RunningPlaid
+) -> None:
+    transport = httpx.ASGITransport(app=keyless_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        tenant = await make_tenant(client)
+        url = f"/v1/dashboard/apps/{tenant.app_id}/providers/plaid"
+        own = {"enabled": True, "credentials": {"client_id": CLIENT_ID, "secret": SECRET}}
+        assert (await client.put(url, json=own, headers=tenant.dashboard)).status_code == 200
+        item = plaid.state.create_item(institution_id=PLATYPUS)
+        link_id = await adopt(client, tenant, item.access_token)
+        with WebhookReceiver() as receiver:
+            delivery = plaid.state.fire_webhook(item.item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE",
+                                                url=receiver.url)  # fmt: skip
+        answered = await client.post("/v1/providers/plaid/webhooks", content=delivery.body, headers={
+            "content-type": "application/json", "plaid-verification": delivery.headers["Plaid-Verification"],
+        })  # fmt: skip
+        assert answered.status_code == 200, answered.text
+        async with linkgate(keyless_app).database.unit_of_work() as session:
+            triggers = await session.scalars(
+                select(RefreshJob.trigger).where(RefreshJob.link_id == uuid.UUID(link_id))
+            )
+            assert "webhook" in set(triggers)
+    assert [r.client_id for r in plaid.state.requests_to("/webhook_verification_key/get")] == [CLIENT_ID]

@@ -48,8 +48,18 @@ def plaid() -> Plaid:
     return Plaid()
 
 
-def verifier(plaid: Plaid, now: float = NOW) -> WebhookVerifier:
-    return WebhookVerifier(plaid.key, clock=lambda: now)
+class Verifier:
+    """The verifier as the adapter calls it: with the fetch of the keys whoever verifies holds."""
+
+    def __init__(self, plaid: Plaid, now: float) -> None:
+        self.plaid, self.checks = plaid, WebhookVerifier(clock=lambda: now)
+
+    async def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+        return await self.checks.verify(headers, body, self.plaid.key)
+
+
+def verifier(plaid: Plaid, now: float = NOW) -> Verifier:
+    return Verifier(plaid, now)
 
 
 async def test_a_webhook_signed_by_plaid_verifies_and_its_key_is_cached(plaid: Plaid) -> None:
@@ -60,7 +70,7 @@ async def test_a_webhook_signed_by_plaid_verifies_and_its_key_is_cached(plaid: P
     assert plaid.asked == ["kid-1"]
 
 
-async def refused(check: WebhookVerifier, headers: dict[str, str], body: bytes = BODY) -> str:
+async def refused(check: Verifier, headers: dict[str, str], body: bytes = BODY) -> str:
     with pytest.raises(WebhookRefused) as refusal:
         await check.verify(headers, body)
     return str(refusal.value)
