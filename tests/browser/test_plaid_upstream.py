@@ -109,8 +109,17 @@ def test_connect_links_through_plaid_link_and_the_item_reads_in_moneykit_and_pla
     guid, seen = next((guid, u) for guid, u in users.items() if u["accounts"] == names)
     assert seen["transactions"] == descriptions
     yodlee = Yodlee(gateway)
-    found = yodlee.ok("GET", "/transactions", yodlee.token(guid), params=all_time() | {"top": "500"})
+    user_token = yodlee.token(guid)
+    found = yodlee.ok("GET", "/transactions", user_token, params=all_time() | {"top": "500"})
     assert sorted(t["description"]["original"] for t in found["transaction"]) == descriptions
+    # The bank Plaid reaches is a Yodlee provider too, under one id everywhere.
+    providers = yodlee.ok("GET", "/providers", yodlee.admin, params={"name": "First Platypus Bank"})[
+        "provider"
+    ]
+    numbers = {p["id"] for p in providers if p["name"] == "First Platypus Bank"}
+    accounts = yodlee.ok("GET", "/accounts", user_token)["account"]
+    assert {a["providerId"] for a in accounts} == {str(n) for n in numbers}  # Yodlee writes it as a string
+    assert all(number > 1_000_000 for number in numbers)
 
     # A Plaid app links the same way through Linkgate's Plaid collection and reads with plaid-python.
     configuration = plaid.Configuration(

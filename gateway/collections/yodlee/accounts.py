@@ -12,7 +12,7 @@ from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, resource_not_found
 from gateway.collections.yodlee.ids import parse_id, parse_ids
-from gateway.collections.yodlee.providers import provider_id
+from gateway.collections.yodlee.providers import provider_numbers
 from gateway.collections.yodlee.repository import accounts_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import links_by_ids, provider_account_ids
@@ -36,12 +36,13 @@ async def rendered_accounts(
     by_link = {link.id: link for link in links}
     ids = await numbers_of(session, accounts[0].app_id, IdKind.account, [a.id for a in accounts])
     link_ids = await provider_account_ids(session, links)
+    providers = await provider_numbers(session, [link.institution_id for link in links])
     return [
         render.account(
             account,
             account_id=ids[account.id],
             provider_account_id=link_ids[account.link_id],
-            provider_id=provider_id(by_link[account.link_id].institution_id),
+            provider_id=providers.get(by_link[account.link_id].institution_id, 0),
             provider_name=by_link[account.link_id].institution.name,
         )  # fmt: skip
         for account in accounts

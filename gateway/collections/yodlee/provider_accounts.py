@@ -19,7 +19,7 @@ from gateway.collections.yodlee.access import (
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, required, resource_not_found
 from gateway.collections.yodlee.ids import parse_id, parse_ids
 from gateway.collections.yodlee.linking import answer_mfa, link_with_credentials
-from gateway.collections.yodlee.providers import PROVIDER_IDS, provider_institution
+from gateway.collections.yodlee.providers import provider_institution, provider_numbers
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import (
     link_by_id,
@@ -68,7 +68,8 @@ async def get_all_provider_accounts(
     except YodleeError as exc:
         raise resource_not_found() from exc
     if wanted is not None:
-        links = [link for link in links if PROVIDER_IDS.get(link.institution_id) in wanted]
+        numbers = await provider_numbers(session, [link.institution_id for link in links])
+        links = [link for link in links if numbers.get(link.institution_id) in wanted]
     return json_response({"providerAccount": await rendered_provider_accounts(session, links)})
 
 

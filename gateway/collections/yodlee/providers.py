@@ -5,10 +5,13 @@ Provider ids are a small fixed table, so they are the same integers on every gat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.yodlee import render
 from gateway.auth.dependencies import require_app
@@ -20,8 +23,8 @@ from gateway.collections.yodlee.ids import parse_id
 from gateway.collections.yodlee.params import bounded
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.dependencies import DbSession
-from gateway.institutions.catalog import get_institution, list_institutions
-from gateway.models.institution import Institution
+from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
+from gateway.models.institution import Institution, InstitutionRoute
 from gateway.text import is_storable
 from gateway.upstreams.request_scope import offered_providers
 
@@ -35,25 +38,53 @@ PROVIDER_IDS = {
     "simplefin_bridge": 100004,
 }
 INSTITUTION_IDS = {number: institution for institution, number in PROVIDER_IDS.items()}
+# Institutions an upstream reaches (Plaid's, found by searching) are numbered past the table: this plus
+# the id of the institution's first route, which never changes.
+ROUTED = 1_000_000
+LOCAL_PROVIDERS = frozenset({"sandbox", IMPORTED_PROVIDER})  # beyond the table, the sandbox serves none
 MAX_TOP = 500
 
 
-def provider_id(institution_id: str) -> int:
-    """The provider id of one of our institutions (0 for one outside the table: never served)."""
-    return PROVIDER_IDS.get(institution_id, 0)
+async def provider_numbers(session: AsyncSession, institution_ids: Iterable[str]) -> dict[str, int]:
+    """The provider ids of our institutions (one outside the table and without a route has none)."""
+    wanted = set(institution_ids)
+    numbers = {institution: PROVIDER_IDS[institution] for institution in wanted & set(PROVIDER_IDS)}
+    others = sorted(wanted - set(numbers))
+    if others:
+        statement = (
+            select(InstitutionRoute.institution_id, func.min(InstitutionRoute.id))
+            .where(InstitutionRoute.institution_id.in_(others))
+            .group_by(InstitutionRoute.institution_id)
+        )
+        numbers |= {
+            institution: ROUTED + first for institution, first in (await session.execute(statement)).all()
+        }
+    return numbers
 
 
-async def provider_institution(session: DbSession, number: int) -> Institution:
+async def provider_institution(session: AsyncSession, number: int) -> Institution:
     institution_id = INSTITUTION_IDS.get(number)
+    if institution_id is None and number > ROUTED:
+        route = await session.get(InstitutionRoute, number - ROUTED)
+        if (
+            route is not None
+            and (await provider_numbers(session, [route.institution_id])).get(route.institution_id) == number
+        ):
+            institution_id = route.institution_id
     institution = await get_institution(session, institution_id) if institution_id else None
-    if institution is None:
+    if institution is None or not _served(institution):
         raise invalid_value("providerId")
     return institution
 
 
+def _served(institution: Institution) -> bool:
+    """Yodlee serves its table, and institutions an upstream reaches (not the sandbox's other banks)."""
+    return institution.id in PROVIDER_IDS or institution.provider not in LOCAL_PROVIDERS
+
+
 async def _matching(
     session: DbSession, name: str | None, provider_ids: str | None, offered: set[str]
-) -> list[Institution]:
+) -> list[tuple[int, Institution]]:
     """The providers `name` (a search) and `providerId` (up to 5 ids) select among those the app's
     upstream providers reach, in provider id order."""
     if name is not None and not is_storable(name):
@@ -62,15 +93,15 @@ async def _matching(
         raise YodleeError("Y801", "Invalid length for name")
     wanted = None
     if provider_ids is not None:
-        numbers = [parse_id(part, "providerId") for part in provider_ids.split(",")]
-        if len(numbers) > 5:
+        wanted = [parse_id(part, "providerId") for part in provider_ids.split(",")]
+        if len(wanted) > 5:
             raise YodleeError("Y824", "The maximum number of providerId permitted is 5")
-        wanted = {INSTITUTION_IDS[n] for n in numbers if n in INSTITUTION_IDS}
     institutions = await list_institutions(
         session, name=name, featured=None, after=None, limit=1000, providers=offered
     )
-    served = [i for i in institutions if i.id in PROVIDER_IDS and (wanted is None or i.id in wanted)]
-    return sorted(served, key=lambda institution: PROVIDER_IDS[institution.id])
+    numbers = await provider_numbers(session, [i.id for i in institutions if _served(i)])
+    served = [(numbers[i.id], i) for i in institutions if i.id in numbers]
+    return sorted(((n, i) for n, i in served if wanted is None or n in wanted), key=lambda pair: pair[0])
 
 
 @router.get("/providers", openapi_extra=PROVIDER_READER.openapi)
@@ -85,14 +116,14 @@ async def get_all_providers(
     """Providers by id; `name` searches, `providerId` takes up to 5 ids, `skip`/`top` page (top ≤ 500).
     With `name`, skip and top are "not applicable" (the description): ignored, as Yodlee does."""
     principal = await PROVIDER_READER(request)
-    offered = await offered_providers(request, session, principal.app_id)
+    offered = await offered_providers(request, session, principal.app_id, searching=name)
     served = await _matching(session, name, provider_ids, offered)
     if name is not None:
-        return json_response({"provider": [render.provider(i, PROVIDER_IDS[i.id]) for i in served]})
+        return json_response({"provider": [render.provider(i, number) for number, i in served]})
     offset = bounded(skip, "skip", 0, 2**31 - 1, default=0)
     limit = bounded(top, "top", 1, MAX_TOP, default=MAX_TOP)
     page = served[offset : offset + limit]
-    return json_response({"provider": [render.provider(i, PROVIDER_IDS[i.id]) for i in page]})
+    return json_response({"provider": [render.provider(i, number) for number, i in page]})
 
 
 # Declared before /providers/{providerId}, which would otherwise take "count" for an id.
@@ -104,7 +135,7 @@ async def get_providers_count(
 ) -> Response:
     """How many providers `GET /providers` returns for the same `name`."""
     principal = await PROVIDER_READER(request)
-    offered = await offered_providers(request, session, principal.app_id)
+    offered = await offered_providers(request, session, principal.app_id, searching=name)
     total = len(await _matching(session, name, None, offered))
     return json_response({"provider": {"TOTAL": {"count": total}}})
 

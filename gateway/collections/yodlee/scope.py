@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from formats.yodlee import render
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.yodlee.errors import invalid_value
-from gateway.collections.yodlee.providers import provider_id
+from gateway.collections.yodlee.providers import provider_numbers
 from gateway.collections.yodlee.repository import PROVIDER_ACCOUNT_STATES, refreshing
 from gateway.integer_ids.repository import IdKind, numbers_of, resolve
 from gateway.links.direct import pending_challenge
@@ -72,6 +72,7 @@ async def rendered_provider_accounts(
     ids = await provider_account_ids(session, links)
     consents = await numbers_of(session, links[0].app_id, IdKind.consent, [link.id for link in links])
     busy = await refreshing(session, links[0].app_id, [link.id for link in links])
+    providers = await provider_numbers(session, [link.institution_id for link in links])
     challenges = {
         link.id: await pending_challenge(session, link) for link in links if link.state == "connecting"
     }
@@ -79,7 +80,7 @@ async def rendered_provider_accounts(
         render.provider_account(
             provider_account_id=ids[link.id],
             consent_id=consents[link.id],
-            provider_id=provider_id(link.institution_id),
+            provider_id=providers.get(link.institution_id, 0),
             status=render.provider_account_status(
                 link.state, link.id in busy, challenges.get(link.id) is not None
             ),

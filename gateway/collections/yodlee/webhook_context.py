@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.yodlee.webhooks import YodleeEventContext
 from gateway.collections.yodlee.access import login_name
-from gateway.collections.yodlee.providers import provider_id
+from gateway.collections.yodlee.providers import provider_numbers
 from gateway.collections.yodlee.repository import accounts_of
 from gateway.integer_ids.repository import IdKind, number_of, numbers_of
 from gateway.models.developer import AppConfiguration
@@ -37,7 +37,7 @@ async def yodlee_event_context(
         "login_name": login_name(user, field) if user is not None else None,
         "provider_account_id": await number_of(session, link.app_id, IdKind.provider_account, link.id),
         "consent_id": await number_of(session, link.app_id, IdKind.consent, link.id),
-        "provider_id": provider_id(link.institution_id),
+        "provider_id": (await provider_numbers(session, [link.institution_id])).get(link.institution_id, 0),
         "account_ids": sorted(account_ids.values()),
         "products": list(link.products),
         "link_created_at": link.created_at,
