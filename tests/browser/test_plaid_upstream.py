@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import plaid
 import pytest
+import redis
 from moneykit.api.accounts_api import AccountsApi
 from moneykit.api.links_api import LinksApi
 from moneykit.api.products_api import ProductsApi
@@ -26,6 +27,7 @@ from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchan
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import REDIS_DB, REDIS_PORT
 from tests.fakes.plaid import DEFAULT_CREDENTIALS, PlaidState, RunningPlaid, running_plaid
 from tests.support.moneykit import Gateway, running_gateway
 from tests.support.mx_venv import mx_python, run_client
@@ -45,9 +47,15 @@ def upstream() -> Iterator[RunningPlaid]:
 
 @pytest.fixture(scope="module")
 def gateway(upstream: RunningPlaid, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    """A gateway of its own: the operator's Plaid keys, Plaid's host and Link script at the fake."""
+    """A gateway of its own: the operator's Plaid keys, Plaid's host and Link script at the fake. Its
+    worker takes tasks from a Redis database of its own: the package's gateway's worker (no Plaid) must
+    not run its refreshes."""
     client_id, secret = DEFAULT_CREDENTIALS
+    broker = f"redis://127.0.0.1:{REDIS_PORT}/{(REDIS_DB + 1) % 16}"
+    with redis.Redis.from_url(broker) as client:
+        client.flushdb()
     settings = {
+        "LINKGATE_REDIS_URL": broker,
         "LINKGATE_PLAID_CLIENT_ID": client_id, "LINKGATE_PLAID_SECRET": secret,
         "LINKGATE_PLAID_BASE_URL": upstream.base_url,
         "LINKGATE_PLAID_LINK_SCRIPT_URL": upstream.state.link_script_url,
