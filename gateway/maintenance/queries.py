@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.base import utcnow
 from gateway.models.link import Link, LinkSession
-from gateway.models.refresh import RefreshJob
+from gateway.models.refresh import RefreshJob, UpstreamDisconnect
 from gateway.models.webhook import WebhookEvent
 
 
@@ -56,6 +56,19 @@ async def purge_webhook_events_before(session: AsyncSession, cutoff: datetime) -
     """Remove every app's webhook events older than `cutoff`; their deliveries and attempts go with them
     (cascade). Returns how many events went."""
     statement = delete(WebhookEvent).where(WebhookEvent.created_at < cutoff).returning(WebhookEvent.id)
+    return len((await session.execute(statement)).all())
+
+
+async def purge_disconnects_finished_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Remove every app's upstream disconnects that ended before `cutoff` (their secrets are long gone;
+    what remains is the record). Returns how many went."""
+    statement = (
+        delete(UpstreamDisconnect)
+        .where(
+            UpstreamDisconnect.status.in_(("succeeded", "failed")), UpstreamDisconnect.finished_at < cutoff
+        )
+        .returning(UpstreamDisconnect.id)
+    )
     return len((await session.execute(statement)).all())
 
 

@@ -162,12 +162,14 @@ class PlaidProvider:
         return [normalize.institution(item) for item in found["institutions"]]
 
     async def begin(self, request: HandoffRequest) -> Handoff:
+        if not request.user_id:  # Plaid wants a stable id of the end user, and nothing personal
+            raise FatalProviderError("Plaid Link needs Linkgate's id of the end user")
         access_token = (request.connection or {}).get("access_token")
         body: dict[str, Any] = {
             "client_name": self.settings.client_name[:30],
             "language": self.settings.language,
             "country_codes": list(self.settings.country_codes),
-            "user": {"client_user_id": request.user_id or request.state},
+            "user": {"client_user_id": request.user_id},
         }
         if access_token:  # update mode: the Item stays, its login is repaired
             body["access_token"] = access_token

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gateway.links.service import link_service
-from gateway.maintenance.queries import purge_webhook_events_before
+from gateway.maintenance.queries import purge_disconnects_finished_before, purge_webhook_events_before
 from gateway.models.base import utcnow
 from workers.celery_app import celery_app
 from workers.names import PURGE_EXPIRED
@@ -23,4 +23,5 @@ async def _purge(runtime: WorkerRuntime) -> int:
         links = await link_service.purge_deleted(session, retention_days=settings.deleted_link_retention_days)
         cutoff = utcnow() - timedelta(days=settings.webhook_event_retention_days)
         events = await purge_webhook_events_before(session, cutoff)
-    return links + events
+        disconnects = await purge_disconnects_finished_before(session, cutoff)
+    return links + events + disconnects

@@ -7,6 +7,7 @@ file by the fake (`state.violations`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -21,7 +22,9 @@ from gateway.app import create_app
 from gateway.links.disconnects import UPSTREAM_DISCONNECTS, attempt_disconnect
 from gateway.links.refresh import refresh_service
 from gateway.links.refresh_jobs import REFRESH_JOBS
+from gateway.maintenance.queries import purge_disconnects_finished_before
 from gateway.models import Link, RefreshJob, Transaction, UpstreamDisconnect, WebhookEvent
+from gateway.models.base import utcnow
 from gateway.settings import Settings
 from gateway.state import AppState
 from providers.plaid.adapter import PlaidProvider
@@ -30,7 +33,7 @@ from providers.plaid.settings import PlaidKeys
 from tests.fakes.plaid import DEFAULT_CREDENTIALS, Item, PlaidState, RunningPlaid, running_plaid
 from tests.integration.platform.conftest import Tenant, gateway_settings, make_tenant
 from tests.support.receiver import WebhookReceiver
-from workers.durable import Failed, Outcome, RetryLater, Succeeded, claim, run_durable
+from workers.durable import Failed, Outcome, RetryLater, Succeeded, run_durable
 
 PLATYPUS = "ins_109508"  # the fake's non-OAuth bank
 CLIENT_ID, SECRET = DEFAULT_CREDENTIALS
@@ -254,16 +257,21 @@ async def test_adopting_an_item_twice_answers_its_link_and_deleting_it_removes_t
             select(UpstreamDisconnect).where(UpstreamDisconnect.link_id == uuid.UUID(link_id))
         )
         assert row is not None
-        attempt = await claim(session, UPSTREAM_DISCONNECTS, row.id, lease_s=30)
-    assert attempt is not None
-    assert isinstance(
-        await attempt_disconnect(state.database, state.settings, state.providers, row.id, attempt), Succeeded
-    )
+
+    async def perform(row_id: uuid.UUID, attempt: int) -> Outcome:
+        return await attempt_disconnect(state.database, state.settings, state.providers, row_id, attempt)
+
+    redis_client.flushdb()  # no worker here: the disconnect runs as a worker runs it
+    outcome = await run_durable(state.database, UPSTREAM_DISCONNECTS, row.id, state.settings, perform)
+    assert isinstance(outcome, Succeeded)
     assert [r.status for r in plaid.state.requests_to("/item/remove")] == [200]
     async with state.database.unit_of_work() as session:
         done = await session.get(UpstreamDisconnect, row.id)
         assert done is not None
-        assert done.credentials_encrypted is None  # the access token is gone from Linkgate
+        assert (done.status, done.credentials_encrypted) == ("succeeded", None)  # the access token is gone
+        # The retention purge removes the record once it is old enough.
+        assert await purge_disconnects_finished_before(session, utcnow() + dt.timedelta(seconds=1)) >= 1
+        assert await session.get(UpstreamDisconnect, row.id) is None
     assert plaid.state.violations == []
 
 
