@@ -25,23 +25,19 @@ import statistics
 import time
 import uuid
 from collections.abc import Sequence
-from decimal import Decimal
 
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from bench.asgi import write_section
+from bench.import_links import new_import_link
 from bench.postgres import results_table, scratch_database
 from gateway.crypto import SecretBox
 from gateway.db import Database
 from gateway.developers.service import developer_service
-from gateway.end_users.service import get_or_create_end_user
 from gateway.links.adoption import adopt_connection
 from gateway.links.imports import (
-    ImportedAccount,
     ImportedTransaction,
-    import_institution,
-    import_link,
     import_transactions,
 )
 from gateway.links.refresh import refresh_service
@@ -90,26 +86,7 @@ class Bench:
         return item.item_id, item.access_token
 
     async def imported(self, transactions: Sequence[NormalizedTransaction], accounts: Sequence[str]) -> float:
-        listed = [
-            ImportedAccount(
-                account_id=a,
-                name=a,
-                type="depository.checking",
-                mask=None,
-                currency="USD",
-                available=None,
-                current=Decimal(100),
-                limit=None,
-                balance_date=None,
-            )  # fmt: skip
-            for a in accounts
-        ]
-        async with self.database.unit_of_work() as session:
-            user = await get_or_create_end_user(session, self.app_id, f"bench-{uuid.uuid4().hex[:8]}")
-            link = await import_link(
-                session, app_id=self.app_id, end_user_id=user.id,
-                institution=await import_institution(session, "bench_bank"), accounts=listed, transactions=[],
-            )  # fmt: skip
+        link = await new_import_link(self.database, self.app_id, accounts)
         started = time.perf_counter()
         async with self.database.unit_of_work() as session:
             counts = await import_transactions(session, link, as_imported(transactions))

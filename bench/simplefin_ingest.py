@@ -33,15 +33,12 @@ from decimal import Decimal
 from typing import Any
 
 from bench.asgi import write_section
+from bench.import_links import new_import_link
 from bench.postgres import results_table, scratch_database
 from gateway.db import Database
 from gateway.developers.service import developer_service
-from gateway.end_users.service import get_or_create_end_user
 from gateway.links.imports import (
-    ImportedAccount,
     ImportedTransaction,
-    import_institution,
-    import_link,
     import_transactions,
 )
 from gateway.links.repository import link_reader
@@ -161,27 +158,7 @@ class Bench:
         self.rules = ReconcileRules()
 
     async def new_link(self) -> Link:
-        accounts = [
-            ImportedAccount(
-                account_id=f"{CONNECTION}/{a}",
-                name=a,
-                type="depository.checking",
-                mask=None,
-                currency="USD",
-                available=None,
-                current=Decimal(100),
-                limit=None,
-                balance_date=None,
-            )  # fmt: skip
-            for a in ACCOUNTS
-        ]
-        async with self.database.unit_of_work() as session:
-            user = await get_or_create_end_user(session, self.app_id, f"bench-{uuid.uuid4().hex[:8]}")
-            return await import_link(
-                session, app_id=self.app_id, end_user_id=user.id,
-                institution=await import_institution(session, "bench_bank"), accounts=accounts,
-                transactions=[],
-            )  # fmt: skip
+        return await new_import_link(self.database, self.app_id, [f"{CONNECTION}/{a}" for a in ACCOUNTS])
 
     async def imported(self, link: Link, transactions: Sequence[ImportedTransaction]) -> float:
         started = time.perf_counter()

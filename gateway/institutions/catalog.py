@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.institution import Institution, InstitutionRoute
@@ -172,6 +172,33 @@ async def routes_of(
         .order_by(InstitutionRoute.priority.desc(), InstitutionRoute.provider.desc())
     )
     return {route.institution_id: route for route in (await session.execute(statement)).scalars()}
+
+
+async def routed_institution(
+    session: AsyncSession, provider: str, provider_institution_id: str
+) -> Institution | None:
+    """The directory's entry a provider's institution is routed to, if it has one."""
+    statement = (
+        select(Institution)
+        .join(InstitutionRoute, InstitutionRoute.institution_id == Institution.id)
+        .where(
+            InstitutionRoute.provider == provider,
+            InstitutionRoute.provider_institution_id == provider_institution_id,
+        )
+    )
+    return await session.scalar(statement)
+
+
+async def first_route_ids(session: AsyncSession, institution_ids: Collection[str]) -> dict[str, int]:
+    """Each institution's oldest route id: a number that never changes while the institution exists."""
+    if not institution_ids:
+        return {}
+    statement = (
+        select(InstitutionRoute.institution_id, func.min(InstitutionRoute.id))
+        .where(InstitutionRoute.institution_id.in_(sorted(institution_ids)))
+        .group_by(InstitutionRoute.institution_id)
+    )
+    return {institution: first for institution, first in (await session.execute(statement)).all()}
 
 
 async def get_institution(session: AsyncSession, institution_id: str) -> Institution | None:

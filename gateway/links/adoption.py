@@ -10,17 +10,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.crypto import SecretBox
 from gateway.end_users.service import get_or_create_token_user
-from gateway.errors import InvalidRequest, NotFound
-from gateway.institutions.catalog import sync_institutions
+from gateway.errors import InvalidRequest, NotFound, ServiceUnavailable
+from gateway.institutions.catalog import routed_institution, sync_institutions
+from gateway.links.repository import link_on_connection
 from gateway.links.service import link_service
-from gateway.models.institution import Institution, InstitutionRoute
+from gateway.models.institution import Institution
 from gateway.models.link import Link
-from providers.base import AdoptsConnections, ReconnectRequired, SearchesInstitutions
+from providers.base import (
+    AdoptsConnections,
+    Misconfigured,
+    ProviderError,
+    ReconnectRequired,
+    SearchesInstitutions,
+)
 from providers.registry import ProviderRegistry
 
 
@@ -44,17 +50,16 @@ async def adopt_connection(
         raise NotFound("This deployment adopts no connections of that provider for this app.")
     try:
         adopted = await adapter.adopt(credentials)
+        existing = await link_on_connection(session, app_id, provider, adopted.connection.provider_link_id)
+        if existing is not None:
+            return existing, False
+        institution = await _institution(session, providers, provider, adopted.provider_institution_id)
     except ReconnectRequired as exc:
         raise InvalidRequest(f"{provider} refused the credentials: {exc}") from exc
-    existing = await session.scalar(
-        select(Link).where(
-            Link.app_id == app_id, Link.provider == provider, Link.state != "deleted",
-            Link.provider_link_id == adopted.connection.provider_link_id,
-        )
-    )  # fmt: skip
-    if existing is not None:
-        return existing, False
-    institution = await _institution(session, providers, provider, adopted.provider_institution_id)
+    except Misconfigured as exc:
+        raise InvalidRequest(f"{provider} refused this app's keys: {exc}") from exc
+    except ProviderError as exc:
+        raise ServiceUnavailable(f"{provider} could not be reached just now; try again later.") from exc
     user = await get_or_create_token_user(session, app_id, user_field, user_id)
     link = await link_service.create_connected(
         session, box=box, app_id=app_id, end_user_id=user.id, institution=institution,
@@ -67,25 +72,13 @@ async def _institution(
     session: AsyncSession, providers: ProviderRegistry, provider: str, provider_institution_id: str
 ) -> Institution:
     """The directory's entry the provider's institution is routed to, added from the upstream if new."""
-    row = await _routed(session, provider, provider_institution_id)
+    row = await routed_institution(session, provider, provider_institution_id)
     if row is None:
         adapter = providers.get(provider)
         if not isinstance(adapter, SearchesInstitutions):
             raise NotFound("The connection reaches an institution this deployment does not know.")
         info = await adapter.get_institution(provider_institution_id)
         await sync_institutions(session, providers, discovered={provider: [info]})
-        row = await _routed(session, provider, provider_institution_id)
+        row = await routed_institution(session, provider, provider_institution_id)
     assert row is not None
     return row
-
-
-async def _routed(session: AsyncSession, provider: str, provider_institution_id: str) -> Institution | None:
-    statement = (
-        select(Institution)
-        .join(InstitutionRoute, InstitutionRoute.institution_id == Institution.id)
-        .where(
-            InstitutionRoute.provider == provider,
-            InstitutionRoute.provider_institution_id == provider_institution_id,
-        )
-    )
-    return await session.scalar(statement)

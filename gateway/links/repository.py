@@ -125,6 +125,17 @@ async def store_link(session: AsyncSession, link: Link) -> Link:
     return link
 
 
+async def link_on_connection(
+    session: AsyncSession, app_id: uuid.UUID, provider: str, provider_link_id: str
+) -> Link | None:
+    """The app's undeleted link on this upstream connection (an adopted Item), if there is one."""
+    statement = select(Link).where(
+        Link.app_id == app_id, Link.provider == provider, Link.provider_link_id == provider_link_id,
+        Link.state != "deleted",
+    )  # fmt: skip
+    return await session.scalar(statement)
+
+
 async def links_of_user(
     session: AsyncSession, app_id: uuid.UUID, end_user_id: uuid.UUID, states: Sequence[str] = SERVING_STATES
 ) -> list[Link]:

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import plaid
 import pytest
 import redis
 from moneykit.api.accounts_api import AccountsApi
@@ -22,7 +21,6 @@ from moneykit.api.links_api import LinksApi
 from moneykit.api.products_api import ProductsApi
 from moneykit.api.transactions_api import TransactionsApi
 from moneykit.models.refresh_products_request import RefreshProductsRequest
-from plaid.api import plaid_api
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 from playwright.sync_api import Page, expect
@@ -31,6 +29,7 @@ from tests.conftest import REDIS_DB, REDIS_PORT
 from tests.fakes.plaid import DEFAULT_CREDENTIALS, PlaidState, RunningPlaid, running_plaid
 from tests.support.moneykit import Gateway, running_gateway
 from tests.support.mx_venv import mx_python, run_client
+from tests.support.plaid import plaid_client
 from tests.support.processes import wait_until
 from tests.support.yodlee import Yodlee, all_time
 
@@ -130,11 +129,7 @@ def test_connect_links_through_plaid_link_and_the_item_reads_in_moneykit_and_pla
     assert all(number > 1_000_000 for number in numbers)
 
     # A Plaid app links the same way through Linkgate's Plaid collection and reads with plaid-python.
-    configuration = plaid.Configuration(
-        host=f"{gateway.base_url}/v1/plaid",
-        api_key={"clientId": gateway.client_id, "secret": gateway.client_secret},
-    )
-    client = plaid_api.PlaidApi(plaid.ApiClient(configuration))
+    client = plaid_client(gateway)
     made = httpx.post(f"{gateway.base_url}/v1/plaid/link/token/create", json={
         "client_id": gateway.client_id, "secret": gateway.client_secret, "client_name": "App",
         "language": "en", "country_codes": ["US"], "user": {"client_user_id": uuid.uuid4().hex},

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from formats.yodlee import render
@@ -23,7 +22,12 @@ from gateway.collections.yodlee.ids import parse_id
 from gateway.collections.yodlee.params import bounded
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.dependencies import DbSession
-from gateway.institutions.catalog import IMPORTED_PROVIDER, get_institution, list_institutions
+from gateway.institutions.catalog import (
+    IMPORTED_PROVIDER,
+    first_route_ids,
+    get_institution,
+    list_institutions,
+)
 from gateway.models.institution import Institution, InstitutionRoute
 from gateway.text import is_storable
 from gateway.upstreams.request_scope import offered_providers
@@ -49,17 +53,8 @@ async def provider_numbers(session: AsyncSession, institution_ids: Iterable[str]
     """The provider ids of our institutions (one outside the table and without a route has none)."""
     wanted = set(institution_ids)
     numbers = {institution: PROVIDER_IDS[institution] for institution in wanted & set(PROVIDER_IDS)}
-    others = sorted(wanted - set(numbers))
-    if others:
-        statement = (
-            select(InstitutionRoute.institution_id, func.min(InstitutionRoute.id))
-            .where(InstitutionRoute.institution_id.in_(others))
-            .group_by(InstitutionRoute.institution_id)
-        )
-        numbers |= {
-            institution: ROUTED + first for institution, first in (await session.execute(statement)).all()
-        }
-    return numbers
+    routed = await first_route_ids(session, wanted - set(numbers))
+    return numbers | {institution: ROUTED + first for institution, first in routed.items()}
 
 
 async def provider_institution(session: AsyncSession, number: int) -> Institution:

@@ -527,3 +527,70 @@ async def test_an_app_with_its_own_keys_links_and_hears_plaids_webhooks_without_
             )
             assert "webhook" in set(triggers)
     assert [r.client_id for r in plaid.state.requests_to("/webhook_verification_key/get")] == [CLIENT_ID]
+
+
+async def test_adopting_refuses_bad_input_other_scopes_and_unavailable_upstreams_storing_nothing(
+    app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid
+) -> None:
+    tenant = await make_tenant(client)
+    headers = await tenant.bearer()
+    item = plaid.state.create_item(institution_id=PLATYPUS)
+    url = "/v1/providers/plaid/items"
+    for body in ({}, {"access_token": item.access_token}, {"access_token": "", "user_id": "u"},
+                 {"access_token": "has space", "user_id": "u"},
+                 {"access_token": item.access_token, "user_id": "u", "extra": 1},
+                 {"access_token": "a" * 257, "user_id": "u"}):  # fmt: skip
+        refused = await client.post(url, json=body, headers=headers)
+        assert refused.status_code == 422, (body, refused.text)
+        assert refused.json()["error"]["code"] == "validation_failed"
+    malformed = await client.post(url, content=b"{", headers=headers | {"content-type": "application/json"})
+    assert (malformed.status_code, malformed.json()["error"]["code"]) == (400, "invalid_json")
+    assert (await client.post(url, json={"access_token": "x", "user_id": "u"})).status_code == 401
+    reader_id, reader_secret = await tenant.new_key("reader", scopes=["data:read"])
+    grant = {"grant_type": "client_credentials", "client_id": reader_id, "client_secret": reader_secret}
+    minted = await client.post("/oauth/token", data=grant)
+    reader = {"authorization": f"Bearer {minted.json()['token']}"}
+    good = {"access_token": item.access_token, "user_id": "u"}
+    assert (await client.post(url, json=good, headers=reader)).status_code == 403
+    assert (await client.post("/v1/providers/simplefin/items", json=good, headers=headers)).status_code == 404
+    plaid.state.inject("/item/get", "INTERNAL_SERVER_ERROR")
+    unavailable = await client.post(url, json=good, headers=headers)
+    assert unavailable.status_code == 503, unavailable.text
+    async with linkgate(app).database.unit_of_work() as session:
+        stored = await session.scalar(select(Link.id).where(Link.app_id == uuid.UUID(tenant.app_id)))
+    assert stored is None  # nothing was adopted by any refused request
+    assert plaid.state.violations == []
+
+
+async def test_connects_widget_step_refuses_bad_input_and_a_token_plaid_refuses_stores_nothing(
+    app: FastAPI, client: httpx.AsyncClient, plaid: RunningPlaid
+) -> None:
+    tenant = await make_tenant(client)
+    body = {"customer_user": {"id": "customer-1"}, "institution_id": "credentials_bank"}
+    made = await client.post("/v1/moneykit/link-session", json=body, headers=await tenant.bearer())
+    headers = await connect_headers(client, made.json()["link_session_token"])
+    widget = "/connect/api/session/widget"
+    for bad in ({}, {"public_token": ""}, {"public_token": "p" * 513}):
+        assert (await client.post(widget, json=bad, headers=headers)).status_code == 422
+    # Credentials Bank takes a login, not a widget's token.
+    assert (await client.post(widget, json={"public_token": "public-x"}, headers=headers)).status_code == 409
+    no_csrf = {"link-session-token": headers["link-session-token"]}
+    assert (await client.post(widget, json={"public_token": "public-x"}, headers=no_csrf)).status_code == 403
+
+    made = await client.post("/v1/moneykit/link-session", json={"customer_user": {"id": "customer-1"}},
+                             headers=await tenant.bearer())  # fmt: skip
+    headers = await connect_headers(client, made.json()["link_session_token"])
+    await client.get("/connect/api/institutions", params={"query": "Platypus"}, headers=headers)
+    choice = {"institution_id": f"plaid_{PLATYPUS}"}
+    chosen = await client.post("/connect/api/session/institution", json=choice, headers=headers)
+    assert chosen.status_code == 200, chosen.text
+    assert (await client.post("/connect/api/session/handoff", headers=headers)).status_code == 200
+    refused = await client.post(widget, json={"public_token": "public-sandbox-forged"}, headers=headers)
+    assert refused.status_code == 200, refused.text
+    assert (refused.json()["state"], refused.json()["handoff_error"] is not None) == (
+        "institution_selected",
+        True,
+    )
+    async with linkgate(app).database.unit_of_work() as session:
+        stored = await session.scalar(select(Link.id).where(Link.app_id == uuid.UUID(tenant.app_id)))
+    assert stored is None
