@@ -23,6 +23,11 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
 
     `number` is the int64 id Yodlee clients see, given by the database at insert (a sequence on
     Postgres, a trigger on SQLite: migration 0012) and never changed.
+
+    On Postgres the table is hash-partitioned by `link_id` into 16 partitions (migration 0016), and its
+    primary key there is (id, link_id), as Postgres requires of a partitioned table; `id` stays the key
+    the ORM knows a row by, and SQLite's table is as before. Statements name the link (`=` or `IN`) so
+    Postgres reads one partition.
     """
 
     __tablename__ = "transactions"

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import Row, Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import bulk_insert
@@ -120,6 +120,35 @@ STORED_FOR_WINDOW = (
 )  # fmt: skip
 
 
+TRANSACTIONS = cast(Table, Transaction.__table__)
+
+# What `apply` compares a link's stored transactions with: columns, not ORM objects, since it writes
+# them back through UPDATE_ROW.
+EXISTING = select(
+    Transaction.id, Transaction.provider_transaction_id, Transaction.change_kind, Transaction.posted_seq,
+    *(getattr(Transaction, name) for name in TRACKED_FIELDS),
+).where(
+    Transaction.link_id == bindparam("link_id"),
+    Transaction.provider_transaction_id.in_(bindparam("provider_ids", expanding=True)),
+)  # fmt: skip
+
+# One stored transaction rewritten (executemany; the SET columns are the parameters' other keys). It
+# names the link as well as the id so Postgres reads one partition (migration 0016): the ORM's flush
+# would name the id alone and probe all sixteen. `updated_at` takes its onupdate, as a flush did.
+UPDATE_ROW = update(TRANSACTIONS).where(
+    TRANSACTIONS.c.link_id == bindparam("row_link_id"), TRANSACTIONS.c.id == bindparam("row_id")
+)
+
+# A stored transaction takes a new provider id (executemany).
+RENAME = (
+    update(TRANSACTIONS)
+    .where(TRANSACTIONS.c.app_id == bindparam("row_app_id"),
+           TRANSACTIONS.c.link_id == bindparam("row_link_id"),
+           TRANSACTIONS.c.provider_transaction_id == bindparam("stored_id"))
+    .values(provider_transaction_id=bindparam("new_id"))
+)  # fmt: skip
+
+
 def _stored(row: Sequence[Any]) -> StoredTransaction:
     (provider_id, account, amount, direction, currency, date, description, pending, datetime,
      original_description, merchant_name, categories, pending_transaction_id) = row  # fmt: skip
@@ -145,15 +174,11 @@ class TransactionRepository:
 
     async def _existing(
         self, session: AsyncSession, link_id: uuid.UUID, provider_ids: Sequence[str]
-    ) -> dict[str, Transaction]:
-        found: dict[str, Transaction] = {}
+    ) -> dict[str, Row[Any]]:
+        found: dict[str, Row[Any]] = {}
         for chunk in _chunks(provider_ids):
-            statement = select(Transaction).where(
-                Transaction.link_id == link_id, Transaction.provider_transaction_id.in_(chunk)
-            )
-            found.update(
-                {row.provider_transaction_id: row for row in (await session.execute(statement)).scalars()}
-            )
+            rows = await session.execute(EXISTING, {"link_id": link_id, "provider_ids": chunk})
+            found.update({row.provider_transaction_id: row for row in rows})
         return found
 
     async def apply(
@@ -171,7 +196,7 @@ class TransactionRepository:
             transaction.provider_transaction_id: transaction for transaction in upserted
         }  # last one wins
         existing = await self._existing(session, link_id, [*latest, *removed])
-        changes: list[tuple[Transaction | None, dict[str, Any]]] = []  # in the provider's order
+        changes: list[tuple[Row[Any] | None, dict[str, Any]]] = []  # in the provider's order
         for provider_id, transaction in latest.items():
             account_id = account_ids.get(transaction.provider_account_id)
             if account_id is None:
@@ -195,6 +220,7 @@ class TransactionRepository:
         first = await self._allocate(session, app_id, link_id, counts.total)
         now = utcnow()
         inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for sequence, (row, values) in enumerate(changes, start=first):
             if row is None:
                 inserts.append(
@@ -203,18 +229,22 @@ class TransactionRepository:
                      **values}
                 )  # fmt: skip
                 continue
-            if row.pending and not values["pending"]:
-                row.posted_seq = sequence
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.change_seq, row.change_kind, row.removed_at = sequence, "updated", None
-        for sequence, row in enumerate(removals, start=first + len(changes)):
-            row.change_seq, row.change_kind, row.removed_at = sequence, "removed", now
+            posted_seq = sequence if row.pending and not values["pending"] else row.posted_seq
+            updates.append(
+                {"row_link_id": link_id, "row_id": row.id, **values, "posted_seq": posted_seq,
+                 "change_seq": sequence, "change_kind": "updated", "removed_at": None}
+            )  # fmt: skip
+        removes = [
+            {"row_link_id": link_id, "row_id": row.id, "change_seq": sequence, "change_kind": "removed",
+             "removed_at": now}
+            for sequence, row in enumerate(removals, start=first + len(changes))
+        ]  # fmt: skip
         if inserts:
-            await bulk_insert(
-                session, cast(Table, Transaction.__table__), inserts, copy_threshold=COPY_THRESHOLD
-            )
-        await session.flush()
+            await bulk_insert(session, TRANSACTIONS, inserts, copy_threshold=COPY_THRESHOLD)
+        connection = await session.connection()
+        for parameters in (updates, removes):
+            if parameters:
+                await connection.execute(UPDATE_ROW, parameters)
         return counts
 
     async def rename(
@@ -224,17 +254,12 @@ class TransactionRepository:
         no format shows a provider's id, so the change log records nothing."""
         if not renamed:
             return
-        table = cast(Table, Transaction.__table__)
-        statement = (
-            update(table)
-            .where(table.c.app_id == app_id, table.c.link_id == link_id,
-                   table.c.provider_transaction_id == bindparam("stored_id"))
-            .values(provider_transaction_id=bindparam("new_id"))
-        )  # fmt: skip
         connection = await session.connection()
         await connection.execute(
-            statement, [{"stored_id": stored, "new_id": new} for new, stored in renamed.items()]
-        )
+            RENAME,
+            [{"row_app_id": app_id, "row_link_id": link_id, "stored_id": stored, "new_id": new}
+             for new, stored in renamed.items()],
+        )  # fmt: skip
 
     async def stored_for_window(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, since: dt.date
