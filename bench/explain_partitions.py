@@ -240,9 +240,9 @@ NOTES = (
     "- The generic plan of an UPDATE lists all 16 partitions as `Update on` targets: Postgres 15 plans "
     "every partition as a possible target and opens one only when the scan under it finds a row there; "
     "the scan reads one partition.",
-    "- The ORM's flush used to send `UPDATE transactions ... WHERE transactions.id = $1`, which probes "
-    "the primary key index of all 16 partitions (the last plan below); a refresh now updates through "
-    "`UPDATE_ROW`, which names the link.",
+    "- The ORM's flush used to send `UPDATE transactions ... WHERE transactions.id = $1`, which reads all "
+    "16 partitions (the last plan below: a primary key probe in each, or a scan of those the statistics "
+    "say are empty); a refresh now updates through `UPDATE_ROW`, which names the link.",
     "- Not shown: `TransactionReader.one`, `search`, `count_matching` and `changed_between` build their "
     "statement per call with `link_id IN (...)`, pruned as the page is; `erase_link_data` deletes with "
     "`link_id =`. Yodlee's data extracts (`users_changed`, `links_changed`) select an app's transactions "
