@@ -218,6 +218,20 @@ class TransactionRepository:
         if counts.total == 0:
             return counts
         first = await self._allocate(session, app_id, link_id, counts.total)
+        await self._write(session, app_id, link_id, first, changes, removals)
+        return counts
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_id: uuid.UUID,
+        first: int,
+        changes: Sequence[tuple[Row[Any] | None, dict[str, Any]]],
+        removals: Sequence[Row[Any]],
+    ) -> None:
+        """Insert the new transactions and rewrite the changed and removed ones, numbered from `first`
+        in that order."""
         now = utcnow()
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -245,7 +259,6 @@ class TransactionRepository:
         for parameters in (updates, removes):
             if parameters:
                 await connection.execute(UPDATE_ROW, parameters)
-        return counts
 
     async def rename(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, renamed: Mapping[str, str]
