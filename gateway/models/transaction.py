@@ -6,7 +6,18 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, FetchedValue, ForeignKey, Index, String, UniqueConstraint, Uuid, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, IdMixin, JSONType, Money, TenantMixin, TimestampMixin, UTCDateTime
@@ -68,3 +79,23 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     change_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TransactionDayCount(TenantMixin, Base):
+    """How many live (not removed) transactions a link's account holds dated one day.
+
+    Written in the same transaction as the change log, under the link's row lock
+    (`gateway.transactions.day_counts`), so a page's total is a sum over the days of its window, exact,
+    never a scan of the rows themselves."""
+
+    __tablename__ = "transaction_day_counts"
+    __table_args__ = (PrimaryKeyConstraint("link_id", "date", "account_id"),)
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False
+    )
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    live: Mapped[int] = mapped_column(BigInteger, nullable=False)
