@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import conflict_insert
 from gateway.models.transaction import TransactionDayCount
+from gateway.transactions.windows import WindowColumns, reads_by_shape, window_parameters
 
 Day = tuple[uuid.UUID, dt.date]  # (account id, date)
 
@@ -70,17 +72,30 @@ async def record(
     await session.execute(statement, rows)
 
 
-def _total_statement(*, some_accounts: bool) -> Select[Any]:
-    conditions = [
-        TransactionDayCount.app_id == bindparam("app_id"),
-        TransactionDayCount.link_id.in_(bindparam("link_ids", expanding=True)),
-        TransactionDayCount.date >= bindparam("start"),
-        TransactionDayCount.date <= bindparam("end"),
-    ]
-    if some_accounts:
-        conditions.append(TransactionDayCount.account_id.in_(bindparam("account_ids", expanding=True)))
-    return select(func.coalesce(func.sum(TransactionDayCount.live), 0)).where(*conditions)
+def _total(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    return select(func.coalesce(func.sum(TransactionDayCount.live), literal_column("0"))).where(*conditions)
 
 
-# Built once, with and without an account filter, like the page statements they total.
-TOTAL_STATEMENTS = {False: _total_statement(some_accounts=False), True: _total_statement(some_accounts=True)}
+COUNTED = WindowColumns(
+    TransactionDayCount.app_id, TransactionDayCount.link_id, TransactionDayCount.account_id,
+    TransactionDayCount.date,
+)  # fmt: skip
+# Built once per window shape, like the pages they total.
+TOTALS = reads_by_shape(COUNTED, _total)
+
+
+async def live_total(
+    session: AsyncSession,
+    app_id: uuid.UUID,
+    link_ids: Sequence[uuid.UUID],
+    *,
+    start: dt.date,
+    end: dt.date,
+    account_ids: Sequence[uuid.UUID] | None = None,
+) -> int:
+    """How many live transactions the links (those accounts, if given) hold dated `start` to `end`."""
+    if not link_ids:
+        return 0
+    shape, parameters = window_parameters(app_id, link_ids, start, end, account_ids)
+    rows = await TOTALS[shape].rows(session, parameters)
+    return int(rows[0][0])

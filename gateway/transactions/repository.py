@@ -13,16 +13,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.db import bulk_insert
+from gateway.db import DialectRead, bulk_insert
 from gateway.models.account import Account
 from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.transaction import Transaction
 from gateway.transactions import day_counts
-from gateway.transactions.day_counts import TOTAL_STATEMENTS, DayCountChanges
+from gateway.transactions.day_counts import DayCountChanges, live_total
 from gateway.transactions.reconcile import StoredTransaction
 from gateway.transactions.records import (
     CHANGE_COLUMNS,
@@ -33,6 +33,7 @@ from gateway.transactions.records import (
     TransactionRecord,
     change_from_row,
 )
+from gateway.transactions.windows import WindowColumns, reads_by_shape, window_parameters
 from providers.base import NormalizedTransaction
 
 TRACKED_FIELDS = (
@@ -100,8 +101,8 @@ def _change_log_statement(*, one_account: bool) -> Select[Any]:
 
 
 # Built once (with and without an account filter), like the page statements below.
-CHANGE_LOG_STATEMENTS = {False: _change_log_statement(one_account=False),
-                         True: _change_log_statement(one_account=True)}  # fmt: skip
+CHANGE_LOGS = {one_account: DialectRead.of(_change_log_statement(one_account=one_account))
+               for one_account in (False, True)}  # fmt: skip
 
 
 # One statement: Postgres ORs the date range of ix_transactions_link_id_date_change_seq with the
@@ -275,40 +276,31 @@ class TransactionRepository:
     ) -> list[TransactionChange]:
         """The change log after `after_seq` (and up to `up_to`), oldest change first (a sync page may be
         500 rows: tuples, not ORM objects)."""
-        statement = CHANGE_LOG_STATEMENTS[account_id is not None]
         parameters = {
             "app_id": app_id, "link_id": link_id, "after_seq": after_seq, "limit": limit,
             "up_to": LAST_SEQ if up_to is None else up_to, "account_id": account_id,
         }  # fmt: skip
-        connection = await session.connection()  # Core, not the ORM: half the cost for 500 rows
-        return [change_from_row(row) for row in await connection.execute(statement, parameters)]
+        rows = await CHANGE_LOGS[account_id is not None].rows(session, parameters)
+        return [change_from_row(row) for row in rows]
 
 
 transaction_repository = TransactionRepository()
 
 
-def _page_statement(*, some_accounts: bool) -> Select[Any]:
-    """The page of live transactions of some links between two dates, newest first."""
-    conditions = [
-        Transaction.app_id == bindparam("app_id"),
-        Transaction.link_id.in_(bindparam("link_ids", expanding=True)),
-        Transaction.change_kind != "removed",
-        Transaction.date >= bindparam("start"),
-        Transaction.date <= bindparam("end"),
-    ]
-    if some_accounts:
-        conditions.append(Transaction.account_id.in_(bindparam("account_ids", expanding=True)))
+def _page(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """The page of live transactions of a window, newest first."""
     return (
         select(*RECORD_COLUMNS)
-        .where(*conditions)
+        .where(*conditions, Transaction.change_kind != "removed")
         .order_by(Transaction.date.desc(), Transaction.change_seq.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
 
 
-# Built once (with and without an account filter): building and keying them cost more than rendering.
-PAGE_STATEMENTS = {False: _page_statement(some_accounts=False), True: _page_statement(some_accounts=True)}
+LISTED = WindowColumns(Transaction.app_id, Transaction.link_id, Transaction.account_id, Transaction.date)
+# Built once per window shape: building and keying statements cost more than rendering the page.
+PAGES = reads_by_shape(LISTED, _page)
 
 
 @dataclass(frozen=True)
@@ -373,20 +365,10 @@ class TransactionReader:
 
         Records, not ORM objects: this is the hottest read, and hydrating objects costs more than
         the query (ARCHITECTURE.md, measured costs)."""
-        some_accounts = account_ids is not None
-        count, page = TOTAL_STATEMENTS[some_accounts], PAGE_STATEMENTS[some_accounts]
-        parameters: dict[str, Any] = {
-            "app_id": app_id,
-            "link_ids": list(link_ids),
-            "start": start,
-            "end": end,
-        }
-        if account_ids is not None:
-            parameters["account_ids"] = list(account_ids)
-        connection = await session.connection()  # Core, not the ORM: column rows need none of it
-        total = (await connection.execute(count, parameters)).scalar_one()
-        rows = await connection.execute(page, parameters | {"offset": offset, "limit": limit})
-        return list(map(TransactionRecord._make, rows)), int(total)
+        total = await live_total(session, app_id, link_ids, start=start, end=end, account_ids=account_ids)
+        shape, parameters = window_parameters(app_id, link_ids, start, end, account_ids)
+        rows = await PAGES[shape].rows(session, parameters | {"offset": offset, "limit": limit})
+        return list(map(TransactionRecord._make, rows)), total
 
     async def one(
         self,
@@ -451,12 +433,8 @@ class TransactionReader:
         if not search.link_ids:
             return 0
         if search.direction is None and not search.keyword:
-            some_accounts = search.account_ids is not None
-            parameters: dict[str, Any] = {"app_id": app_id, "link_ids": list(search.link_ids),
-                                          "start": search.start, "end": search.end}  # fmt: skip
-            if some_accounts:
-                parameters["account_ids"] = list(search.account_ids or ())
-            return int((await session.execute(TOTAL_STATEMENTS[some_accounts], parameters)).scalar_one())
+            return await live_total(session, app_id, search.link_ids, start=search.start, end=search.end,
+                                    account_ids=search.account_ids)  # fmt: skip
         counted = select(func.count()).select_from(_search_statement(app_id, search).subquery())
         return int((await session.execute(counted)).scalar_one())
 
