@@ -43,8 +43,9 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
         UniqueConstraint("link_id", "provider_transaction_id"),
         Index("ix_transactions_link_id_change_seq", "link_id", "change_seq"),
         Index("ix_transactions_account_id_date", "account_id", "date"),
-        # Pages of one link's transactions, newest first (and their count): an index range scan.
-        Index("ix_transactions_link_id_date_change_seq", "link_id", "date", "change_seq"),
+        # Pages of one link's transactions, newest first, ties in insertion order (which an update does
+        # not move, so offset pages neither repeat nor skip a row): a backward index range scan.
+        Index("ix_transactions_link_id_date_created_seq", "link_id", "date", "created_seq"),
         # A link's pending transactions, whatever their date: what a window is reconciled against.
         Index(
             "ix_transactions_link_id_pending",

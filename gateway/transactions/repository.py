@@ -105,7 +105,7 @@ CHANGE_LOGS = {one_account: DialectRead.of(_change_log_statement(one_account=one
                for one_account in (False, True)}  # fmt: skip
 
 
-# One statement: Postgres ORs the date range of ix_transactions_link_id_date_change_seq with the
+# One statement: Postgres ORs the date range of ix_transactions_link_id_date_created_seq with the
 # partial index of pending rows (ix_transactions_link_id_pending), never reading older posted history.
 STORED_FOR_WINDOW = (
     select(
@@ -288,11 +288,12 @@ transaction_repository = TransactionRepository()
 
 
 def _page(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """The page of live transactions of a window, newest first."""
+    """The page of live transactions of a window, newest first, ties newest inserted first (a link's
+    `created_seq` is unique; several links' pages are ordered the same way, then by link)."""
     return (
         select(*RECORD_COLUMNS)
         .where(*conditions, Transaction.change_kind != "removed")
-        .order_by(Transaction.date.desc(), Transaction.change_seq.desc())
+        .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.link_id)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
@@ -389,12 +390,13 @@ class TransactionReader:
         self, session: AsyncSession, app_id: uuid.UUID, search: TransactionSearch, *, offset: int, limit: int
     ) -> list[ListedTransaction]:
         """A page of the matching transactions, newest first; ties by insertion order (`created_seq`,
-        which an update does not move) and id, so offset pages neither repeat nor skip a row."""
+        which an update does not move, unique in a link) and link, so offset pages neither repeat nor
+        skip a row, and one link's page is a walk down its (date, created_seq) index."""
         if not search.link_ids:
             return []
         statement = (
             _search_statement(app_id, search)
-            .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.id)
+            .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.link_id)
             .offset(offset)
             .limit(limit)
         )
