@@ -1,4 +1,4 @@
-"""Which partitions of `transactions` the hot statements read on Postgres (migration 0016).
+"""Which partitions of `transactions` the hot statements read on Postgres (migration 0018).
 
 In a scratch database at head, a few links' transactions are written through the refresh path's
 `transaction_repository.apply` and analysed; then each hot statement of
@@ -36,23 +36,24 @@ from sqlalchemy.sql import Executable
 from bench.asgi import write_section
 from bench.import_links import new_import_link
 from bench.postgres import scratch_database
-from gateway.db import Database
+from gateway.db import Database, DialectRead
 from gateway.developers.service import developer_service
 from gateway.migrate import upgrade_to_head
 from gateway.models import Transaction
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
 from gateway.transactions.repository import (
-    CHANGE_LOG_STATEMENTS,
+    CHANGE_LOGS,
     EXISTING,
     LAST_SEQ,
-    PAGE_STATEMENTS,
+    PAGES,
     RENAME,
     STORED_FOR_WINDOW,
     TRANSACTIONS,
     UPDATE_ROW,
     transaction_repository,
 )
+from gateway.transactions.windows import WindowShape
 from providers.base import NormalizedTransaction
 
 TITLE = "Transactions partitioned by link (Postgres)"
@@ -99,14 +100,20 @@ def captured(connection: Connection) -> Iterator[list[tuple[str, Sequence[Any]]]
         event.remove(connection, "before_cursor_execute", record)
 
 
-async def explain(connection: AsyncConnection, statement: Executable, parameters: dict[str, Any]) -> Plans:
+async def explain(
+    connection: AsyncConnection, statement: Executable | DialectRead, parameters: dict[str, Any]
+) -> Plans:
     """Execute `statement` once as the gateway would (inside a savepoint rolled back afterwards), then
     EXPLAIN what the driver sent: its custom plan, and its generic plan as a prepared statement."""
     savepoint = await connection.begin_nested()
     try:
-        with captured(connection.sync_connection) as sent:  # type: ignore[arg-type]
-            await connection.execute(statement, parameters)
-        [(sql, values)] = sent
+        values: Sequence[Any]
+        if isinstance(statement, DialectRead):  # run on the driver as compiled
+            sql, values = statement.postgres_sql, statement.postgres_arguments(parameters)
+        else:
+            with captured(connection.sync_connection) as sent:  # type: ignore[arg-type]
+                await connection.execute(statement, parameters)
+            [(sql, values)] = sent
         raw = (await connection.get_raw_connection()).driver_connection
         assert raw is not None
         custom = await raw.fetch(f"EXPLAIN (COSTS OFF) {sql}", *values)
@@ -179,24 +186,25 @@ async def load(database: Database, links: int, per_link: int) -> tuple[uuid.UUID
     return app.app_id, link_ids
 
 
+ONE_LINK = WindowShape(one_link=True, some_accounts=False)
+SEVERAL_LINKS = WindowShape(one_link=False, some_accounts=False)
 # What `TransactionRepository.apply` sent through the ORM's flush before it named the link.
 BY_ID_ALONE = update(TRANSACTIONS).where(TRANSACTIONS.c.id == bindparam("row_id"))
 
 
 def hot_statements(
     app_id: uuid.UUID, link_id: uuid.UUID, other_link_id: uuid.UUID, row_id: uuid.UUID
-) -> list[tuple[str, Executable, dict[str, Any]]]:
+) -> list[tuple[str, Executable | DialectRead, dict[str, Any]]]:
     """(what it serves, the repository's statement, parameters naming `link_id`) for each hot statement."""
     today = dt.date.today()
-    page = {"app_id": app_id, "link_ids": [link_id], "start": today - dt.timedelta(days=30), "end": today}
-    count, rows = PAGE_STATEMENTS[False]
+    page = {"app_id": app_id, "link_id": link_id, "start": today - dt.timedelta(days=30), "end": today,
+            "offset": 0, "limit": 100}  # fmt: skip
     changes = {"app_id": app_id, "link_id": link_id, "after_seq": 100, "up_to": LAST_SEQ, "limit": 500}
     return [
-        ("page count (`PAGE_STATEMENTS`)", count, page),
-        ("page of 100 (`PAGE_STATEMENTS`)", rows, page | {"offset": 0, "limit": 100}),
-        ("page over two links (`PAGE_STATEMENTS`)", rows,
-         page | {"link_ids": [link_id, other_link_id], "offset": 0, "limit": 100}),
-        ("change log / sync page (`CHANGE_LOG_STATEMENTS`)", CHANGE_LOG_STATEMENTS[False], changes),
+        ("page of 100 (`PAGES`, one link)", PAGES[ONE_LINK], page),
+        ("page over two links (`PAGES`, several links)", PAGES[SEVERAL_LINKS],
+         page | {"link_ids": [link_id, other_link_id]}),
+        ("change log / sync page (`CHANGE_LOGS`)", CHANGE_LOGS[False], changes),
         ("window to reconcile (`STORED_FOR_WINDOW`)", STORED_FOR_WINDOW,
          {"app_id": app_id, "link_id": link_id, "since": today - dt.timedelta(days=14)}),
         ("stored rows a refresh compares (`EXISTING`)", EXISTING,
@@ -268,7 +276,7 @@ def report(plans: list[tuple[str, Plans]], links: int, per_link: int, server: st
             "once for one link; what asyncpg received is explained with `EXPLAIN (COSTS OFF)` as a custom "
             "plan for those values and as the generic plan Postgres may switch to after five executions "
             "of a prepared statement (pruned when the executor starts: `Subplans Removed`). `transactions` "
-            "has 16 partitions (migration 0016).",
+            "has 16 partitions (migration 0018).",
             "",
             "| statement | partitions read, custom plan | partitions read, generic plan |",
             "| --- | --- | --- |",

@@ -27,7 +27,8 @@ from gateway.integer_ids.repository import holding_key
 from gateway.migrate import alembic_config, upgrade_to_head
 from gateway.models import Account, Base, EndUser, Holding, Institution, Link, Security, Transaction, YodleeId
 from gateway.settings import Settings
-from gateway.transactions.repository import PAGE_STATEMENTS
+from gateway.transactions.repository import PAGES
+from gateway.transactions.windows import WindowShape
 from tests.conftest import create_database, drop_database
 
 T = TypeVar("T")
@@ -51,7 +52,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     drop_database(name)
 
 
-# Postgres stores `transactions` in 16 hash partitions (migration 0016): tables of their own to
+# Postgres stores `transactions` in 16 hash partitions (migration 0018): tables of their own to
 # reflection, storage of the model's one table to the code.
 PARTITION = re.compile(r"transactions_p\d\d")
 
@@ -175,12 +176,12 @@ FROM pg_partitioned_table p WHERE p.partrelid = 'transactions'::regclass
 
 
 class TestPartitionedTransactions:
-    """Migration 0016: on Postgres, `transactions` hash-partitioned by link."""
+    """Migration 0018: on Postgres, `transactions` hash-partitioned by link."""
 
     def test_upgrade_keeps_every_row_and_number_and_downgrade_gives_a_plain_table_back(
         self, postgres_url: str
     ) -> None:
-        command.upgrade(alembic_config(postgres_url), "0015_institution_routing_numbers")
+        command.upgrade(alembic_config(postgres_url), "0017_transactions_page_order")
         links = run_on(postgres_url, write_links)
         before = run_on(postgres_url, kept_rows)
         assert sorted(row.number for row in before.values()) == list(range(1, 16))
@@ -195,11 +196,11 @@ class TestPartitionedTransactions:
         kept = {id_: row for id_, row in before.items() if row.link_id != links[0]}
         assert {id_: row for id_, row in remaining.items() if row.provider_transaction_id != "t-16"} == kept
 
-        command.downgrade(alembic_config(postgres_url), "0015_institution_routing_numbers")
+        command.downgrade(alembic_config(postgres_url), "0017_transactions_page_order")
         assert run_on(postgres_url, partitioning) is None
         assert run_on(postgres_url, primary_key) == ["id"]
         assert run_on(postgres_url, kept_rows) == remaining
-        assert schema_drift(postgres_url) == []  # 0015's plain table, indexes and keys, as the models say
+        assert schema_drift(postgres_url) == []  # 0017's plain table, indexes and keys, as the models say
         assert run_on(postgres_url, lambda session: add_transaction(session, links[2], "t-17")) == 17
 
     def test_a_page_of_one_link_reads_one_partition(self, postgres_url: str) -> None:
@@ -207,14 +208,16 @@ class TestPartitionedTransactions:
         links = run_on(postgres_url, write_links)
         app_id, partition = run_on(postgres_url, lambda session: placement(session, links[0]))
         today = dt.date.today()
-        parameters = {"app_id": app_id, "link_ids": [links[0]], "start": today - dt.timedelta(days=30),
+        parameters = {"app_id": app_id, "link_id": links[0], "start": today - dt.timedelta(days=30),
                       "end": today, "offset": 0, "limit": 100}  # fmt: skip
 
         async def page_plans() -> Plans:
             engine = create_async_engine(async_database_url(postgres_url))
             try:
                 async with engine.connect() as connection:
-                    return await explain(connection, PAGE_STATEMENTS[False][1], parameters)
+                    return await explain(
+                        connection, PAGES[WindowShape(one_link=True, some_accounts=False)], parameters
+                    )
             finally:
                 await engine.dispose()
 

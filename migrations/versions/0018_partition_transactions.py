@@ -31,8 +31,8 @@ commit. Downgrade does the same the other way, back to a plain table with the pr
 
 SQLite (embedded) is untouched in both directions.
 
-Revision ID: 0016_partition_transactions
-Revises: 0015_institution_routing_numbers
+Revision ID: 0018_partition_transactions
+Revises: 0017_transactions_page_order
 Create Date: 2026-12-03
 """
 
@@ -41,8 +41,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_partition_transactions"
-down_revision: str | None = "0015_institution_routing_numbers"
+revision: str = "0018_partition_transactions"
+down_revision: str | None = "0017_transactions_page_order"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -53,7 +53,7 @@ INDEXES = (
     ("ix_transactions_app_id", ["app_id"], None),
     ("ix_transactions_account_id_date", ["account_id", "date"], None),
     ("ix_transactions_link_id_change_seq", ["link_id", "change_seq"], None),
-    ("ix_transactions_link_id_date_change_seq", ["link_id", "date", "change_seq"], None),
+    ("ix_transactions_link_id_date_created_seq", ["link_id", "date", "created_seq"], None),
     ("ix_transactions_link_id_pending", ["link_id", "date"], "pending"),
 )
 FOREIGN_KEYS = (("app_id", "apps"), ("link_id", "links"), ("account_id", "accounts"))
