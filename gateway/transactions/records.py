@@ -71,5 +71,9 @@ _RECORD_WIDTH = len(RECORD_COLUMNS)
 
 
 def change_from_row(row: Sequence[Any]) -> TransactionChange:
-    """A change from a row of CHANGE_COLUMNS."""
-    return TransactionChange._make((TransactionRecord._make(row[:_RECORD_WIDTH]), *row[_RECORD_WIDTH:]))
+    """A change from a row of CHANGE_COLUMNS (a driver record or a Core row)."""
+    values = tuple(row)  # slicing a tuple is cheaper than slicing either kind of row
+    created_seq, change_seq, change_kind = values[_RECORD_WIDTH:]
+    return TransactionChange(
+        TransactionRecord._make(values[:_RECORD_WIDTH]), created_seq, change_seq, change_kind
+    )
