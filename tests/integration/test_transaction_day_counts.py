@@ -21,14 +21,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bench.import_links import new_import_link
 from gateway.db import Database
 from gateway.developers.service import developer_service
-from gateway.end_users.service import get_or_create_end_user
 from gateway.links.imports import (
-    ImportedAccount,
     ImportedTransaction,
-    import_institution,
-    import_link,
     import_transactions,
 )
 from gateway.links.repository import link_reader
@@ -114,37 +111,16 @@ class World:
         self.database, self.rng = database, rng
         self.upstreams: dict[uuid.UUID, Upstream] = {}
         self.app_id = uuid.uuid4()
-        self.user_id = uuid.uuid4()
 
     async def start(self) -> None:
         async with self.database.unit_of_work() as session:
             app = await developer_service.bootstrap(session, email="c@example.com", master_key="c" * 48)
             self.app_id = app.app_id
-            self.user_id = (await get_or_create_end_user(session, app.app_id, "counts-user")).id
         for _ in range(3):
             await self.new_link()
 
     async def new_link(self) -> None:
-        accounts = [
-            ImportedAccount(
-                account_id=a,
-                name=a,
-                type="depository.checking",
-                mask=None,
-                currency="USD",
-                available=None,
-                current=None,
-                limit=None,
-                balance_date=None,
-            )  # fmt: skip
-            for a in ACCOUNTS
-        ]
-        async with self.database.unit_of_work() as session:
-            institution = await import_institution(session, "counts_bank")
-            link = await import_link(
-                session, app_id=self.app_id, end_user_id=self.user_id, institution=institution,
-                accounts=accounts, transactions=[],
-            )  # fmt: skip
+        link = await new_import_link(self.database, self.app_id, ACCOUNTS)
         self.upstreams[link.id] = Upstream()
 
     async def refresh(self, link_id: uuid.UUID) -> None:
