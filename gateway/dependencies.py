@@ -19,3 +19,12 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function" commits before the response goes out, so a failed commit is the caller's error.
 DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session for routes that only read (`gateway.db.Database.read_only`)."""
+    async with get_app_state(request).database.read_only() as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

@@ -32,7 +32,7 @@ from gateway.collections.moneykit.params import (
     invalid_cursor,
 )
 from gateway.collections.moneykit.routing import MoneyKitRoute, answers_bad_input_with
-from gateway.dependencies import DbSession
+from gateway.dependencies import DbSession, ReadSession
 from gateway.developers.schemas import StorableInput
 from gateway.links.service import link_service
 from gateway.products.repository import product_reader
@@ -76,7 +76,7 @@ async def get_account(link_id: str, account_id: str, request: Request, session: 
 async def get_transactions(
     link_id: str,
     request: Request,
-    session: DbSession,
+    session: ReadSession,
     account_ids: AccountIds = None,
     page: PageNumber = 1,
     size: PageSize = 50,
@@ -110,7 +110,7 @@ async def get_transactions(
 async def get_transactions_sync(
     link_id: str,
     request: Request,
-    session: DbSession,
+    session: ReadSession,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     size: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:

@@ -18,7 +18,7 @@ from gateway.auth.principal import AppPrincipal
 from gateway.collections.moneykit.links import LINK_READER, json_response, rendered_link
 from gateway.collections.moneykit.params import PageNumber, PageSize, date_window
 from gateway.collections.moneykit.routing import MoneyKitRoute
-from gateway.dependencies import DbSession
+from gateway.dependencies import DbSession, ReadSession
 from gateway.end_users.repository import end_user_repository
 from gateway.links.readable import links_of_end_user
 from gateway.models.link import Link
@@ -59,7 +59,7 @@ async def get_user_accounts(user_id: str, request: Request, session: DbSession) 
 async def get_user_transactions(
     user_id: str,
     request: Request,
-    session: DbSession,
+    session: ReadSession,
     page: PageNumber = 1,
     size: PageSize = 50,
     start_date: dt.date | None = None,

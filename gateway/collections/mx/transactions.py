@@ -23,7 +23,7 @@ from gateway.collections.mx.access import (
 from gateway.collections.mx.auth import MX_READER
 from gateway.collections.mx.responses import PageParam, RecordsPerPage, listed, mx_response, per_page
 from gateway.collections.mx.routing import MxRoute
-from gateway.dependencies import DbSession
+from gateway.dependencies import ReadSession
 from gateway.errors import InvalidRequest, NotFound
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
@@ -69,7 +69,7 @@ async def _page(
 
 @router.get("/users/{user_guid}/transactions", openapi_extra=MX_READER.openapi)
 async def list_transactions(
-    user_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    user_guid: str, request: Request, session: ReadSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
     principal, user = await readable_user(request, session, user_guid)
@@ -79,7 +79,7 @@ async def list_transactions(
 
 @router.get("/users/{user_guid}/accounts/{account_guid}/transactions", openapi_extra=MX_READER.openapi)
 async def list_transactions_by_account(
-    user_guid: str, account_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    user_guid: str, account_guid: str, request: Request, session: ReadSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
     principal, user = await readable_user(request, session, user_guid)
@@ -91,7 +91,7 @@ async def list_transactions_by_account(
 
 @router.get("/users/{user_guid}/members/{member_guid}/transactions", openapi_extra=MX_READER.openapi)
 async def list_transactions_by_member(
-    user_guid: str, member_guid: str, request: Request, session: DbSession, page: PageParam = 1,
+    user_guid: str, member_guid: str, request: Request, session: ReadSession, page: PageParam = 1,
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
     principal, user = await readable_user(request, session, user_guid)
@@ -102,7 +102,7 @@ async def list_transactions_by_member(
 
 @router.get("/users/{user_guid}/transactions/{transaction_guid}", openapi_extra=MX_READER.openapi)
 async def read_transaction(
-    user_guid: str, transaction_guid: str, request: Request, session: DbSession,
+    user_guid: str, transaction_guid: str, request: Request, session: ReadSession,
     includes: str | None = Query(default=None, max_length=200),
 ) -> Response:  # fmt: skip
     """readTransaction. The description types the answer as a one-item `transactions` page (the official

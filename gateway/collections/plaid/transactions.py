@@ -20,7 +20,7 @@ from gateway.collections.plaid.items import rendered_item
 from gateway.collections.plaid.requests import AccountIds, ItemRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
 from gateway.collections.plaid.sync import SyncPage, classify_changes
-from gateway.dependencies import DbSession
+from gateway.dependencies import DbSession, ReadSession
 from gateway.developers.schemas import BodyPart
 from gateway.links.service import link_service
 from gateway.models.link import Link
@@ -68,7 +68,7 @@ class TransactionsSyncRequest(ItemRequest):
 
 
 @router.post("/transactions/get", openapi_extra=READER.openapi)
-async def transactions_get(body: TransactionsGetRequest, request: Request, session: DbSession) -> Response:
+async def transactions_get(body: TransactionsGetRequest, request: Request, session: ReadSession) -> Response:
     """Transactions between two dates, newest first, `count` from `offset`, with `total_transactions`;
     PRODUCT_NOT_READY until the Item's first transactions have arrived."""
     principal = await READER(request, body)
@@ -90,7 +90,9 @@ async def transactions_get(body: TransactionsGetRequest, request: Request, sessi
 
 
 @router.post("/transactions/sync", openapi_extra=READER.openapi)
-async def transactions_sync(body: TransactionsSyncRequest, request: Request, session: DbSession) -> Response:
+async def transactions_sync(
+    body: TransactionsSyncRequest, request: Request, session: ReadSession
+) -> Response:
     """Changes since `cursor` (none: the whole history; `"now"`: only later changes), oldest change first,
     `count` at a time while `has_more`. A posted transaction that was pending is reported as the pending
     one removed and the posted one added. If data changes mid-pagination,
@@ -123,7 +125,7 @@ async def transactions_sync(body: TransactionsSyncRequest, request: Request, ses
 
 
 async def _sync_page(
-    session: DbSession, link: Link, body: TransactionsSyncRequest, only_account: uuid.UUID | None
+    session: ReadSession, link: Link, body: TransactionsSyncRequest, only_account: uuid.UUID | None
 ) -> SyncPage:
     if body.cursor == "now":
         return SyncPage(next_cursor=encode_cursor(link.transactions_seq, None))

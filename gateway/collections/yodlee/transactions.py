@@ -21,7 +21,7 @@ from gateway.collections.yodlee.providers import PROVIDER_READER
 from gateway.collections.yodlee.repository import accounts_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
-from gateway.dependencies import DbSession
+from gateway.dependencies import ReadSession
 from gateway.integer_ids.repository import IdKind, numbers_of
 from gateway.models.account import Account
 from gateway.text import is_storable
@@ -76,7 +76,7 @@ async def _filter(
 @router.get("/transactions", openapi_extra=USER_READER.openapi)
 async def get_transactions(
     request: Request,
-    session: DbSession,
+    session: ReadSession,
     account_id: AccountIdParam = None,
     container: ContainerParam = None,
     base_type: BaseTypeParam = None,
@@ -101,7 +101,7 @@ async def get_transactions(
 @router.get("/transactions/count", openapi_extra=USER_READER.openapi)
 async def get_transactions_count(
     request: Request,
-    session: DbSession,
+    session: ReadSession,
     account_id: AccountIdParam = None,
     container: ContainerParam = None,
     base_type: BaseTypeParam = None,

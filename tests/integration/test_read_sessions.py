@@ -1,0 +1,82 @@
+"""Read-only sessions (`Database.read_only`), as the transaction read routes use them: each statement
+runs on its own (no BEGIN, no COMMIT), and nothing can be written through them, on both dialects."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from gateway.db import Database
+from gateway.migrate import upgrade_to_head
+from gateway.models.developer import Developer
+from gateway.settings import Settings
+from tests.conftest import create_database, drop_database
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/reads.db"
+        upgrade_to_head(url)
+        yield url
+        return
+    name = f"linkgate_reads_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    upgrade_to_head(url)
+    yield url
+    drop_database(name)
+
+
+def with_database(url: str, work: Callable[[Database], Awaitable[None]]) -> None:
+    async def run() -> None:
+        database = Database.from_settings(Settings(database_url=url, secret_key="r" * 48))
+        try:
+            await work(database)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+
+
+def test_reads_work_and_writes_are_refused(database_url: str) -> None:
+    async def work(database: Database) -> None:
+        async with database.read_only() as session:
+            assert (await session.execute(select(func.count()).select_from(Developer))).scalar_one() == 0
+            with pytest.raises(RuntimeError, match="does not write"):
+                await session.execute(update(Developer).values(email="x@example.com"))
+        async with database.read_only() as session:
+            session.add(Developer(email="new@example.com", name="New"))
+            with pytest.raises(RuntimeError, match="does not write"):
+                await session.flush()
+        async with database.sessions() as session:
+            assert (await session.execute(select(func.count()).select_from(Developer))).scalar_one() == 0
+
+    with_database(database_url, work)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"linkgate_reads_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    upgrade_to_head(url)
+    yield url
+    drop_database(name)
+
+
+def test_each_statement_is_its_own_transaction_on_postgres(postgres_url: str) -> None:
+    alone = select(func.statement_timestamp() == func.transaction_timestamp())
+
+    async def work(database: Database) -> None:
+        async with database.read_only() as session:
+            await session.execute(select(1))
+            assert (await session.execute(alone)).scalar_one() is True  # no BEGIN before the first
+        async with database.sessions() as session:  # a unit of work's second statement, for contrast
+            await session.execute(select(1))
+            assert (await session.execute(alone)).scalar_one() is False
+
+    with_database(postgres_url, work)
