@@ -19,12 +19,18 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.db import conflict_insert
+from gateway.db import DialectRead, conflict_insert
 from gateway.models.transaction import TransactionDayCount
-from gateway.transactions.windows import WindowColumns, reads_by_shape, window_parameters
+from gateway.transactions.windows import (
+    SHAPES,
+    WindowColumns,
+    WindowShape,
+    window_conditions,
+    window_parameters,
+)
 
 Day = tuple[uuid.UUID, dt.date]  # (account id, date)
 
@@ -72,16 +78,23 @@ async def record(
     await session.execute(statement, rows)
 
 
-def _total(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    return select(func.coalesce(func.sum(TransactionDayCount.live), literal_column("0"))).where(*conditions)
-
-
 COUNTED = WindowColumns(
     TransactionDayCount.app_id, TransactionDayCount.link_id, TransactionDayCount.account_id,
     TransactionDayCount.date,
 )  # fmt: skip
+
+
+def total_statement(shape: WindowShape, *, postgres: bool) -> Select[Any]:
+    """The sum of a window's day counts (a page reads it as a scalar subquery beside its rows)."""
+    total = func.coalesce(func.sum(TransactionDayCount.live), literal_column("0"))
+    return select(total).where(*window_conditions(COUNTED, shape, postgres=postgres))
+
+
 # Built once per window shape, like the pages they total.
-TOTALS = reads_by_shape(COUNTED, _total)
+TOTALS = {
+    shape: DialectRead.of(total_statement(shape, postgres=False), total_statement(shape, postgres=True))
+    for shape in SHAPES
+}
 
 
 async def live_total(

@@ -67,13 +67,13 @@ class TransactionChange(NamedTuple):
 RECORD_COLUMNS = tuple(getattr(Transaction, name) for name in TransactionRecord._fields)
 CHANGE_COLUMNS = (*RECORD_COLUMNS, Transaction.created_seq, Transaction.change_seq, Transaction.change_kind)
 LISTED_COLUMNS = tuple(getattr(Transaction, name) for name in ListedTransaction._fields)
-_RECORD_WIDTH = len(RECORD_COLUMNS)
+RECORD_WIDTH = len(RECORD_COLUMNS)
 
 
 def change_from_row(row: Sequence[Any]) -> TransactionChange:
     """A change from a row of CHANGE_COLUMNS (a driver record or a Core row)."""
     values = tuple(row)  # slicing a tuple is cheaper than slicing either kind of row
-    created_seq, change_seq, change_kind = values[_RECORD_WIDTH:]
+    created_seq, change_seq, change_kind = values[RECORD_WIDTH:]
     return TransactionChange(
-        TransactionRecord._make(values[:_RECORD_WIDTH]), created_seq, change_seq, change_kind
+        TransactionRecord._make(values[:RECORD_WIDTH]), created_seq, change_seq, change_kind
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import Row, Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import DialectRead, bulk_insert
@@ -22,18 +22,25 @@ from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.transaction import Transaction
 from gateway.transactions import day_counts
-from gateway.transactions.day_counts import DayCountChanges, live_total
+from gateway.transactions.day_counts import DayCountChanges, live_total, total_statement
 from gateway.transactions.reconcile import StoredTransaction
 from gateway.transactions.records import (
     CHANGE_COLUMNS,
     LISTED_COLUMNS,
     RECORD_COLUMNS,
+    RECORD_WIDTH,
     ListedTransaction,
     TransactionChange,
     TransactionRecord,
     change_from_row,
 )
-from gateway.transactions.windows import WindowColumns, reads_by_shape, window_parameters
+from gateway.transactions.windows import (
+    SHAPES,
+    WindowColumns,
+    WindowShape,
+    window_conditions,
+    window_parameters,
+)
 from providers.base import NormalizedTransaction
 
 TRACKED_FIELDS = (
@@ -328,21 +335,28 @@ class TransactionRepository:
 transaction_repository = TransactionRepository()
 
 
-def _page(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+LISTED = WindowColumns(Transaction.app_id, Transaction.link_id, Transaction.account_id, Transaction.date)
+
+
+def _counted_page(shape: WindowShape, *, postgres: bool) -> Select[Any]:
     """The page of live transactions of a window, newest first, ties newest inserted first (a link's
-    `created_seq` is unique; several links' pages are ordered the same way, then by link)."""
+    `created_seq` is unique; several links' pages are ordered the same way, then by link), each row
+    carrying the window's total: one round trip for both (the database reads the total once)."""
+    total = total_statement(shape, postgres=postgres).scalar_subquery()
     return (
-        select(*RECORD_COLUMNS)
-        .where(*conditions, Transaction.change_kind != "removed")
+        select(*RECORD_COLUMNS, total)
+        .where(*window_conditions(LISTED, shape, postgres=postgres), Transaction.change_kind != "removed")
         .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.link_id)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
 
 
-LISTED = WindowColumns(Transaction.app_id, Transaction.link_id, Transaction.account_id, Transaction.date)
 # Built once per window shape: building and keying statements cost more than rendering the page.
-PAGES = reads_by_shape(LISTED, _page)
+PAGES = {
+    shape: DialectRead.of(_counted_page(shape, postgres=False), _counted_page(shape, postgres=True))
+    for shape in SHAPES
+}
 
 
 @dataclass(frozen=True)
@@ -407,10 +421,15 @@ class TransactionReader:
 
         Records, not ORM objects: this is the hottest read, and hydrating objects costs more than
         the query (ARCHITECTURE.md, measured costs)."""
-        total = await live_total(session, app_id, link_ids, start=start, end=end, account_ids=account_ids)
         shape, parameters = window_parameters(app_id, link_ids, start, end, account_ids)
         rows = await PAGES[shape].rows(session, parameters | {"offset": offset, "limit": limit})
-        return list(map(TransactionRecord._make, rows)), total
+        if not rows:  # past the last page: the total still counts
+            return [], await live_total(
+                session, app_id, link_ids, start=start, end=end, account_ids=account_ids
+            )
+        return [TransactionRecord._make(tuple(row)[:RECORD_WIDTH]) for row in rows], int(
+            rows[0][RECORD_WIDTH]
+        )
 
     async def one(
         self,

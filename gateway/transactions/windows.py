@@ -1,5 +1,5 @@
 """The filter a page of transactions and its total share: one app's links, a date window, maybe some
-accounts; built once per shape and dialect form (`gateway.db.DialectRead`).
+accounts; built once per shape, in each dialect's form (see `gateway.db.DialectRead`).
 
 One link is `link_id = $n`, so Postgres walks that link's (date, change_seq) index backwards and stops
 after the page; several links are `= ANY($n)` on Postgres (one statement whatever their number) and an
@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, any_, bindparam
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute
-
-from gateway.db import DialectRead
 
 
 @dataclass(frozen=True)
@@ -77,16 +75,3 @@ def window_parameters(
     if account_ids is not None:
         parameters["account_ids"] = list(account_ids)
     return shape, parameters
-
-
-def reads_by_shape(
-    columns: WindowColumns, build: Callable[[list[ColumnElement[bool]]], Select[Any]]
-) -> dict[WindowShape, DialectRead]:
-    """`build` (conditions → statement) for every shape, in both dialect forms."""
-    return {
-        shape: DialectRead.of(
-            build(window_conditions(columns, shape, postgres=False)),
-            build(window_conditions(columns, shape, postgres=True)),
-        )
-        for shape in SHAPES
-    }

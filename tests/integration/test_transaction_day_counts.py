@@ -209,8 +209,19 @@ async def check_page_totals(world: World, rng: random.Random) -> None:
             _, total = await transaction_reader.page(
                 session, world.app_id, [link_id], start=start, end=end, offset=0, limit=5, account_ids=some
             )
+            rows, past_the_end = await transaction_reader.page(
+                session,
+                world.app_id,
+                [link_id],
+                start=start,
+                end=end,
+                offset=10**6,
+                limit=5,
+                account_ids=some,
+            )
             search = TransactionSearch(link_ids=[link_id], start=start, end=end, account_ids=some)
             assert total == expected
+            assert (rows, past_the_end) == ([], expected)
             assert await transaction_reader.count_matching(session, world.app_id, search) == expected
 
 
