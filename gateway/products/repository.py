@@ -278,6 +278,19 @@ class ProductReader:
         wanted = {"account_ids": _uuids(account_ids)}
         return list((await session.scalars(SOME_LINK_ACCOUNTS, parameters | wanted)).all())
 
+    async def accounts_of_links(
+        self, session: AsyncSession, app_id: uuid.UUID, link_ids: Sequence[uuid.UUID]
+    ) -> list[Account]:
+        """Every account of the links, oldest first, in one query."""
+        if not link_ids:
+            return []
+        statement = (
+            select(Account)
+            .where(Account.app_id == app_id, Account.link_id.in_(list(link_ids)))
+            .order_by(Account.created_at, Account.id)
+        )
+        return list((await session.execute(statement)).scalars())
+
 
 def _uuids(values: Sequence[str]) -> list[uuid.UUID]:
     parsed = []

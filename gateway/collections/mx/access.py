@@ -4,6 +4,7 @@ Another tenant's guid, a deleted member and a malformed guid all answer 404 alik
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -94,18 +95,32 @@ async def data_links(
     session: AsyncSession, principal: AppPrincipal, user: EndUser, member: Link | None, product: str
 ) -> list[Link]:
     """The user's readable links (or just `member`) that serve data and granted `product`."""
-    links = [member] if member is not None else await links_of_end_user(session, principal, user.id)
+    links = await readable_links(session, principal, user, member)
     return [link for link in links if link.state in DATA_STATES and product in link.products]
+
+
+async def readable_links(
+    session: AsyncSession, principal: AppPrincipal, user: EndUser, member: Link | None
+) -> list[Link]:
+    """The user's readable links that serve data, or just `member`."""
+    return [member] if member is not None else await links_of_end_user(session, principal, user.id)
 
 
 async def user_accounts(
     session: AsyncSession, principal: AppPrincipal, user: EndUser, member: Link | None = None
 ) -> list[OwnedAccount]:
-    owned = []
-    for link in await data_links(session, principal, user, member, "accounts"):
-        for account in await product_reader.accounts(session, user.app_id, link.id):
-            owned.append(OwnedAccount(account, link))
-    return owned
+    return await accounts_of_links(session, user, await readable_links(session, principal, user, member))
+
+
+async def accounts_of_links(
+    session: AsyncSession, user: EndUser, links: Sequence[Link]
+) -> list[OwnedAccount]:
+    """The accounts of those `links` that serve data and granted accounts, link by link, each link's
+    oldest first: one query for all of them."""
+    serving = {link.id: link for link in links if link.state in DATA_STATES and "accounts" in link.products}
+    order = {link_id: position for position, link_id in enumerate(serving)}
+    accounts = await product_reader.accounts_of_links(session, user.app_id, list(serving))
+    return [OwnedAccount(a, serving[a.link_id]) for a in sorted(accounts, key=lambda a: order[a.link_id])]
 
 
 async def accessible_account(

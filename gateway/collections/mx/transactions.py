@@ -14,9 +14,12 @@ from formats.mx import render
 from formats.mx.render import pagination, parse_guid
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.mx.access import (
+    DATA_STATES,
     accessible_account,
     accessible_member,
+    accounts_of_links,
     data_links,
+    readable_links,
     readable_user,
     user_accounts,
 )
@@ -54,13 +57,13 @@ async def _page(
 ) -> Response:  # fmt: skip
     start, end = date_window(from_date, to_date)
     size = per_page(records_per_page)
-    links = await data_links(session, principal, user, member, "transactions")
+    links = await readable_links(session, principal, user, member)
+    serving = [link.id for link in links if link.state in DATA_STATES and "transactions" in link.products]
     places = {
-        o.account.id: render.place(o.account, user)
-        for o in await user_accounts(session, principal, user, member)
+        o.account.id: render.place(o.account, user) for o in await accounts_of_links(session, user, links)
     }
     rows, total = await transaction_reader.page(
-        session, user.app_id, [link.id for link in links], start=start, end=end, offset=(page - 1) * size,
+        session, user.app_id, serving, start=start, end=end, offset=(page - 1) * size,
         limit=size, account_ids=[account_id] if account_id is not None else None,
     )  # fmt: skip
     rendered = [render.transaction(row, places[row.account_id]) for row in rows if row.account_id in places]

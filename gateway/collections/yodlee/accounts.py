@@ -13,13 +13,13 @@ from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, resource_not_found
 from gateway.collections.yodlee.ids import parse_id, parse_ids
 from gateway.collections.yodlee.providers import provider_numbers
-from gateway.collections.yodlee.repository import accounts_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import links_by_ids, provider_account_ids
 from gateway.dependencies import DbSession
 from gateway.integer_ids.repository import IdKind, numbers_of
 from gateway.models.account import Account
 from gateway.models.link import Link
+from gateway.products.repository import product_reader
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -72,7 +72,7 @@ async def get_all_accounts(
         raise invalid_value("status")
     wanted_accounts = parse_ids(account_id, "accountId")
     links = await links_by_ids(session, principal, parse_ids(provider_account_id, "providerAccountId"))
-    accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
+    accounts = await product_reader.accounts_of_links(session, principal.app_id, [link.id for link in links])
     rendered = await rendered_accounts(session, links, accounts)
     if container is not None:
         rendered = [a for a in rendered if a["CONTAINER"] == container]
@@ -93,7 +93,7 @@ async def get_account(accountId: str, request: Request, session: DbSession) -> R
     except YodleeError as exc:
         raise resource_not_found() from exc
     links = await links_by_ids(session, principal, None)
-    accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
+    accounts = await product_reader.accounts_of_links(session, principal.app_id, [link.id for link in links])
     rendered = [a for a in await rendered_accounts(session, links, accounts) if a["id"] == number]
     if not rendered:
         raise resource_not_found()

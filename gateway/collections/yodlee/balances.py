@@ -19,11 +19,12 @@ from gateway.collections.yodlee.accounts import rendered_accounts
 from gateway.collections.yodlee.errors import YodleeError, invalid_value, required
 from gateway.collections.yodlee.ids import parse_id, parse_ids
 from gateway.collections.yodlee.params import bounded, day
-from gateway.collections.yodlee.repository import accounts_of, balance_history, refreshing
+from gateway.collections.yodlee.repository import balance_history, refreshing
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import DbSession
 from gateway.integer_ids.repository import IdKind, numbers_of
+from gateway.products.repository import product_reader
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -58,7 +59,7 @@ async def get_latest_balances(
     if len(numbers) > MAX_LATEST:
         raise YodleeError("Y824", f"The maximum number of accountIds permitted is {MAX_LATEST}")
     chosen = await chosen_accounts(
-        session, await accounts_of(session, principal.app_id, [links[0].id]), numbers
+        session, await product_reader.accounts_of_links(session, principal.app_id, [links[0].id]), numbers
     )
     rendered = await rendered_accounts(session, links, chosen)
     if any(account["CONTAINER"] not in LATEST_CONTAINERS for account in rendered):
@@ -98,7 +99,7 @@ async def get_historical_balances(
         raise invalid_value("includeCF")
     start, end = _window(from_date, to_date)
     links = await links_by_ids(session, principal, None)
-    accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
+    accounts = await product_reader.accounts_of_links(session, principal.app_id, [link.id for link in links])
     numbers = parse_ids(account_id or None, "accountId")
     if numbers is not None:
         accounts = await chosen_accounts(session, accounts, numbers)

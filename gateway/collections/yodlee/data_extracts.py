@@ -20,7 +20,6 @@ from gateway.collections.yodlee.errors import YodleeError, invalid_value
 from gateway.collections.yodlee.params import TIMESTAMP_FORMAT, moment
 from gateway.collections.yodlee.repository import (
     accounts_changed,
-    accounts_of,
     links_changed,
     users_changed,
 )
@@ -29,6 +28,7 @@ from gateway.collections.yodlee.scope import rendered_provider_accounts
 from gateway.dependencies import DbSession
 from gateway.end_users.repository import end_user_repository
 from gateway.integer_ids.repository import IdKind, numbers_of
+from gateway.products.repository import product_reader
 from gateway.text import is_storable
 from gateway.transactions.repository import transaction_reader
 
@@ -122,7 +122,7 @@ async def _transactions(
 ) -> list[dict[str, Any]]:
     if not rows:
         return []
-    accounts = await accounts_of(session, app_id, link_ids)
+    accounts = await product_reader.accounts_of_links(session, app_id, link_ids)
     account_ids = await numbers_of(session, app_id, IdKind.account, [a.id for a in accounts])
     containers = {a.id: render.container(a.type, a.subtype) for a in accounts}
     rendered = []

@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from formats.yodlee import render
 from gateway.collections.yodlee.access import USER_READER, json_response
 from gateway.collections.yodlee.ids import parse_ids
-from gateway.collections.yodlee.repository import accounts_of, holdings_of
+from gateway.collections.yodlee.repository import holdings_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids, provider_account_ids
 from gateway.dependencies import DbSession
 from gateway.integer_ids.repository import IdKind, holding_key, numbers_of
+from gateway.products.repository import product_reader
 
 router = APIRouter(route_class=YodleeRoute, tags=["yodlee"])
 
@@ -31,7 +32,7 @@ async def get_holdings(
     principal = await USER_READER(request)
     links = await links_by_ids(session, principal, parse_ids(provider_account_id, "providerAccountId"))
     links = [link for link in links if "investments" in link.products]
-    accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
+    accounts = await product_reader.accounts_of_links(session, principal.app_id, [link.id for link in links])
     numbers = parse_ids(account_id, "accountId")
     chosen = None if numbers is None else [a.id for a in await chosen_accounts(session, accounts, numbers)]
     rows = await holdings_of(session, principal.app_id, [link.id for link in links], chosen)

@@ -42,19 +42,6 @@ async def refreshing(
     return set((await session.execute(statement)).scalars())
 
 
-async def accounts_of(
-    session: AsyncSession, app_id: uuid.UUID, link_ids: Sequence[uuid.UUID]
-) -> list[Account]:
-    if not link_ids:
-        return []
-    statement = (
-        select(Account)
-        .where(Account.app_id == app_id, Account.link_id.in_(link_ids))
-        .order_by(Account.created_at, Account.id)
-    )
-    return list((await session.execute(statement)).scalars())
-
-
 async def balance_history(
     session: AsyncSession, app_id: uuid.UUID, account_ids: Sequence[uuid.UUID], start: dt.date, end: dt.date
 ) -> list[AccountBalance]:

@@ -18,12 +18,12 @@ from gateway.collections.yodlee.errors import YodleeError, invalid_value
 from gateway.collections.yodlee.ids import parse_ids
 from gateway.collections.yodlee.params import bounded, day
 from gateway.collections.yodlee.providers import PROVIDER_READER
-from gateway.collections.yodlee.repository import accounts_of
 from gateway.collections.yodlee.routing import YodleeRoute
 from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
 from gateway.dependencies import ReadSession
 from gateway.integer_ids.repository import IdKind, numbers_of
 from gateway.models.account import Account
+from gateway.products.repository import product_reader
 from gateway.text import is_storable
 from gateway.transactions.records import ListedTransaction
 from gateway.transactions.repository import TransactionSearch, transaction_reader
@@ -59,7 +59,7 @@ async def _filter(
         raise YodleeError("Y809", "Invalid date range")
     links = await links_by_ids(session, principal, None)
     links = [link for link in links if "transactions" in link.products]
-    accounts = await accounts_of(session, principal.app_id, [link.id for link in links])
+    accounts = await product_reader.accounts_of_links(session, principal.app_id, [link.id for link in links])
     numbers = parse_ids(account_id, "accountId")
     chosen = None if numbers is None else await chosen_accounts(session, accounts, numbers)
     if container is not None:

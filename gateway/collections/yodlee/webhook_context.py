@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from formats.yodlee.webhooks import YodleeEventContext
 from gateway.collections.yodlee.access import login_name
 from gateway.collections.yodlee.providers import provider_numbers
-from gateway.collections.yodlee.repository import accounts_of
 from gateway.integer_ids.repository import IdKind, number_of, numbers_of
 from gateway.models.developer import AppConfiguration
 from gateway.models.end_user import EndUser
 from gateway.models.link import Link
 from gateway.models.webhook import WebhookEvent
+from gateway.products.repository import product_reader
 
 
 async def yodlee_event_context(
@@ -31,7 +31,7 @@ async def yodlee_event_context(
     user = await session.get(EndUser, link.end_user_id)
     configuration = await session.get(AppConfiguration, link.app_id)
     field = configuration.user_id_field if configuration is not None else "guid"
-    accounts = await accounts_of(session, link.app_id, [link.id])
+    accounts = await product_reader.accounts_of_links(session, link.app_id, [link.id])
     account_ids = await numbers_of(session, link.app_id, IdKind.account, [a.id for a in accounts])
     context: YodleeEventContext = {
         "login_name": login_name(user, field) if user is not None else None,
