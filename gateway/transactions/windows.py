@@ -1,7 +1,7 @@
 """The filter a page of transactions and its total share: one app's links, a date window, maybe some
 accounts; built once per shape, in each dialect's form (see `gateway.db.DialectRead`).
 
-One link is `link_id = $n`, so Postgres walks that link's (date, change_seq) index backwards and stops
+One link is `link_id = $n`, so Postgres walks that link's (date, created_seq) index backwards and stops
 after the page; several links are `= ANY($n)` on Postgres (one statement whatever their number) and an
 expanding `IN` elsewhere.
 """
