@@ -1,0 +1,102 @@
+"""Pages of transactions, on both dialects: newest first, a date's transactions newest inserted first,
+and an update never moves a transaction (so offset pages neither repeat nor skip one while a refresh
+writes); every reader of a window (pages, Yodlee's listing) agrees on that order."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bench.import_links import new_import_link
+from gateway.db import Database
+from gateway.developers.service import developer_service
+from gateway.migrate import upgrade_to_head
+from gateway.products.repository import product_repository
+from gateway.settings import Settings
+from gateway.transactions.repository import TransactionSearch, transaction_reader, transaction_repository
+from providers.base import NormalizedTransaction
+from tests.conftest import create_database, drop_database
+
+DAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/pages.db"
+        upgrade_to_head(url)
+        yield url
+        return
+    name = f"linkgate_pages_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    upgrade_to_head(url)
+    yield url
+    drop_database(name)
+
+
+def spent(provider_id: str, date: dt.date) -> NormalizedTransaction:
+    return NormalizedTransaction(
+        provider_transaction_id=provider_id, provider_account_id="acc-1", amount=Decimal("5.00"),
+        direction="debit", currency="USD", date=date, description=f"Shop {provider_id}", pending=False,
+    )  # fmt: skip
+
+
+async def orders(database_url: str) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Descriptions in page order: as stored, after an update of the oldest, two pages of two and a
+    page of one, and Yodlee's listing."""
+    database = Database.from_settings(Settings(database_url=database_url, secret_key="p" * 48))
+    try:
+        async with database.unit_of_work() as session:
+            app = await developer_service.bootstrap(session, email="p@example.com", master_key="p" * 48)
+        link = await new_import_link(database, app.app_id, ["acc-1"])
+        stored = [
+            spent("t-1", DAY),
+            spent("t-2", DAY),
+            spent("t-3", DAY),
+            spent("t-4", DAY - dt.timedelta(1)),
+        ]
+        for transactions in ([*stored[:2]], [*stored[2:]]):  # two refreshes: t-3 and t-4 come later
+            async with database.unit_of_work() as session:
+                ids = await product_repository.account_ids(session, app.app_id, link.id)
+                await transaction_repository.apply(
+                    session, app_id=app.app_id, link_id=link.id, account_ids=ids, upserted=transactions
+                )
+
+        async def page(offset: int, limit: int) -> list[str]:
+            async with database.read_only() as session:
+                rows, total = await transaction_reader.page(
+                    session, app.app_id, [link.id], start=DAY - dt.timedelta(30), end=DAY, offset=offset,
+                    limit=limit,
+                )  # fmt: skip
+            assert total == 4
+            return [row.description for row in rows]
+
+        before = await page(0, 10)
+        async with database.unit_of_work() as session:
+            ids = await product_repository.account_ids(session, app.app_id, link.id)
+            await transaction_repository.apply(
+                session, app_id=app.app_id, link_id=link.id, account_ids=ids,
+                upserted=[replace(stored[0], description="Shop t-1, renamed")],
+            )  # fmt: skip
+        pages = [*await page(0, 2), *await page(2, 2)]
+        async with database.read_only() as session:
+            search = TransactionSearch(link_ids=[link.id], start=DAY - dt.timedelta(30), end=DAY)
+            listed = await transaction_reader.search(session, app.app_id, search, offset=0, limit=10)
+        return before, await page(0, 10), pages, [row.description for row in listed]
+    finally:
+        await database.dispose()
+
+
+def test_newest_first_and_an_update_moves_nothing(database_url: str) -> None:
+    before, after, pages, listed = asyncio.run(orders(database_url))
+    assert before == ["Shop t-3", "Shop t-2", "Shop t-1", "Shop t-4"]
+    assert after == ["Shop t-3", "Shop t-2", "Shop t-1, renamed", "Shop t-4"]
+    assert pages == after
+    assert listed == after
