@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -162,6 +163,12 @@ def memory_kib(pid: int) -> tuple[int, int]:
 def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(stat[11]) + int(stat[12])) / 100  # utime + stime, in clock ticks of 1/100 s
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (the wrk processes, once awaited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def machine_busy() -> tuple[float, float]:
@@ -355,8 +362,9 @@ async def mixed(manifest: Manifest, args: argparse.Namespace) -> dict[str, Any]:
         usage = Usage(dict(zip(roles, processes, strict=True)), manifest.database_name)
         before = await delivery_counts(connection)
         usage.start()
+        generator = children_cpu()
         results = await asyncio.gather(*(run_wrk(port, op, args.seconds, Path(workdir)) for op in operations))
-        used = usage.stop(args.seconds)
+        used = usage.stop(args.seconds) | {"generator_cpu": (children_cpu() - generator) / args.seconds}
         during = await delivery_counts(connection)
         drain = await drained(connection, args.drain)
         after = await delivery_counts(connection)
@@ -499,6 +507,12 @@ def process_rows(usage: dict[str, Any]) -> list[str]:
         f"| PostgreSQL ({usage['postgres_backends']} backends of this database) | - | - "
         f"| {usage['postgres_cpu']:.2f} |"
     )
+    ours = sum(p["cpu"] for p in usage["processes"]) + usage["postgres_cpu"]
+    if "generator_cpu" in usage:
+        rows.append(f"| load generator (one wrk per operation) | - | - | {usage['generator_cpu']:.2f} |")
+        ours += usage["generator_cpu"]
+    others = usage["machine_busy"] * (os.cpu_count() or 1) - ours
+    rows.append(f"| everything else on the machine (Redis, other work) | - | - | {max(others, 0):.2f} |")
     return rows
 
 
@@ -545,7 +559,8 @@ def mixed_report(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
         "",
         f"- errors (any non-2xx, socket error or timeout): {errors} "
         f"(goal 0: {'met' if errors == 0 else 'NOT met'})",
-        f"- machine CPU busy during the run: {result['usage']['machine_busy']:.0%} of both cores",
+        f"- machine CPU busy during the run: {result['usage']['machine_busy']:.0%} of both cores "
+        f"(load average at the end {' '.join(result['usage']['load_average'])})",
         f"- refresh jobs: {refreshed(after):,} done ({refreshed(during):,} within the "
         f"{args.seconds:.0f} s); webhook deliveries: {delivered:,} succeeded within the run "
         f"({delivered / args.seconds:,.1f}/s), {after.get('deliveries succeeded', 0) - before_ok:,} once "
