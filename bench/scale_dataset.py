@@ -6,7 +6,8 @@ configuration, the sandbox institutions) are made by the gateway's own services,
 verify exactly as the gateway stores them; everything else is COPYed. Links are the sandbox provider's
 (`credentials_bank`, sealed state with a seed, cursor `r1`), so a refresh request reaches a provider that
 answers, and their accounts are the generator's. Link sizes are skewed (log-normal) with `--page-links`
-links of exactly 50,000 transactions for the page benchmarks; the total is exact. Secondary indexes and
+links of exactly 50,000 transactions over the last 80 days for the page benchmarks (as theirs); the
+total is exact. Secondary indexes and
 foreign keys of the bulk tables are dropped before COPY and recreated after, unless `--keep-indexes`.
 
     .venv/bin/python -m bench.scale_dataset --database-url URL [--transactions 10000000] [--links 20000]
@@ -43,6 +44,8 @@ INSTITUTION = "credentials_bank"
 PRODUCTS = ["accounts", "transactions"]
 CHUNK_ROWS = 200_000  # transactions per COPY
 HISTORY_DAYS = 730
+# As the page benchmarks' links: all 50,000 within MoneyKit's default window of 90 days.
+PAGE_LINK_DAYS = 80
 MERCHANTS = [f"Merchant {n}" for n in range(500)]
 CATEGORIES = ['["shopping", "general"]', '["food_and_drink", "restaurants"]', '["transportation"]',
               '["bills_and_utilities"]', '["income"]']  # fmt: skip
@@ -230,8 +233,8 @@ def token_records(links: Sequence[LinkRow], now: dt.datetime) -> list[tuple[Any,
 def transaction_chunks(
     links: Sequence[LinkRow], first_number: int, now: dt.datetime
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """Every link's transactions, oldest first (`created_seq` = `change_seq` = 1..size), in chunks of
-    about CHUNK_ROWS; `number` continues from `first_number`."""
+    """Every link's transactions, oldest first (`created_seq` = `change_seq` = 1..size) over the last two
+    years (page links: 80 days), in chunks of about CHUNK_ROWS; `number` continues from `first_number`."""
     today = now.date()
     days = [today - dt.timedelta(days=d) for d in range(HISTORY_DAYS, -1, -1)]
     amounts = [Decimal(f"{1 + n % 397}.{n % 100:02d}") for n in range(1000)]
@@ -239,14 +242,14 @@ def transaction_chunks(
     row_id, number, chunk = 0, first_number, []
     for link in links:
         app_id, link_id, accounts, size = link.app_id, link.link_id, link.accounts[:2], link.size
-        span, last = len(days) - 1, max(size - 1, 1)
+        span, last = PAGE_LINK_DAYS if size == PAGE_LINK_SIZE else HISTORY_DAYS, max(size - 1, 1)
         for seq in range(1, size + 1):
             row_id += 1
             k = row_id % 1000
             chunk.append((
                 uuid.UUID(int=high | row_id), app_id, link_id, accounts[seq & 1], f"t{seq}", amounts[k],
                 "credit" if k % 17 == 0 else "debit", "USD", MERCHANTS[k % 500], MERCHANTS[k % 500],
-                CATEGORIES[k % 5], days[span - (size - seq) * span // last],
+                CATEGORIES[k % 5], days[HISTORY_DAYS - (size - seq) * span // last],
                 False, seq, "created", now, now, seq, number,
             ))  # fmt: skip
             number += 1

@@ -44,22 +44,26 @@ import redis
 from bench.asgi import write_section
 from bench.auth_overhead import free_port
 from bench.moneykit_reads import wait_ready
-from bench.postgres import gateway_env, start
+from bench.postgres import ROOT, gateway_env
 from bench.scale_dataset import MANIFEST
 from bench.webhook_delivery import wait_http
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
+LOGS = Path("/tmp/linkgate_scale_logs")
 WINDOW = {"start_date": "2000-01-01", "end_date": "2100-01-01"}
 SAMPLE = 2000  # requests each wrk cycles through, on as many random links
 SCALE_TITLE = "Scale: 10 million transactions"
 SCALE_OUT_TITLE = "Scaling out"
 
 
+Request = tuple[str, str, dict[str, str], str]  # method, path, headers, body
+
+
 @dataclass(frozen=True)
 class Operation:
     name: str
     connections: int
-    requests: list[tuple[str, str, dict[str, str], str]]  # method, path, headers, body
+    requests: list[Request]
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,17 @@ def server_env(database_url: str) -> dict[str, str]:
     )
 
 
+def start_logged(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`command` started from the checkout, its output in LOGS (warnings and errors only, by the env)."""
+    LOGS.mkdir(exist_ok=True)
+    name = "-".join(part.replace("/", "_") for part in command[2:5])
+    with (LOGS / f"{time.strftime('%H%M%S')}-{name}.log").open("ab") as log:
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
 @contextmanager
 def running(commands: Sequence[list[str]], env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
-    processes = [start(command, env) for command in commands]
+    processes = [start_logged(command, env) for command in commands]
     try:
         yield processes
     finally:
@@ -165,6 +177,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(stat[11]) + int(stat[12])) / 100  # utime + stime, in clock ticks of 1/100 s
 
 
+async def quiet(*, busy: float = 0.3, window_s: float = 3.0, timeout_s: float = 300.0) -> None:
+    """Wait (up to `timeout_s`) until the machine's CPU is less than `busy` used over `window_s`: other
+    work on this machine would be measured as ours."""
+    waited = time.perf_counter()
+    while time.perf_counter() - waited < timeout_s:
+        before = machine_busy()
+        await asyncio.sleep(window_s)
+        after = machine_busy()
+        used = (after[0] - before[0]) / (after[1] - before[1])
+        if used < busy:
+            break
+    print(f"quiet after {time.perf_counter() - waited:.0f} s ({used:.0%} busy)", flush=True)
+
+
 def children_cpu() -> float:
     """CPU seconds of this process's children that have ended (the wrk processes, once awaited)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -181,6 +207,9 @@ def machine_busy() -> tuple[float, float]:
 LUA = """
 local raw = {}
 local n, i = 0, 0
+local threads = {}
+bad, first = 0, ""
+setup = function(thread) threads[#threads + 1] = thread end
 init = function(args)
   for _, r in ipairs(REQUESTS) do raw[#raw + 1] = wrk.format(r[1], r[2], r[3], r[4]) end
   n = #raw
@@ -189,16 +218,25 @@ request = function()
   i = i % n + 1
   return raw[i]
 end
+response = function(status, headers, body)
+  if status < 200 or status > 299 then
+    bad = bad + 1
+    if first == "" then first = status .. " " .. string.gsub(string.sub(body, 1, 300), "%s+", " ") end
+  end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
+  local t = threads[1]
   io.write(string.format(
     "RESULT %d %d %d %d %d\\n", summary.requests, summary.duration,
-    e.status + e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+    t:get("bad") + e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+  io.write(string.format("ERRORS non-2xx %d, connect %d, read %d, write %d, timeout %d; first: %s\\n",
+    t:get("bad"), e.connect, e.read, e.write, e.timeout, t:get("first")))
 end
 """
 
 
-def lua_script(requests: Sequence[tuple[str, str, dict[str, str], str]]) -> str:
+def lua_script(requests: Sequence[Request]) -> str:
     def entry(method: str, path: str, headers: dict[str, str], body: str) -> str:
         fields = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
         return f"{{{json.dumps(method)}, {json.dumps(path)}, {{{fields}}}, {json.dumps(body)}}}"
@@ -219,6 +257,8 @@ async def run_wrk(port: int, operation: Operation, seconds: float, workdir: Path
     if process.returncode != 0 or not lines:
         raise RuntimeError(f"wrk for {operation.name} failed:\n{output}")
     requests, duration_us, errors, p50, p99 = (int(v) for v in lines[0].split()[1:])
+    if errors:
+        print(f"{operation.name}: " + next(line for line in output.splitlines() if line.startswith("ERRORS")))
     return WrkResult(requests, duration_us / 1e6, errors, p50 / 1000, p99 / 1000)
 
 
@@ -238,15 +278,18 @@ async def app_tokens(port: int, manifest: Manifest) -> list[str]:
 def mixed_operations(manifest: Manifest, tokens: Sequence[str], rng: random.Random) -> list[Operation]:
     """The operations of the mixed workload, 200 connections in all, each on random links."""
 
-    def links() -> list[list[Any]]:
-        return [rng.choice(manifest.links) for _ in range(SAMPLE)]
+    page = {manifest.links[n][0] for n in manifest.page_links}
+    refreshable = [link for link in manifest.links if link[0] not in page]  # the page links stay 50,000
+
+    def links(among: Sequence[list[Any]] = manifest.links) -> list[list[Any]]:
+        return [rng.choice(among) for _ in range(SAMPLE)]
 
     def bearer(app: int) -> dict[str, str]:
         return {"Authorization": f"Bearer {tokens[app]}"}
 
-    def plaid(path: str, body: dict[str, Any]) -> list[tuple[str, str, dict[str, str], str]]:
+    def plaid(path: str, body: dict[str, Any], among: Sequence[list[Any]] = manifest.links) -> list[Request]:
         return [("POST", f"/v1/plaid{path}", manifest.plaid_headers(link[1]),
-                 json.dumps({"access_token": link[3], **body})) for link in links()]  # fmt: skip
+                 json.dumps({"access_token": link[3], **body})) for link in links(among)]  # fmt: skip
 
     form = "grant_type=client_credentials&client_id={client_id}&client_secret={client_secret}"
     issuance = [("POST", "/v1/moneykit/auth/token", {"Content-Type": "application/x-www-form-urlencoded"},
@@ -261,7 +304,7 @@ def mixed_operations(manifest: Manifest, tokens: Sequence[str], rng: random.Rand
         Operation("/transactions/get, count 100 (Plaid)", 40,
                   plaid("/transactions/get", {**WINDOW, "options": {"count": 100}})),
         Operation("/transactions/sync, count 100 (Plaid)", 40, plaid("/transactions/sync", {"count": 100})),
-        Operation("/transactions/refresh (Plaid)", 30, plaid("/transactions/refresh", {})),
+        Operation("/transactions/refresh (Plaid)", 30, plaid("/transactions/refresh", {}, refreshable)),
     ]  # fmt: skip
 
 
@@ -361,6 +404,7 @@ async def mixed(manifest: Manifest, args: argparse.Namespace) -> dict[str, Any]:
         operations = mixed_operations(manifest, tokens, random.Random(args.seed))
         usage = Usage(dict(zip(roles, processes, strict=True)), manifest.database_name)
         before = await delivery_counts(connection)
+        await quiet()
         usage.start()
         generator = children_cpu()
         results = await asyncio.gather(*(run_wrk(port, op, args.seconds, Path(workdir)) for op in operations))
@@ -390,6 +434,7 @@ async def pages(manifest: Manifest, args: argparse.Namespace) -> dict[str, Any]:
         await wait_ready(port, "/healthz")
         token = (await app_tokens(port, manifest))[app]
         headers = {k: v for k, v in manifest.plaid_headers(app).items() if k != "Content-Type"}
+        await quiet()
         plaid = await measure(port, baseline_port, headers, access_token, args)
         moneykit = await measure_pages(port, baseline_port, link_id, f"Bearer {token}", args)
     return {"plaid": plaid, "moneykit": moneykit}
@@ -417,9 +462,12 @@ async def read_scale_out(manifest: Manifest, args: argparse.Namespace) -> list[d
                             for link in links]  # fmt: skip
                 operation = Operation(label, args.scale_connections, requests)
                 await run_wrk(port, Operation("warm", 8, requests), 2, Path(workdir))
+                await quiet()
                 usage.start()
+                generator = children_cpu()
                 result = await run_wrk(port, operation, args.scale_seconds, Path(workdir))
                 used = usage.stop(args.scale_seconds)
+                used["generator_cpu"] = (children_cpu() - generator) / args.scale_seconds
                 rows.append({"processes": processes, "links": label, "result": result, "usage": used})
                 rate, p99 = result.rate, result.p99_ms
                 print(f"{processes} API processes, {label}: {rate:,.0f} req/s, p99 {p99:.0f} ms", flush=True)
@@ -452,6 +500,7 @@ async def delivery_scale_out(manifest: Manifest, args: argparse.Namespace) -> li
                 link = uuid.uuid4()
                 warm = await create(database, app_id, url, [BODY % (link, n) for n in range(CONCURRENCY * 8)])
                 await all_succeeded(connection, warm)
+                await quiet()
                 roles = {"receiver": processes[0]} | {
                     f"worker {n + 1}": p for n, p in enumerate(processes[1:])
                 }
@@ -606,24 +655,31 @@ def pages_report(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
 def scale_out_report(
     reads: list[dict[str, Any]], deliveries: list[dict[str, Any]], args: argparse.Namespace
 ) -> str:
+    cores = os.cpu_count() or 1
     rows = [
-        "| API processes | links | requests/s | per process | p99 | API CPU (cores) | machine busy |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| API processes | links | requests/s | per process | p99 "
+        "| CPU (cores): API / PostgreSQL / wrk / other |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in reads:
-        result = wrk_result(row["result"])
-        api_cpu = sum(p["cpu"] for p in row["usage"]["processes"])
+        result, usage = wrk_result(row["result"]), row["usage"]
+        api = sum(p["cpu"] for p in usage["processes"])
+        other = usage["machine_busy"] * cores - api - usage["postgres_cpu"] - usage["generator_cpu"]
         per_process = result.rate / row["processes"]
         rows.append(f"| {row['processes']} | {row['links']} | {result.rate:,.0f} | {per_process:,.0f}"
-                    f" | {result.p99_ms:,.0f} ms | {api_cpu:.2f} "
-                    f"| {row['usage']['machine_busy']:.0%} |")  # fmt: skip
-    rows += ["", "| worker processes | deliveries/s | per process | workers' CPU (cores) | machine busy |",
-             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+                    f" | {result.p99_ms:,.0f} ms | {api:.2f} / {usage['postgres_cpu']:.2f} / "
+                    f"{usage['generator_cpu']:.2f} / {max(other, 0):.2f} |")  # fmt: skip
+    rows += ["", "| worker processes | deliveries/s | per process "
+             "| CPU (cores): workers / receiver / PostgreSQL / other |",
+             "| --- | --- | --- | --- |"]  # fmt: skip
     for row in deliveries:
-        cpu = sum(p["cpu"] for p in row["usage"]["processes"] if p["role"].startswith("worker"))
+        usage = row["usage"]
+        workers = sum(p["cpu"] for p in usage["processes"] if p["role"].startswith("worker"))
+        receiver = sum(p["cpu"] for p in usage["processes"] if p["role"] == "receiver")
+        other = usage["machine_busy"] * cores - workers - receiver - usage["postgres_cpu"]
         rows.append(f"| {row['workers']} | {row['rate']:,.0f} | {row['rate'] / row['workers']:,.0f} "
-                    f"| {cpu:.2f} "
-                    f"| {row['usage']['machine_busy']:.0%} |")  # fmt: skip
+                    f"| {workers:.2f} / {receiver:.2f} / {usage['postgres_cpu']:.2f} / "
+                    f"{max(other, 0):.2f} |")  # fmt: skip
     return "\n".join([
         f"## {SCALE_OUT_TITLE}",
         "",
