@@ -11,7 +11,7 @@ from gateway.models.provider_setting import AppProviderSetting, ProviderProblem
 from gateway.models.refresh import RefreshJob, UpstreamDisconnect
 from gateway.models.revoked_token import RevokedToken
 from gateway.models.signing_key import SigningKey
-from gateway.models.transaction import Transaction
+from gateway.models.transaction import Transaction, TransactionDayCount
 from gateway.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
 from gateway.models.yodlee import YodleeId, YodleeSubscription
 
@@ -42,6 +42,7 @@ __all__ = [
     "Security",
     "SigningKey",
     "Transaction",
+    "TransactionDayCount",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",

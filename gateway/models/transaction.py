@@ -6,7 +6,18 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, FetchedValue, ForeignKey, Index, String, UniqueConstraint, Uuid, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, IdMixin, JSONType, Money, TenantMixin, TimestampMixin, UTCDateTime
@@ -23,6 +34,11 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
 
     `number` is the int64 id Yodlee clients see, given by the database at insert (a sequence on
     Postgres, a trigger on SQLite: migration 0012) and never changed.
+
+    On Postgres the table is hash-partitioned by `link_id` into 16 partitions (migration 0018), and its
+    primary key there is (id, link_id), as Postgres requires of a partitioned table; `id` stays the key
+    the ORM knows a row by, and SQLite's table is as before. Statements name the link (`=` or `IN`) so
+    Postgres reads one partition.
     """
 
     __tablename__ = "transactions"
@@ -32,8 +48,9 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
         UniqueConstraint("link_id", "provider_transaction_id"),
         Index("ix_transactions_link_id_change_seq", "link_id", "change_seq"),
         Index("ix_transactions_account_id_date", "account_id", "date"),
-        # Pages of one link's transactions, newest first (and their count): an index range scan.
-        Index("ix_transactions_link_id_date_change_seq", "link_id", "date", "change_seq"),
+        # Pages of one link's transactions, newest first, ties in insertion order (which an update does
+        # not move, so offset pages neither repeat nor skip a row): a backward index range scan.
+        Index("ix_transactions_link_id_date_created_seq", "link_id", "date", "created_seq"),
         # A link's pending transactions, whatever their date: what a window is reconciled against.
         Index(
             "ix_transactions_link_id_pending",
@@ -68,3 +85,23 @@ class Transaction(IdMixin, TenantMixin, TimestampMixin, Base):
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     change_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TransactionDayCount(TenantMixin, Base):
+    """How many live (not removed) transactions a link's account holds dated one day.
+
+    Written in the same transaction as the change log, under the link's row lock
+    (`gateway.transactions.day_counts`), so a page's total is a sum over the days of its window, exact,
+    never a scan of the rows themselves."""
+
+    __tablename__ = "transaction_day_counts"
+    __table_args__ = (PrimaryKeyConstraint("link_id", "date", "account_id"),)
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("links.id", ondelete="CASCADE"), nullable=False
+    )
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    live: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -14,7 +14,7 @@ from gateway.integer_ids.repository import IdKind, holding_key, issue
 from gateway.models.account import Account, AccountBalance, AccountNumber, AccountOwner
 from gateway.models.base import utcnow
 from gateway.models.investment import Holding, InvestmentTransaction, Security
-from gateway.models.transaction import Transaction
+from gateway.models.transaction import Transaction, TransactionDayCount
 from providers.base import Investments, NormalizedAccount, NormalizedAccountNumbers, NormalizedOwner
 
 AccountIds = Mapping[str, uuid.UUID]
@@ -27,8 +27,16 @@ def _likeness(kind: str, subtype: str | None, mask: str | None, name: str) -> tu
 
 class ProductRepository:
     async def erase_link_data(self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> None:
-        """Every account of the link and what hangs off them: numbers, owners, holdings, transactions."""
-        for model in (Transaction, InvestmentTransaction, Holding, AccountBalance, Account):
+        """Every account of the link and what hangs off them: numbers, owners, holdings, transactions and
+        their counts."""
+        for model in (
+            TransactionDayCount,
+            Transaction,
+            InvestmentTransaction,
+            Holding,
+            AccountBalance,
+            Account,
+        ):
             await session.execute(delete(model).where(model.app_id == app_id, model.link_id == link_id))
 
     async def account_ids(

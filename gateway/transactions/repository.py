@@ -13,14 +13,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.db import bulk_insert
+from gateway.db import DialectRead, bulk_insert
 from gateway.models.account import Account
 from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.transaction import Transaction
+from gateway.transactions import day_counts
+from gateway.transactions.day_counts import DayCountChanges, live_total
 from gateway.transactions.reconcile import StoredTransaction
 from gateway.transactions.records import (
     CHANGE_COLUMNS,
@@ -31,6 +33,7 @@ from gateway.transactions.records import (
     TransactionRecord,
     change_from_row,
 )
+from gateway.transactions.windows import WindowColumns, reads_by_shape, window_parameters
 from providers.base import NormalizedTransaction
 
 TRACKED_FIELDS = (
@@ -98,11 +101,11 @@ def _change_log_statement(*, one_account: bool) -> Select[Any]:
 
 
 # Built once (with and without an account filter), like the page statements below.
-CHANGE_LOG_STATEMENTS = {False: _change_log_statement(one_account=False),
-                         True: _change_log_statement(one_account=True)}  # fmt: skip
+CHANGE_LOGS = {one_account: DialectRead.of(_change_log_statement(one_account=one_account))
+               for one_account in (False, True)}  # fmt: skip
 
 
-# One statement: Postgres ORs the date range of ix_transactions_link_id_date_change_seq with the
+# One statement: Postgres ORs the date range of ix_transactions_link_id_date_created_seq with the
 # partial index of pending rows (ix_transactions_link_id_pending), never reading older posted history.
 STORED_FOR_WINDOW = (
     select(
@@ -117,6 +120,35 @@ STORED_FOR_WINDOW = (
         Transaction.change_kind != "removed",
         or_(Transaction.date >= bindparam("since"), Transaction.pending),
     )
+)  # fmt: skip
+
+
+TRANSACTIONS = cast(Table, Transaction.__table__)
+
+# What `apply` compares a link's stored transactions with: columns, not ORM objects, since it writes
+# them back through UPDATE_ROW.
+EXISTING = select(
+    Transaction.id, Transaction.provider_transaction_id, Transaction.change_kind, Transaction.posted_seq,
+    *(getattr(Transaction, name) for name in TRACKED_FIELDS),
+).where(
+    Transaction.link_id == bindparam("link_id"),
+    Transaction.provider_transaction_id.in_(bindparam("provider_ids", expanding=True)),
+)  # fmt: skip
+
+# One stored transaction rewritten (executemany; the SET columns are the parameters' other keys). It
+# names the link as well as the id so Postgres reads one partition (migration 0018): the ORM's flush
+# would name the id alone and probe all sixteen. `updated_at` takes its onupdate, as a flush did.
+UPDATE_ROW = update(TRANSACTIONS).where(
+    TRANSACTIONS.c.link_id == bindparam("row_link_id"), TRANSACTIONS.c.id == bindparam("row_id")
+)
+
+# A stored transaction takes a new provider id (executemany).
+RENAME = (
+    update(TRANSACTIONS)
+    .where(TRANSACTIONS.c.app_id == bindparam("row_app_id"),
+           TRANSACTIONS.c.link_id == bindparam("row_link_id"),
+           TRANSACTIONS.c.provider_transaction_id == bindparam("stored_id"))
+    .values(provider_transaction_id=bindparam("new_id"))
 )  # fmt: skip
 
 
@@ -143,17 +175,19 @@ class TransactionRepository:
         last: int = (await session.execute(statement)).scalar_one()
         return last - count + 1
 
+    async def _lock(self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID) -> None:
+        """Take the link's row lock before reading what it holds: two writers of one link (a refresh and
+        an import, two imports) then take turns, each seeing the other's rows and counts."""
+        statement = select(Link.id).where(Link.app_id == app_id, Link.id == link_id).with_for_update()
+        await session.execute(statement)
+
     async def _existing(
         self, session: AsyncSession, link_id: uuid.UUID, provider_ids: Sequence[str]
-    ) -> dict[str, Transaction]:
-        found: dict[str, Transaction] = {}
+    ) -> dict[str, Row[Any]]:
+        found: dict[str, Row[Any]] = {}
         for chunk in _chunks(provider_ids):
-            statement = select(Transaction).where(
-                Transaction.link_id == link_id, Transaction.provider_transaction_id.in_(chunk)
-            )
-            found.update(
-                {row.provider_transaction_id: row for row in (await session.execute(statement)).scalars()}
-            )
+            rows = await session.execute(EXISTING, {"link_id": link_id, "provider_ids": chunk})
+            found.update({row.provider_transaction_id: row for row in rows})
         return found
 
     async def apply(
@@ -167,11 +201,12 @@ class TransactionRepository:
         removed: Sequence[str] = (),
     ) -> ChangeCounts:
         """Record what a provider reported; unchanged transactions take no sequence number."""
+        await self._lock(session, app_id, link_id)
         latest = {
             transaction.provider_transaction_id: transaction for transaction in upserted
         }  # last one wins
         existing = await self._existing(session, link_id, [*latest, *removed])
-        changes: list[tuple[Transaction | None, dict[str, Any]]] = []  # in the provider's order
+        changes: list[tuple[Row[Any] | None, dict[str, Any]]] = []  # in the provider's order
         for provider_id, transaction in latest.items():
             account_id = account_ids.get(transaction.provider_account_id)
             if account_id is None:
@@ -193,9 +228,27 @@ class TransactionRepository:
         if counts.total == 0:
             return counts
         first = await self._allocate(session, app_id, link_id, counts.total)
+        await self._write(session, app_id, link_id, first, changes, removals)
+        return counts
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_id: uuid.UUID,
+        first: int,
+        changes: Sequence[tuple[Row[Any] | None, dict[str, Any]]],
+        removals: Sequence[Row[Any]],
+    ) -> None:
+        """Insert the new transactions and rewrite the changed and removed ones, numbered from `first`
+        in that order."""
         now = utcnow()
         inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        days = DayCountChanges()
+        now_at: dict[uuid.UUID, tuple[uuid.UUID, dt.date]] = {}  # where updated rows now sit
         for sequence, (row, values) in enumerate(changes, start=first):
+            days.arrive(values["account_id"], values["date"])
             if row is None:
                 inserts.append(
                     {"id": uuid.uuid4(), "app_id": app_id, "link_id": link_id, "created_seq": sequence,
@@ -203,19 +256,28 @@ class TransactionRepository:
                      **values}
                 )  # fmt: skip
                 continue
-            if row.pending and not values["pending"]:
-                row.posted_seq = sequence
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.change_seq, row.change_kind, row.removed_at = sequence, "updated", None
-        for sequence, row in enumerate(removals, start=first + len(changes)):
-            row.change_seq, row.change_kind, row.removed_at = sequence, "removed", now
+            if row.change_kind != "removed":
+                days.leave(row.account_id, row.date)
+            now_at[row.id] = (values["account_id"], values["date"])
+            posted_seq = sequence if row.pending and not values["pending"] else row.posted_seq
+            updates.append(
+                {"row_link_id": link_id, "row_id": row.id, **values, "posted_seq": posted_seq,
+                 "change_seq": sequence, "change_kind": "updated", "removed_at": None}
+            )  # fmt: skip
+        for row in removals:  # a row updated and removed in one delta leaves from where the update put it
+            days.leave(*now_at.get(row.id, (row.account_id, row.date)))
+        removes = [
+            {"row_link_id": link_id, "row_id": row.id, "change_seq": sequence, "change_kind": "removed",
+             "removed_at": now}
+            for sequence, row in enumerate(removals, start=first + len(changes))
+        ]  # fmt: skip
         if inserts:
-            await bulk_insert(
-                session, cast(Table, Transaction.__table__), inserts, copy_threshold=COPY_THRESHOLD
-            )
-        await session.flush()
-        return counts
+            await bulk_insert(session, TRANSACTIONS, inserts, copy_threshold=COPY_THRESHOLD)
+        connection = await session.connection()
+        for parameters in (updates, removes):
+            if parameters:
+                await connection.execute(UPDATE_ROW, parameters)
+        await day_counts.record(session, app_id, link_id, days)
 
     async def rename(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, renamed: Mapping[str, str]
@@ -224,17 +286,12 @@ class TransactionRepository:
         no format shows a provider's id, so the change log records nothing."""
         if not renamed:
             return
-        table = cast(Table, Transaction.__table__)
-        statement = (
-            update(table)
-            .where(table.c.app_id == app_id, table.c.link_id == link_id,
-                   table.c.provider_transaction_id == bindparam("stored_id"))
-            .values(provider_transaction_id=bindparam("new_id"))
-        )  # fmt: skip
         connection = await session.connection()
         await connection.execute(
-            statement, [{"stored_id": stored, "new_id": new} for new, stored in renamed.items()]
-        )
+            RENAME,
+            [{"row_app_id": app_id, "row_link_id": link_id, "stored_id": stored, "new_id": new}
+             for new, stored in renamed.items()],
+        )  # fmt: skip
 
     async def stored_for_window(
         self, session: AsyncSession, app_id: uuid.UUID, link_id: uuid.UUID, *, since: dt.date
@@ -260,42 +317,32 @@ class TransactionRepository:
     ) -> list[TransactionChange]:
         """The change log after `after_seq` (and up to `up_to`), oldest change first (a sync page may be
         500 rows: tuples, not ORM objects)."""
-        statement = CHANGE_LOG_STATEMENTS[account_id is not None]
         parameters = {
             "app_id": app_id, "link_id": link_id, "after_seq": after_seq, "limit": limit,
             "up_to": LAST_SEQ if up_to is None else up_to, "account_id": account_id,
         }  # fmt: skip
-        connection = await session.connection()  # Core, not the ORM: half the cost for 500 rows
-        return [change_from_row(row) for row in await connection.execute(statement, parameters)]
+        rows = await CHANGE_LOGS[account_id is not None].rows(session, parameters)
+        return [change_from_row(row) for row in rows]
 
 
 transaction_repository = TransactionRepository()
 
 
-def _page_statements(*, some_accounts: bool) -> tuple[Select[int], Select[Any]]:
-    """The count and the page of live transactions of some links between two dates, newest first."""
-    conditions = [
-        Transaction.app_id == bindparam("app_id"),
-        Transaction.link_id.in_(bindparam("link_ids", expanding=True)),
-        Transaction.change_kind != "removed",
-        Transaction.date >= bindparam("start"),
-        Transaction.date <= bindparam("end"),
-    ]
-    if some_accounts:
-        conditions.append(Transaction.account_id.in_(bindparam("account_ids", expanding=True)))
-    count = select(func.count()).select_from(Transaction).where(*conditions)
-    page = (
+def _page(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """The page of live transactions of a window, newest first, ties newest inserted first (a link's
+    `created_seq` is unique; several links' pages are ordered the same way, then by link)."""
+    return (
         select(*RECORD_COLUMNS)
-        .where(*conditions)
-        .order_by(Transaction.date.desc(), Transaction.change_seq.desc())
+        .where(*conditions, Transaction.change_kind != "removed")
+        .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.link_id)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
-    return count, page
 
 
-# Built once (with and without an account filter): building and keying them cost more than rendering.
-PAGE_STATEMENTS = {False: _page_statements(some_accounts=False), True: _page_statements(some_accounts=True)}
+LISTED = WindowColumns(Transaction.app_id, Transaction.link_id, Transaction.account_id, Transaction.date)
+# Built once per window shape: building and keying statements cost more than rendering the page.
+PAGES = reads_by_shape(LISTED, _page)
 
 
 @dataclass(frozen=True)
@@ -355,23 +402,15 @@ class TransactionReader:
         limit: int,
         account_ids: Sequence[uuid.UUID] | None = None,
     ) -> tuple[list[TransactionRecord], int]:
-        """Live (not removed) transactions of the links between two dates, newest first, and their count.
+        """Live (not removed) transactions of the links between two dates, newest first, and their count
+        (summed from `day_counts`, never counted row by row).
 
         Records, not ORM objects: this is the hottest read, and hydrating objects costs more than
         the query (ARCHITECTURE.md, measured costs)."""
-        count, page = PAGE_STATEMENTS[account_ids is not None]
-        parameters: dict[str, Any] = {
-            "app_id": app_id,
-            "link_ids": list(link_ids),
-            "start": start,
-            "end": end,
-        }
-        if account_ids is not None:
-            parameters["account_ids"] = list(account_ids)
-        connection = await session.connection()  # Core, not the ORM: column rows need none of it
-        total = (await connection.execute(count, parameters)).scalar_one()
-        rows = await connection.execute(page, parameters | {"offset": offset, "limit": limit})
-        return list(map(TransactionRecord._make, rows)), int(total)
+        total = await live_total(session, app_id, link_ids, start=start, end=end, account_ids=account_ids)
+        shape, parameters = window_parameters(app_id, link_ids, start, end, account_ids)
+        rows = await PAGES[shape].rows(session, parameters | {"offset": offset, "limit": limit})
+        return list(map(TransactionRecord._make, rows)), total
 
     async def one(
         self,
@@ -392,12 +431,13 @@ class TransactionReader:
         self, session: AsyncSession, app_id: uuid.UUID, search: TransactionSearch, *, offset: int, limit: int
     ) -> list[ListedTransaction]:
         """A page of the matching transactions, newest first; ties by insertion order (`created_seq`,
-        which an update does not move) and id, so offset pages neither repeat nor skip a row."""
+        which an update does not move, unique in a link) and link, so offset pages neither repeat nor
+        skip a row, and one link's page is a walk down its (date, created_seq) index."""
         if not search.link_ids:
             return []
         statement = (
             _search_statement(app_id, search)
-            .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.id)
+            .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.link_id)
             .offset(offset)
             .limit(limit)
         )
@@ -431,9 +471,13 @@ class TransactionReader:
     async def count_matching(
         self, session: AsyncSession, app_id: uuid.UUID, search: TransactionSearch
     ) -> int:
-        """How many transactions `search` pages through."""
+        """How many transactions `search` pages through: summed from `day_counts` unless it narrows by
+        direction or keyword, which only the rows know."""
         if not search.link_ids:
             return 0
+        if search.direction is None and not search.keyword:
+            return await live_total(session, app_id, search.link_ids, start=search.start, end=search.end,
+                                    account_ids=search.account_ids)  # fmt: skip
         counted = select(func.count()).select_from(_search_statement(app_id, search).subquery())
         return int((await session.execute(counted)).scalar_one())
 

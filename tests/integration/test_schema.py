@@ -4,28 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Insert, Table, insert, inspect, select
+from sqlalchemy import Insert, Row, String, Table, delete, insert, inspect, literal_column, select, text
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from bench.explain_partitions import Plans, explain
 from gateway.db import Database, async_database_url
 from gateway.developers.service import developer_service
 from gateway.integer_ids.repository import holding_key
 from gateway.migrate import alembic_config, upgrade_to_head
 from gateway.models import Account, Base, EndUser, Holding, Institution, Link, Security, Transaction, YodleeId
 from gateway.settings import Settings
+from gateway.transactions.repository import PAGES
+from gateway.transactions.windows import WindowShape
 from tests.conftest import create_database, drop_database
+
+T = TypeVar("T")
 
 CUSTOMER_DATA_TABLES = {
     "api_keys", "organizations", "end_users", "links", "link_sessions", "accounts", "account_numbers",
@@ -46,9 +52,17 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     drop_database(name)
 
 
-def not_a_sequence(name: str | None, type_: str, _parents: object) -> bool:
-    """SQLite has no sequences: migration 0012's `transaction_numbers` table stands in for one."""
-    return not (type_ == "table" and name == "transaction_numbers")
+# Postgres stores `transactions` in 16 hash partitions (migration 0018): tables of their own to
+# reflection, storage of the model's one table to the code.
+PARTITION = re.compile(r"transactions_p\d\d")
+
+
+def compared(name: str | None, type_: str, _parents: object) -> bool:
+    """What the drift comparison looks at: not SQLite's stand-in for a sequence (migration 0012's
+    `transaction_numbers` table), nor the partitions of `transactions` on Postgres."""
+    if type_ != "table" or name is None:
+        return True
+    return name != "transaction_numbers" and PARTITION.fullmatch(name) is None
 
 
 def schema_drift(url: str) -> list[object]:
@@ -59,7 +73,7 @@ def schema_drift(url: str) -> list[object]:
                 return await connection.run_sync(
                     lambda sync: compare_metadata(
                         MigrationContext.configure(
-                            sync, opts={"compare_type": True, "include_name": not_a_sequence}
+                            sync, opts={"compare_type": True, "include_name": compared}
                         ),
                         Base.metadata,
                     )
@@ -137,6 +151,164 @@ class TestMigrations:
             assert "app_id" in table.c, name
             assert not table.c["app_id"].nullable, name
             assert any(fk.column.table.name == "apps" for fk in table.c["app_id"].foreign_keys), name
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"linkgate_schema_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    yield url
+    drop_database(name)
+
+
+# What must survive a conversion of the table: each transaction's identity, numbers and values.
+KEPT: tuple[Any, ...] = (
+    Transaction.id, Transaction.link_id, Transaction.provider_transaction_id, Transaction.number,
+    Transaction.created_seq, Transaction.change_seq, Transaction.posted_seq, Transaction.change_kind,
+    Transaction.amount, Transaction.pending, Transaction.categories, Transaction.created_at,
+)  # fmt: skip
+PARTITIONING = """
+SELECT p.partstrat::text, array(SELECT a.attname::text FROM unnest(p.partattrs::int2[]) AS k(attnum)
+                          JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = k.attnum),
+       (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = p.partrelid)
+FROM pg_partitioned_table p WHERE p.partrelid = 'transactions'::regclass
+"""
+
+
+class TestPartitionedTransactions:
+    """Migration 0018: on Postgres, `transactions` hash-partitioned by link."""
+
+    def test_upgrade_keeps_every_row_and_number_and_downgrade_gives_a_plain_table_back(
+        self, postgres_url: str
+    ) -> None:
+        command.upgrade(alembic_config(postgres_url), "0017_transactions_page_order")
+        links = run_on(postgres_url, write_links)
+        before = run_on(postgres_url, kept_rows)
+        assert sorted(row.number for row in before.values()) == list(range(1, 16))
+
+        upgrade_to_head(postgres_url)
+        assert run_on(postgres_url, partitioning) == ("h", ["link_id"], 16)
+        assert run_on(postgres_url, primary_key) == ["id", "link_id"]
+        assert run_on(postgres_url, kept_rows) == before
+        assert run_on(postgres_url, lambda session: add_transaction(session, links[1], "t-16")) == 16
+        run_on(postgres_url, lambda session: session.execute(delete(Link).where(Link.id == links[0])))
+        remaining = run_on(postgres_url, kept_rows)
+        kept = {id_: row for id_, row in before.items() if row.link_id != links[0]}
+        assert {id_: row for id_, row in remaining.items() if row.provider_transaction_id != "t-16"} == kept
+
+        command.downgrade(alembic_config(postgres_url), "0017_transactions_page_order")
+        assert run_on(postgres_url, partitioning) is None
+        assert run_on(postgres_url, primary_key) == ["id"]
+        assert run_on(postgres_url, kept_rows) == remaining
+        assert schema_drift(postgres_url) == []  # 0017's plain table, indexes and keys, as the models say
+        assert run_on(postgres_url, lambda session: add_transaction(session, links[2], "t-17")) == 17
+
+    def test_a_page_of_one_link_reads_one_partition(self, postgres_url: str) -> None:
+        upgrade_to_head(postgres_url)
+        links = run_on(postgres_url, write_links)
+        app_id, partition = run_on(postgres_url, lambda session: placement(session, links[0]))
+        today = dt.date.today()
+        parameters = {"app_id": app_id, "link_id": links[0], "start": today - dt.timedelta(days=30),
+                      "end": today, "offset": 0, "limit": 100}  # fmt: skip
+
+        async def page_plans() -> Plans:
+            engine = create_async_engine(async_database_url(postgres_url))
+            try:
+                async with engine.connect() as connection:
+                    return await explain(
+                        connection, PAGES[WindowShape(one_link=True, some_accounts=False)], parameters
+                    )
+            finally:
+                await engine.dispose()
+
+        plans = asyncio.run(page_plans())
+        assert plans.custom_scans == {partition}, plans.custom
+        assert plans.generic_scans == {partition}, plans.generic
+
+
+def run_on(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`work` in one committed unit of work on the database at `url`."""
+
+    async def run() -> T:
+        database = Database.from_settings(Settings(database_url=url, secret_key="s" * 48))
+        try:
+            async with database.unit_of_work() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+async def write_links(session: AsyncSession) -> list[uuid.UUID]:
+    """Three links of five transactions each (numbered by the database), the first of each pending and
+    then posted."""
+    boot = await developer_service.bootstrap(session, email="p@x.io", master_key="m" * 48)
+    session.add(Institution(id="ins_partitions", provider="sandbox", provider_institution_id="x", name="X"))
+    user = EndUser(app_id=boot.app_id, guid=f"USR-{uuid.uuid4().hex}")
+    session.add(user)
+    await session.flush()
+    links = []
+    for _ in range(3):
+        link = Link(
+            app_id=boot.app_id, end_user_id=user.id, institution_id="ins_partitions", provider="sandbox"
+        )
+        session.add(link)
+        await session.flush()
+        account = Account(app_id=boot.app_id, link_id=link.id, provider_account_id="a", name="A",
+                          type="depository")  # fmt: skip
+        session.add(account)
+        await session.flush()
+        now = dt.datetime.now(dt.UTC)
+        for seq in range(1, 6):
+            await session.execute(named_columns_insert(Transaction, {
+                "id": uuid.uuid4(), "app_id": boot.app_id, "link_id": link.id, "account_id": account.id,
+                "provider_transaction_id": f"t-{seq}", "amount": Decimal(f"{seq}.25"), "direction": "debit",
+                "currency": "USD", "description": "Coffee", "categories": ["food"],
+                "date": now.date() - dt.timedelta(days=seq), "pending": False, "created_seq": seq,
+                "change_seq": seq + 5 if seq == 1 else seq, "posted_seq": 6 if seq == 1 else None,
+                "change_kind": "updated" if seq == 1 else "created", "created_at": now, "updated_at": now,
+            }))  # fmt: skip
+        links.append(link.id)
+    return links
+
+
+async def kept_rows(session: AsyncSession) -> dict[uuid.UUID, Row[Any]]:
+    """Every transaction by id."""
+    return {row.id: row for row in await session.execute(select(*KEPT))}
+
+
+async def partitioning(session: AsyncSession) -> tuple[str, list[str], int] | None:
+    """(strategy, partition key columns, number of partitions) of `transactions`; None if plain."""
+    row = (await session.execute(text(PARTITIONING))).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def primary_key(session: AsyncSession) -> list[str]:
+    connection = await session.connection()
+    key = await connection.run_sync(lambda sync: inspect(sync).get_pk_constraint("transactions"))
+    return list(key["constrained_columns"])
+
+
+async def add_transaction(session: AsyncSession, link_id: uuid.UUID, provider_id: str) -> int | None:
+    """A new transaction of the link, as the ORM writes one; the number the database gave it."""
+    stored = select(Transaction).where(Transaction.link_id == link_id).limit(1)
+    first = (await session.execute(stored)).scalar_one()
+    later = Transaction(**{column: getattr(first, column) for column in TRANSACTION_COPY},
+                        provider_transaction_id=provider_id)  # fmt: skip
+    session.add(later)
+    await session.flush()
+    await session.refresh(later, ["number"])
+    return later.number
+
+
+async def placement(session: AsyncSession, link_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """The link's app and the partition holding its transactions."""
+    statement = select(Transaction.app_id, literal_column("tableoid::regclass::text", String())).where(
+        Transaction.link_id == link_id
+    )
+    app_id, partition = (await session.execute(statement.limit(1))).one()
+    return app_id, partition
 
 
 TRANSACTION_COPY = ("app_id", "link_id", "account_id", "amount", "direction", "currency", "description",
