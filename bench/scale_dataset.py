@@ -7,8 +7,9 @@ verify exactly as the gateway stores them; everything else is COPYed. Links are 
 (`credentials_bank`, sealed state with a seed, cursor `r1`), so a refresh request reaches a provider that
 answers, and their accounts are the generator's. Link sizes are skewed (log-normal) with `--page-links`
 links of exactly 50,000 transactions over the last 80 days for the page benchmarks (as theirs); the
-total is exact. Secondary indexes and
-foreign keys of the bulk tables are dropped before COPY and recreated after, unless `--keep-indexes`.
+total is exact. The plain indexes and
+foreign keys of `transactions` (of its partitions, when it has them) are dropped before COPY and
+recreated after, unless `--keep-indexes`; its primary key and unique constraint stay.
 
     .venv/bin/python -m bench.scale_dataset --database-url URL [--transactions 10000000] [--links 20000]
         [--users 2000] [--apps 50] [--webhook-url http://127.0.0.1:PORT/hook] [--manifest PATH]
@@ -264,39 +265,47 @@ def transaction_chunks(
 class Stripped:
     """What was dropped from a table before COPY, to recreate after it."""
 
-    indexes: list[str]  # CREATE INDEX statements, constraint-backing ones included
-    attach: list[str]  # ALTER TABLE ... ADD CONSTRAINT ... USING INDEX for primary keys and uniques
+    leaf_indexes: list[str]  # the plain table's, or each partition's: built two at a time
+    parent_indexes: list[str]  # a partitioned table's, attaching its partitions' once they exist
     foreign_keys: list[str]
 
 
 async def strip(connection: asyncpg.Connection, table: str) -> Stripped:
-    """Drop every foreign key, constraint and index of `table` (nothing may reference it)."""
-    constraints = await connection.fetch(
-        "SELECT conname, contype::text AS contype, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
-        " WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'f')",
+    """Drop the foreign keys and plain indexes of `table` (its partitions' with them). Primary keys and
+    unique constraints stay: they cost little to a COPY of ascending ids, rows grouped by link."""
+    foreign_keys = await connection.fetch(
+        "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+        " WHERE conrelid = $1::regclass AND contype = 'f'",
         table,
     )
-    indexes = await connection.fetch("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1", table)
-    kinds = {"p": "PRIMARY KEY", "u": "UNIQUE"}
-    stripped = Stripped(
-        indexes=[row["indexdef"] for row in indexes],
-        attach=[f"ALTER TABLE {table} ADD CONSTRAINT {c['conname']} {kinds[c['contype']]}"
-                f" USING INDEX {c['conname']}" for c in constraints if c["contype"] in kinds],
-        foreign_keys=[f"ALTER TABLE {table} ADD CONSTRAINT {c['conname']} {c['definition']}"
-                      for c in constraints if c["contype"] == "f"],
-    )  # fmt: skip
-    for row in sorted(constraints, key=lambda c: c["contype"] != "f"):  # foreign keys first
+    plain = await connection.fetch(
+        "SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition FROM pg_index i"
+        " WHERE indrelid = $1::regclass AND NOT EXISTS"
+        " (SELECT 1 FROM pg_constraint c WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid)",
+        table,
+    )
+    leaves = await connection.fetch(
+        "SELECT pg_get_indexdef(inhrelid) AS definition FROM pg_inherits"
+        " WHERE inhparent = ANY($1::regclass[])",
+        [row["name"] for row in plain],
+    )
+    for row in foreign_keys:
         await connection.execute(f"ALTER TABLE {table} DROP CONSTRAINT {row['conname']}")
-    backing = {row["conname"] for row in constraints}
-    for row in indexes:
-        if row["indexname"] not in backing:
-            await connection.execute(f"DROP INDEX {row['indexname']}")
-    return stripped
+    for row in plain:
+        await connection.execute(f"DROP INDEX {row['name']}")
+    definitions = [row["definition"] for row in plain]
+    return Stripped(
+        leaf_indexes=[row["definition"] for row in leaves] if leaves else definitions,
+        # Without ONLY, the parent's index takes each partition's equivalent index as its own.
+        parent_indexes=[d.replace(" ON ONLY ", " ON ", 1) for d in definitions] if leaves else [],
+        foreign_keys=[f"ALTER TABLE {table} ADD CONSTRAINT {row['conname']} {row['definition']}"
+                      for row in foreign_keys],
+    )  # fmt: skip
 
 
 async def rebuild(pool: asyncpg.Pool, stripped: Stripped, timer: Timer) -> None:
-    """Indexes two at a time (one per core), then the constraints that use them, then foreign keys."""
-    queue = list(stripped.indexes)
+    """Indexes two at a time (one per core), then the partitioned table's own, then foreign keys."""
+    queue = list(stripped.leaf_indexes)
 
     async def builder() -> None:
         async with pool.acquire() as connection:
@@ -308,8 +317,8 @@ async def rebuild(pool: asyncpg.Pool, stripped: Stripped, timer: Timer) -> None:
 
     async with timer.phase("transactions indexes (2 connections)"):
         await asyncio.gather(builder(), builder())
-    async with timer.phase("transactions constraints and foreign keys"), pool.acquire() as connection:
-        for statement in [*stripped.attach, *stripped.foreign_keys]:
+    async with timer.phase("transactions foreign keys"), pool.acquire() as connection:
+        for statement in [*stripped.parent_indexes, *stripped.foreign_keys]:
             await connection.execute(statement)
 
 
@@ -363,11 +372,14 @@ async def derived_rows(connection: asyncpg.Connection, timer: Timer) -> None:
 
 
 async def sizes(connection: asyncpg.Connection) -> dict[str, int]:
+    """Bytes of the transactions table (all its partitions), its indexes, the per-day counts, the database."""
     row = await connection.fetchrow(
-        "SELECT pg_total_relation_size('transactions') AS total, pg_relation_size('transactions') AS heap,"
-        " pg_indexes_size('transactions') AS indexes, pg_database_size(current_database()) AS database"
+        "SELECT sum(pg_total_relation_size(relid)) AS total, sum(pg_relation_size(relid)) AS heap,"
+        " sum(pg_indexes_size(relid)) AS indexes,"
+        " coalesce(pg_total_relation_size(to_regclass('transaction_day_counts')), 0) AS day_counts,"
+        " pg_database_size(current_database()) AS database FROM pg_partition_tree('transactions')"
     )
-    return dict(row)
+    return {key: int(value) for key, value in row.items()}
 
 
 async def load(settings: Any, args: argparse.Namespace, timer: Timer) -> dict[str, Any]:
