@@ -568,14 +568,17 @@ def process_rows(usage: dict[str, Any]) -> list[str]:
 def dataset_lines(data: dict[str, Any]) -> list[str]:
     sizes = data["sizes"]
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in data["phases"].items())
-    per_row = sizes["total"] / data["transactions"]
+    per_row, counts = sizes["total"] / data["transactions"], sizes.get("day_counts", 0)
     return [
         f"Dataset: `python -m bench.scale_dataset --transactions {data['transactions']} "
         f"--links {len(data['links'])}"
         f" --apps {len(data['apps'])}` ({len({link[4] for link in data['links']}):,} end users) built in "
         f"**{data['build_s'] / 60:.1f} minutes** ({phases}). The transactions table holds "
         f"{sizes['heap'] / 2**30:.2f} GiB of rows and {sizes['indexes'] / 2**30:.2f} GiB of indexes: "
-        f"**{per_row:.0f} bytes a transaction** all told; the database {sizes['database'] / 2**30:.2f} GiB.",
+        f"**{per_row:.0f} bytes a transaction** all told (16 hash partitions); `transaction_day_counts` "
+        f"{counts / 2**30:.2f} GiB ({counts / data['transactions']:.0f} bytes a transaction here: small "
+        f"links' transactions fall on different days); the database {sizes['database'] / 2**30:.2f} GiB "
+        f"({sizes['database'] / data['transactions']:.0f} bytes a transaction).",
     ]
 
 
