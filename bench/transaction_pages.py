@@ -42,6 +42,7 @@ from bench.http_load import Request, generator_name, throughput
 from bench.moneykit_reads import PAGE_LINK_SIZE, bootstrap, build_page_link, token_for, wait_ready
 from bench.plaid_reads import plaid_item
 from bench.postgres import gateway_env, results_table, scratch_database, start
+from formats.mx.render import guid as mx_guid
 
 TITLE = "Transaction pages in every format, and the Plaid sync pull (Postgres)"
 GOAL_RATIO = 0.5
@@ -57,7 +58,6 @@ class Link:
     database_url: str
     credentials: dict[str, str]
     link_id: str
-    customer: str
     access_token: str
 
 
@@ -68,21 +68,32 @@ class Page:
     baseline: str  # the baseline's format
     total_key: tuple[str, ...]  # where the body carries the format's total (empty: none)
     days: tuple[int, int] = (-36500, 36500)  # the window the route reads, in days from today
+    scope: str = "link"  # what the total counts: the link, all the user's links, or one account
 
 
 MONEYKIT_DAYS = (-90, 0)  # its default window
 MX_DAYS = (-120, 5)
 
 
-async def counted(link: Link, days: tuple[int, int]) -> int:
-    """`count(*)` of the link's live transactions in a window: what a page's total must say."""
+SCOPES = {
+    "link": "t.link_id = $1",
+    "user": "t.link_id IN (SELECT l.id FROM links l WHERE l.end_user_id = (SELECT end_user_id FROM links"
+    " WHERE id = $1) AND l.state IN ('connected', 'error') AND l.products ? 'transactions')",
+    "account": "t.account_id = (SELECT a.id FROM accounts a WHERE a.link_id = $1 ORDER BY a.created_at, a.id"
+    " LIMIT 1)",
+}
+
+
+async def counted(link: Link, page: Page) -> int:
+    """`count(*)` of the live transactions a page's total covers: what the total must say."""
     today = dt.date.today()
     connection = await asyncpg.connect(link.database_url)
     try:
         total: int = await connection.fetchval(
-            "SELECT count(*) FROM transactions WHERE link_id = $1 AND change_kind <> 'removed'"
-            " AND date BETWEEN $2 AND $3",
-            uuid.UUID(link.link_id), today + dt.timedelta(days=days[0]), today + dt.timedelta(days=days[1]),
+            f"SELECT count(*) FROM transactions t WHERE {SCOPES[page.scope]} AND t.change_kind <> 'removed'"
+            " AND t.date BETWEEN $2 AND $3",
+            uuid.UUID(link.link_id), today + dt.timedelta(days=page.days[0]),
+            today + dt.timedelta(days=page.days[1]),
         )  # fmt: skip
     finally:
         await connection.close()
@@ -105,21 +116,27 @@ async def yodlee_token(http: httpx.AsyncClient, credentials: dict[str, str], log
     return token
 
 
-async def mx_ids(http: httpx.AsyncClient, basic: dict[str, str], customer: str) -> tuple[str, str]:
-    """The MX user guid of `customer` and the guid of its account holding the transactions."""
-    users = (await http.get("/v1/mx/users?records_per_page=1000", headers=basic)).json()["users"]
-    user_guid = next(u["guid"] for u in users if u["id"] == customer)
-    accounts = (await http.get(f"/v1/mx/users/{user_guid}/accounts", headers=basic)).json()["accounts"]
-    return user_guid, accounts[0]["guid"]
+async def mx_ids(link: Link) -> tuple[str, str]:
+    """The MX guids of the link's user and of the link's first account."""
+    connection = await asyncpg.connect(link.database_url)
+    try:
+        row = await connection.fetchrow(
+            "SELECT u.guid, (SELECT a.id FROM accounts a WHERE a.link_id = l.id ORDER BY a.created_at, a.id"
+            " LIMIT 1) AS account_id FROM links l JOIN end_users u ON u.id = l.end_user_id WHERE l.id = $1",
+            uuid.UUID(link.link_id),
+        )
+    finally:
+        await connection.close()
+    return row["guid"], mx_guid("account", row["account_id"])
 
 
 async def pages_of(port: int, link: Link) -> list[Page]:
     credentials = link.credentials
     secret = f"{credentials['client_id']}:{credentials['client_secret']}".encode()
     basic = {"Authorization": "Basic " + base64.b64encode(secret).decode(), "Accept": MX_ACCEPT}
+    user_guid, account_guid = await mx_ids(link)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
         moneykit = await _moneykit_token(http, credentials)
-        user_guid, account_guid = await mx_ids(http, basic, link.customer)
         yodlee = await yodlee_token(http, credentials, user_guid)  # a user token names the user by guid
     plaid = {"PLAID-CLIENT-ID": credentials["client_id"], "PLAID-SECRET": credentials["client_secret"],
              "Content-Type": "application/json"}  # fmt: skip
@@ -146,6 +163,7 @@ async def pages_of(port: int, link: Link) -> list[Page]:
             "mx",
             ("pagination", "total_entries"),
             MX_DAYS,
+            "user",
         ),  # fmt: skip
         Page(
             "MX /users/{guid}/accounts/{guid}/transactions",
@@ -155,6 +173,7 @@ async def pages_of(port: int, link: Link) -> list[Page]:
             "mx",
             ("pagination", "total_entries"),
             MX_DAYS,
+            "account",
         ),  # fmt: skip
         Page(
             "Yodlee /transactions",
@@ -178,7 +197,7 @@ async def _moneykit_token(http: httpx.AsyncClient, credentials: dict[str, str]) 
 
 async def check_page(port: int, page: Page, link: Link) -> None:
     """The page has 100 rows and the exact total, before it is timed."""
-    expected_total = await counted(link, page.days)
+    expected_total = await counted(link, page)
     request = page.ours
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
         answer = await http.request(
@@ -247,7 +266,7 @@ async def built_link(port: int, database_url: str, credentials: dict[str, str]) 
         link_id = await build_page_link(http, auth)
     access_token = await plaid_item(database_url, link_id, credentials["app_id"])
     await analyzed(database_url)
-    return Link(database_url, credentials, link_id, "bench-page", access_token)
+    return Link(database_url, credentials, link_id, access_token)
 
 
 async def analyzed(database_url: str) -> None:
@@ -261,11 +280,16 @@ async def analyzed(database_url: str) -> None:
 
 
 def dataset_link(manifest: Path) -> Link:
+    """The first 50,000-transaction link of a `bench.scale_dataset` manifest."""
     data = json.loads(manifest.read_text())
-    big = data["page_links"][0]
-    return Link(
-        data["database_url"], big["credentials"], big["link_id"], big["customer"], big["access_token"]
-    )
+    link_id, app_index, _, access_token, _ = data["links"][data["page_links"][0]]
+    app = data["apps"][app_index]
+    credentials = {
+        "app_id": app["app_id"],
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+    }
+    return Link(data["database_url"], credentials, link_id, access_token)
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> dict[str, Any]:
