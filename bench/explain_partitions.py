@@ -46,12 +46,13 @@ from gateway.transactions.repository import (
     CHANGE_LOGS,
     EXISTING,
     LAST_SEQ,
-    PAGES,
     RENAME,
     STORED_FOR_WINDOW,
     TRANSACTIONS,
     UPDATE_ROW,
+    counted_page,
     transaction_repository,
+    window_read,
 )
 from gateway.transactions.windows import WindowShape
 from providers.base import NormalizedTransaction
@@ -202,10 +203,13 @@ def hot_statements(
     page = {"app_id": app_id, "link_id": link_id, "start": today - dt.timedelta(days=30), "end": today,
             "offset": 0, "limit": 100}  # fmt: skip
     changes = {"app_id": app_id, "link_id": link_id, "after_seq": 100, "up_to": LAST_SEQ, "limit": 500}
+    two = {key: value for key, value in page.items() if key != "link_id"} | {
+        "link_ids": [link_id, other_link_id]
+    }
     return [
-        ("page of 100 (`PAGES`, one link)", PAGES[ONE_LINK], page),
-        ("page over two links (`PAGES`, several links)", PAGES[SEVERAL_LINKS],
-         page | {"link_ids": [link_id, other_link_id]}),
+        ("page of 100 (`counted_page`, one link)", window_read(counted_page, ONE_LINK, page), page),
+        ("page over two links (`counted_page`, several links)", window_read(counted_page, SEVERAL_LINKS, two),
+         two),
         ("change log / sync page (`CHANGE_LOGS`)", CHANGE_LOGS[False], changes),
         ("window to reconcile (`STORED_FOR_WINDOW`)", STORED_FOR_WINDOW,
          {"app_id": app_id, "link_id": link_id, "since": today - dt.timedelta(days=14)}),

@@ -75,12 +75,16 @@ MONEYKIT_DAYS = (-90, 0)  # its default window
 MX_DAYS = (-120, 5)
 
 
+# The link's account holding the most transactions: the by-account page's.
+BUSIEST_ACCOUNT = (
+    "SELECT account_id FROM transaction_day_counts WHERE link_id = $1 GROUP BY account_id"
+    " ORDER BY sum(live) DESC, account_id LIMIT 1"
+)
 SCOPES = {
     "link": "t.link_id = $1",
     "user": "t.link_id IN (SELECT l.id FROM links l WHERE l.end_user_id = (SELECT end_user_id FROM links"
     " WHERE id = $1) AND l.state IN ('connected', 'error') AND l.products ? 'transactions')",
-    "account": "t.account_id = (SELECT a.id FROM accounts a WHERE a.link_id = $1 ORDER BY a.created_at, a.id"
-    " LIMIT 1)",
+    "account": f"t.account_id = ({BUSIEST_ACCOUNT})",
 }
 
 
@@ -117,12 +121,12 @@ async def yodlee_token(http: httpx.AsyncClient, credentials: dict[str, str], log
 
 
 async def mx_ids(link: Link) -> tuple[str, str]:
-    """The MX guids of the link's user and of the link's first account."""
+    """The MX guids of the link's user and of its busiest account."""
     connection = await asyncpg.connect(link.database_url)
     try:
         row = await connection.fetchrow(
-            "SELECT u.guid, (SELECT a.id FROM accounts a WHERE a.link_id = l.id ORDER BY a.created_at, a.id"
-            " LIMIT 1) AS account_id FROM links l JOIN end_users u ON u.id = l.end_user_id WHERE l.id = $1",
+            f"SELECT u.guid, ({BUSIEST_ACCOUNT}) AS account_id FROM links l"
+            " JOIN end_users u ON u.id = l.end_user_id WHERE l.id = $1",
             uuid.UUID(link.link_id),
         )
     finally:

@@ -27,7 +27,7 @@ from gateway.integer_ids.repository import holding_key
 from gateway.migrate import alembic_config, upgrade_to_head
 from gateway.models import Account, Base, EndUser, Holding, Institution, Link, Security, Transaction, YodleeId
 from gateway.settings import Settings
-from gateway.transactions.repository import PAGES
+from gateway.transactions.repository import counted_page, window_read
 from gateway.transactions.windows import WindowShape
 from tests.conftest import create_database, drop_database
 
@@ -210,14 +210,13 @@ class TestPartitionedTransactions:
         today = dt.date.today()
         parameters = {"app_id": app_id, "link_id": links[0], "start": today - dt.timedelta(days=30),
                       "end": today, "offset": 0, "limit": 100}  # fmt: skip
+        one_link = window_read(counted_page, WindowShape(one_link=True, some_accounts=False), parameters)
 
         async def page_plans() -> Plans:
             engine = create_async_engine(async_database_url(postgres_url))
             try:
                 async with engine.connect() as connection:
-                    return await explain(
-                        connection, PAGES[WindowShape(one_link=True, some_accounts=False)], parameters
-                    )
+                    return await explain(connection, one_link, parameters)
             finally:
                 await engine.dispose()
 

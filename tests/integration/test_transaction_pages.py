@@ -100,3 +100,65 @@ def test_newest_first_and_an_update_moves_nothing(database_url: str) -> None:
     assert after == ["Shop t-3", "Shop t-2", "Shop t-1, renamed", "Shop t-4"]
     assert pages == after
     assert listed == after
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"linkgate_pages_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    upgrade_to_head(url)
+    yield url
+    drop_database(name)
+
+
+async def several_links_pages(database_url: str) -> tuple[list[list[str]], list[list[str]], list[int]]:
+    """Pages of three links' window read as Postgres reads them (merged per link) and as one sorted
+    statement, at several offsets, and the totals."""
+    database = Database.from_settings(Settings(database_url=database_url, secret_key="p" * 48))
+    try:
+        async with database.unit_of_work() as session:
+            app = await developer_service.bootstrap(session, email="m@example.com", master_key="p" * 48)
+        link_ids = []
+        for number in range(3):
+            link = await new_import_link(database, app.app_id, ["acc-1"])
+            link_ids.append(link.id)
+            days = [DAY - dt.timedelta(days=(number + n) % 4) for n in range(7)]  # dates shared across links
+            async with database.unit_of_work() as session:
+                ids = await product_repository.account_ids(session, app.app_id, link.id)
+                await transaction_repository.apply(
+                    session, app_id=app.app_id, link_id=link.id, account_ids=ids,
+                    upserted=[spent(f"l{number}-t{n}", day) for n, day in enumerate(days)],
+                )  # fmt: skip
+        merged, sorted_, totals = [], [], []
+        async with database.read_only() as session:
+            for offset in (0, 4, 9, 19, 21):
+                rows, total = await transaction_reader.page(
+                    session,
+                    app.app_id,
+                    link_ids,
+                    start=DAY - dt.timedelta(30),
+                    end=DAY,
+                    offset=offset,
+                    limit=5,
+                )
+                merged.append([row.description for row in rows])
+                totals.append(total)
+                everything = TransactionSearch(
+                    link_ids=link_ids, start=DAY - dt.timedelta(30), end=DAY, direction="debit"
+                )  # fmt: skip (the per-call statement)
+                listed = await transaction_reader.search(
+                    session, app.app_id, everything, offset=offset, limit=5
+                )
+                sorted_.append([row.description for row in listed])
+        return merged, sorted_, totals
+    finally:
+        await database.dispose()
+
+
+def test_a_page_over_several_links_is_the_sorted_window(postgres_url: str) -> None:
+    """Postgres reads several links' page as each link's first rows merged; it must be exactly the page
+    of the whole window sorted (here: the filtered listing's statement, one ORDER BY over all rows)."""
+    merged, sorted_, totals = asyncio.run(several_links_pages(postgres_url))
+    assert merged == sorted_
+    assert [len(page) for page in merged] == [5, 5, 5, 2, 0]
+    assert totals == [21] * 5
