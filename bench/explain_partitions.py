@@ -250,11 +250,9 @@ async def measure(database_url: str, links: int, per_link: int) -> list[tuple[st
 
 
 NOTES = (
-    "- A page over two links reads those two links' partitions in its custom plan. Its links are one array"
-    " parameter (`link_id = ANY($n)`, one statement whatever their number), which the generic plan cannot"
-    " prune when the executor starts, so that plan lists all 16; Postgres only switches a prepared statement"
-    " to its generic plan when that plan is estimated no dearer than the custom ones, which 16 index probes"
-    " against 2 are not. One link's page, every format's common case, prunes either way.",
+    "- A page over two links reads those two links' partitions: it is each link's first rows, one"
+    " parameter per link (`link_0`, `link_1`), merged (up to 32 links; beyond that one `link_id = ANY($n)`"
+    " statement, whose generic plan cannot prune at executor start).",
     "- The generic plan of an UPDATE lists all 16 partitions as `Update on` targets: Postgres 15 plans "
     "every partition as a possible target and opens one only when the scan under it finds a row there; "
     "the scan reads one partition.",
