@@ -32,7 +32,7 @@ import httpx
 from bench.asgi import write_section
 from bench.auth_overhead import free_port
 from bench.http_load import Request, generator_name, throughput
-from bench.postgres import ROOT, gateway_env, results_table, scratch_database, start
+from bench.postgres import ROOT, gateway_env, results_table, scratch_database, settle, start
 
 TITLE = "MoneyKit imports and transaction pages (Postgres)"
 PAGE_LINK_SIZE = 50_000
@@ -121,6 +121,7 @@ async def measure_imports(
         body = import_body("floor", BATCH)
         floor = statistics.median([await copy_floor(database_url, body) for _ in range(count)])
         link_id = await build_page_link(http, auth)
+    await settle(database_url)
     return {
         "latencies": latencies,
         "payload_bytes": len(payload),

@@ -41,7 +41,7 @@ from bench.moneykit_reads import (
     token_for,
     wait_ready,
 )
-from bench.postgres import gateway_env, results_table, scratch_database, start
+from bench.postgres import gateway_env, results_table, scratch_database, settle, start
 
 TITLE = "Plaid transaction pages and sync (Postgres)"
 WINDOW = {"start_date": "2000-01-01", "end_date": "2100-01-01"}
@@ -117,6 +117,7 @@ def run(args: argparse.Namespace, database_url: str, env: dict[str, str]) -> dic
                 await wait_ready(port, "/healthz")
                 auth = await token_for(http, credentials) | {"content-type": "application/json"}
                 link_id = await build_page_link(http, auth)
+            await settle(database_url)
             return link_id, await plaid_item(database_url, link_id, credentials["app_id"])
 
         link_id, access_token = asyncio.run(prepare())

@@ -41,7 +41,7 @@ from bench.auth_overhead import free_port
 from bench.http_load import Request, generator_name, throughput
 from bench.moneykit_reads import PAGE_LINK_SIZE, bootstrap, build_page_link, token_for, wait_ready
 from bench.plaid_reads import plaid_item
-from bench.postgres import gateway_env, results_table, scratch_database, start
+from bench.postgres import gateway_env, results_table, scratch_database, settle, start
 from formats.mx.render import guid as mx_guid
 
 TITLE = "Transaction pages in every format, and the Plaid sync pull (Postgres)"
@@ -269,18 +269,8 @@ async def built_link(port: int, database_url: str, credentials: dict[str, str]) 
         auth = await token_for(http, credentials) | {"content-type": "application/json"}
         link_id = await build_page_link(http, auth)
     access_token = await plaid_item(database_url, link_id, credentials["app_id"])
-    await analyzed(database_url)
+    await settle(database_url)
     return Link(database_url, credentials, link_id, access_token)
-
-
-async def analyzed(database_url: str) -> None:
-    """Statistics for the new rows, as autovacuum would gather them soon after an import: the bench
-    measures a settled database, not the minutes after a bulk load."""
-    connection = await asyncpg.connect(database_url)
-    try:
-        await connection.execute("ANALYZE")
-    finally:
-        await connection.close()
 
 
 def dataset_link(manifest: Path) -> Link:
