@@ -4,32 +4,14 @@ runs on its own (no BEGIN, no COMMIT), and nothing can be written through them, 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import func, select, update
 
 from gateway.db import Database
-from gateway.migrate import upgrade_to_head
 from gateway.models.developer import Developer
 from gateway.settings import Settings
-from tests.conftest import create_database, drop_database
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/reads.db"
-        upgrade_to_head(url)
-        yield url
-        return
-    name = f"linkgate_reads_{uuid.uuid4().hex[:8]}"
-    url = create_database(name)
-    upgrade_to_head(url)
-    yield url
-    drop_database(name)
 
 
 def with_database(url: str, work: Callable[[Database], Awaitable[None]]) -> None:
@@ -57,15 +39,6 @@ def test_reads_work_and_writes_are_refused(database_url: str) -> None:
             assert (await session.execute(select(func.count()).select_from(Developer))).scalar_one() == 0
 
     with_database(database_url, work)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    name = f"linkgate_reads_{uuid.uuid4().hex[:8]}"
-    url = create_database(name)
-    upgrade_to_head(url)
-    yield url
-    drop_database(name)
 
 
 def test_each_statement_is_its_own_transaction_on_postgres(postgres_url: str) -> None:

@@ -154,7 +154,7 @@ class TestMigrations:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def empty_postgres_url() -> Iterator[str]:
     name = f"linkgate_schema_{uuid.uuid4().hex[:8]}"
     url = create_database(name)
     yield url
@@ -179,41 +179,43 @@ class TestPartitionedTransactions:
     """Migration 0018: on Postgres, `transactions` hash-partitioned by link."""
 
     def test_upgrade_keeps_every_row_and_number_and_downgrade_gives_a_plain_table_back(
-        self, postgres_url: str
+        self, empty_postgres_url: str
     ) -> None:
-        command.upgrade(alembic_config(postgres_url), "0017_transactions_page_order")
-        links = run_on(postgres_url, write_links)
-        before = run_on(postgres_url, kept_rows)
+        command.upgrade(alembic_config(empty_postgres_url), "0017_transactions_page_order")
+        links = run_on(empty_postgres_url, write_links)
+        before = run_on(empty_postgres_url, kept_rows)
         assert sorted(row.number for row in before.values()) == list(range(1, 16))
 
-        upgrade_to_head(postgres_url)
-        assert run_on(postgres_url, partitioning) == ("h", ["link_id"], 16)
-        assert run_on(postgres_url, primary_key) == ["id", "link_id"]
-        assert run_on(postgres_url, kept_rows) == before
-        assert run_on(postgres_url, lambda session: add_transaction(session, links[1], "t-16")) == 16
-        run_on(postgres_url, lambda session: session.execute(delete(Link).where(Link.id == links[0])))
-        remaining = run_on(postgres_url, kept_rows)
+        upgrade_to_head(empty_postgres_url)
+        assert run_on(empty_postgres_url, partitioning) == ("h", ["link_id"], 16)
+        assert run_on(empty_postgres_url, primary_key) == ["id", "link_id"]
+        assert run_on(empty_postgres_url, kept_rows) == before
+        assert run_on(empty_postgres_url, lambda session: add_transaction(session, links[1], "t-16")) == 16
+        run_on(empty_postgres_url, lambda session: session.execute(delete(Link).where(Link.id == links[0])))
+        remaining = run_on(empty_postgres_url, kept_rows)
         kept = {id_: row for id_, row in before.items() if row.link_id != links[0]}
         assert {id_: row for id_, row in remaining.items() if row.provider_transaction_id != "t-16"} == kept
 
-        command.downgrade(alembic_config(postgres_url), "0017_transactions_page_order")
-        assert run_on(postgres_url, partitioning) is None
-        assert run_on(postgres_url, primary_key) == ["id"]
-        assert run_on(postgres_url, kept_rows) == remaining
-        assert schema_drift(postgres_url) == []  # 0017's plain table, indexes and keys, as the models say
-        assert run_on(postgres_url, lambda session: add_transaction(session, links[2], "t-17")) == 17
+        command.downgrade(alembic_config(empty_postgres_url), "0017_transactions_page_order")
+        assert run_on(empty_postgres_url, partitioning) is None
+        assert run_on(empty_postgres_url, primary_key) == ["id"]
+        assert run_on(empty_postgres_url, kept_rows) == remaining
+        assert (
+            schema_drift(empty_postgres_url) == []
+        )  # 0017's plain table, indexes and keys, as the models say
+        assert run_on(empty_postgres_url, lambda session: add_transaction(session, links[2], "t-17")) == 17
 
-    def test_a_page_of_one_link_reads_one_partition(self, postgres_url: str) -> None:
-        upgrade_to_head(postgres_url)
-        links = run_on(postgres_url, write_links)
-        app_id, partition = run_on(postgres_url, lambda session: placement(session, links[0]))
+    def test_a_page_of_one_link_reads_one_partition(self, empty_postgres_url: str) -> None:
+        upgrade_to_head(empty_postgres_url)
+        links = run_on(empty_postgres_url, write_links)
+        app_id, partition = run_on(empty_postgres_url, lambda session: placement(session, links[0]))
         today = dt.date.today()
         parameters = {"app_id": app_id, "link_id": links[0], "start": today - dt.timedelta(days=30),
                       "end": today, "offset": 0, "limit": 100}  # fmt: skip
         one_link = window_read(counted_page, WindowShape(one_link=True, some_accounts=False), parameters)
 
         async def page_plans() -> Plans:
-            engine = create_async_engine(async_database_url(postgres_url))
+            engine = create_async_engine(async_database_url(empty_postgres_url))
             try:
                 async with engine.connect() as connection:
                     return await explain(connection, one_link, parameters)

@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,31 +15,15 @@ from gateway.db import Database
 from gateway.developers.service import developer_service
 from gateway.end_users.service import get_or_create_end_user
 from gateway.links.imports import ImportedAccount, import_institution, import_link
-from gateway.migrate import upgrade_to_head
 from gateway.models import Transaction
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
 from gateway.transactions.reconcile import StoredTransaction
 from gateway.transactions.repository import ChangeCounts, transaction_repository
 from providers.base import NormalizedTransaction
-from tests.conftest import create_database, drop_database
 
 SINCE = dt.date(2026, 11, 1)
 AT = dt.datetime(2026, 11, 20, 14, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/window.db"
-        upgrade_to_head(url)
-        yield url
-        return
-    name = f"linkgate_window_{uuid.uuid4().hex[:8]}"
-    url = create_database(name)
-    upgrade_to_head(url)
-    yield url
-    drop_database(name)
 
 
 def spent(provider_id: str, date: dt.date, *, pending: bool = False, account: str = "acc-1"):

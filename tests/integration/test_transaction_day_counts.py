@@ -13,10 +13,8 @@ import asyncio
 import datetime as dt
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -30,13 +28,11 @@ from gateway.links.imports import (
 )
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
-from gateway.migrate import upgrade_to_head
 from gateway.models.transaction import Transaction, TransactionDayCount
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
 from gateway.transactions.repository import TransactionSearch, transaction_reader, transaction_repository
 from providers.base import NormalizedTransaction
-from tests.conftest import create_database, drop_database
 
 FIRST_DAY = dt.date(2026, 9, 1)
 DAYS = 40
@@ -44,20 +40,6 @@ ACCOUNTS = ("acc-1", "acc-2", "acc-3")
 SEEDS = range(3)
 Cell = tuple[uuid.UUID, uuid.UUID, dt.date]  # (link, account, day)
 ROUNDS = 12
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/counts.db"
-        upgrade_to_head(url)
-        yield url
-        return
-    name = f"linkgate_counts_{uuid.uuid4().hex[:8]}"
-    url = create_database(name)
-    upgrade_to_head(url)
-    yield url
-    drop_database(name)
 
 
 def some_day(rng: random.Random) -> dt.date:

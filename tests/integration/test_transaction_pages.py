@@ -6,39 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from bench.import_links import new_import_link
 from gateway.db import Database
 from gateway.developers.service import developer_service
-from gateway.migrate import upgrade_to_head
 from gateway.products.repository import product_repository
 from gateway.settings import Settings
 from gateway.transactions.repository import TransactionSearch, transaction_reader, transaction_repository
 from providers.base import NormalizedTransaction
-from tests.conftest import create_database, drop_database
 
 DAY = dt.date(2026, 11, 20)
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/pages.db"
-        upgrade_to_head(url)
-        yield url
-        return
-    name = f"linkgate_pages_{uuid.uuid4().hex[:8]}"
-    url = create_database(name)
-    upgrade_to_head(url)
-    yield url
-    drop_database(name)
 
 
 def spent(provider_id: str, date: dt.date) -> NormalizedTransaction:
@@ -100,15 +79,6 @@ def test_newest_first_and_an_update_moves_nothing(database_url: str) -> None:
     assert after == ["Shop t-3", "Shop t-2", "Shop t-1, renamed", "Shop t-4"]
     assert pages == after
     assert listed == after
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    name = f"linkgate_pages_{uuid.uuid4().hex[:8]}"
-    url = create_database(name)
-    upgrade_to_head(url)
-    yield url
-    drop_database(name)
 
 
 async def several_links_pages(database_url: str) -> tuple[list[list[str]], list[list[str]], list[int]]:
