@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, FrameLocator, Page, expect
 
 from tests.fakes.plaid import DEFAULT_CREDENTIALS, FakeClock, PlaidState, RunningPlaid, running_plaid
+from tests.support.processes import wait_until
 
 NOW = 1_767_268_800  # 2026-01-01 12:00:00 UTC
 CLIENT_ID, SECRET = DEFAULT_CREDENTIALS
@@ -283,9 +284,10 @@ def test_an_oauth_bank_goes_through_the_host_page_as_redirect_uri_and_completes_
 def test_the_handlers_exit_reports_the_bank_chosen_in_the_frame(page: Page, harness: Harness) -> None:
     link = harness.open_link(page, harness.link_token())
     link.locator('[data-institution-id="ins_109508"]').click()
-    page.wait_for_function(
-        "window.linkEvents.some(function (e) { return e.name === 'SELECT_INSTITUTION'; })", timeout=WAIT_MS
-    )
+    # Polled from here: `wait_for_function` evaluates its predicate inside the page once the first check
+    # fails, which the host page's CSP (no 'unsafe-eval') refuses; `evaluate` goes through the debugger.
+    chosen = "window.linkEvents.some(function (e) { return e.name === 'SELECT_INSTITUTION'; })"
+    wait_until(lambda: bool(page.evaluate(chosen)), timeout_s=WAIT_MS / 1000, what="SELECT_INSTITUTION")
     page.evaluate("window.linkHandler.exit()")
 
     reported = outcome(page)
