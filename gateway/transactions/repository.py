@@ -427,19 +427,18 @@ Build = Callable[..., Select[Any]]
 
 
 @functools.cache
-def _read_of(build: Build, shape: WindowShape, links: int) -> DialectRead:
-    """`build`'s statement for a window over `links` links: on Postgres merged per link when they are
-    several and not too many, else as one statement; built once per (shape, number of links)."""
-    merged = not shape.one_link and 2 <= links <= MERGED_LINKS_AT_MOST
-    return DialectRead.of(
-        build(shape, postgres=False), build(shape, postgres=True, links=links if merged else 0)
-    )
+def _read_of(build: Build, shape: WindowShape, merged_links: int) -> DialectRead:
+    """`build`'s statement for a window: on Postgres merged over `merged_links` links, or as one
+    statement when that is 0; built once per (shape, number of merged links)."""
+    return DialectRead.of(build(shape, postgres=False), build(shape, postgres=True, links=merged_links))
 
 
 def window_read(build: Build, shape: WindowShape, parameters: dict[str, Any]) -> DialectRead:
     """The read of `build` (`counted_page`, `listing`) for this window, its parameters completed with
     one per link."""
     links = parameters.get("link_ids", [])
+    if shape.one_link or len(links) > MERGED_LINKS_AT_MOST:
+        return _read_of(build, shape, 0)
     parameters.update({f"link_{number}": link_id for number, link_id in enumerate(links)})
     return _read_of(build, shape, len(links))
 
