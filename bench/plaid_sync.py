@@ -30,14 +30,13 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bench.asgi import write_section
-from bench.import_links import new_import_link
+from bench.import_links import as_imported, new_import_link
 from bench.postgres import results_table, scratch_database
 from gateway.crypto import SecretBox
 from gateway.db import Database
 from gateway.developers.service import developer_service
 from gateway.links.adoption import adopt_connection
 from gateway.links.imports import (
-    ImportedTransaction,
     import_transactions,
 )
 from gateway.links.refresh import refresh_service
@@ -54,21 +53,6 @@ from workers.durable import Outcome, Succeeded, run_durable
 
 TITLE = "Plaid initial sync from the fake upstream (Postgres)"
 PLATYPUS = "ins_109508"
-
-
-def as_imported(transactions: Sequence[NormalizedTransaction]) -> list[ImportedTransaction]:
-    return [
-        ImportedTransaction(
-            account_id=t.provider_account_id,
-            transaction_id=t.provider_transaction_id,
-            amount=t.amount if t.direction == "credit" else -t.amount,
-            date=t.date,
-            datetime=None,
-            description=t.description,
-            category=None,
-        )  # fmt: skip
-        for t in transactions
-    ]
 
 
 class Bench:

@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.asgi import write_section
-from bench.import_links import new_import_link
+from bench.import_links import as_imported, new_import_link
 from bench.postgres import results_table, scratch_database
 from gateway.db import Database
 from gateway.developers.service import developer_service
@@ -137,21 +137,6 @@ def window(body: dict[str, Any], today: dt.date, read: int) -> TransactionsWindo
     return TransactionsWindow(start, None, covered, found.transactions, next_cursor=f"read-{read}")
 
 
-def as_imported(transactions: Sequence[NormalizedTransaction]) -> list[ImportedTransaction]:
-    return [
-        ImportedTransaction(
-            account_id=f"{CONNECTION}/{t.provider_account_id}",
-            transaction_id=t.provider_transaction_id,
-            amount=t.amount if t.direction == "credit" else -t.amount,
-            date=t.date,
-            datetime=None,
-            description=t.description,
-            category=None,
-        )  # fmt: skip
-        for t in transactions
-    ]
-
-
 class Bench:
     def __init__(self, database: Database, app_id: uuid.UUID) -> None:
         self.database, self.app_id = database, app_id
@@ -204,7 +189,7 @@ async def measure(database_url: str, rounds: int) -> dict[str, list[float]]:
         today = dt.date.today()
         first = snapshot(today)
         first_body, second_body = account_set(first), account_set(changed(first, today))
-        imported = as_imported(first)
+        imported = as_imported(first, account_prefix=f"{CONNECTION}/")
         times: dict[str, list[float]] = {"import": [], "first": [], "second": [], "second_read": []}
         changes: list[float] = []
         for round_number in range(rounds):

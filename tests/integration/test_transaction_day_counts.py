@@ -19,11 +19,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from bench.import_links import new_import_link
+from bench.import_links import as_imported, new_import_link
 from gateway.db import Database
 from gateway.developers.service import developer_service
 from gateway.links.imports import (
-    ImportedTransaction,
     import_transactions,
 )
 from gateway.links.repository import link_reader
@@ -126,15 +125,7 @@ class World:
         upstream.live.update({transaction.provider_transaction_id: transaction for transaction in sent})
         async with self.database.unit_of_work() as session:
             link = await link_reader.require(session, self.app_id, link_id)
-            await import_transactions(session, link, [self.imported(transaction) for transaction in sent])
-
-    def imported(self, transaction: NormalizedTransaction) -> ImportedTransaction:
-        sign = 1 if transaction.direction == "credit" else -1
-        return ImportedTransaction(
-            account_id=transaction.provider_account_id, transaction_id=transaction.provider_transaction_id,
-            amount=sign * transaction.amount, date=transaction.date, datetime=None,
-            description=transaction.description, category=None,
-        )  # fmt: skip
+            await import_transactions(session, link, as_imported(sent))
 
     async def delete(self, link_id: uuid.UUID) -> None:
         async with self.database.unit_of_work() as session:
