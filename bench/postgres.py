@@ -60,9 +60,7 @@ def gateway_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 async def settle(database_url: str) -> None:
-    """ANALYZE, as autovacuum does within a minute of a bulk load: benches measure a settled database.
-    (A freshly migrated database's partitions were analysed empty; until autovacuum's next pass the
-    planner would plan a 50,000-row link as an empty one.)"""
+    """ANALYZE, as autovacuum does within a minute of a bulk load: benches measure a settled database."""
     connection = await asyncpg.connect(database_url)
     try:
         await connection.execute("ANALYZE")

@@ -49,7 +49,7 @@ def test_each_statement_is_its_own_transaction_on_postgres(postgres_url: str) ->
     async def work(database: Database) -> None:
         async with database.read_only() as session:
             first = (await session.execute(started)).scalar_one()
-            assert (await session.execute(started)).scalar_one() > first
+            assert (await session.execute(started)).scalar_one() != first
         async with database.sessions() as session:
             first = (await session.execute(started)).scalar_one()
             assert (await session.execute(started)).scalar_one() == first
