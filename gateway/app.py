@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -56,6 +56,7 @@ from gateway.middleware import (
 from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter, counter_client
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
+from gateway.transactions.read_ahead import ReadAhead
 from gateway.upstreams.registry import build_registry, upstream_client
 from providers.registry import ProviderRegistry
 from workers.enqueue import send_task_request
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         upstream_http = upstream_client(settings)
         providers = build_registry(settings, upstream_http)
         await _sync_institutions(database, providers)
+        read_ahead: ReadAhead[Hashable, Any] = ReadAhead(entries=settings.read_ahead_pages)
         app.state.linkgate = AppState(
             settings=settings,
             database=database,
@@ -106,11 +108,13 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
             rate_limiter=rate_limiter,
             trusted_proxies=parse_networks(settings.trusted_proxies),
             providers=providers,
+            read_ahead=read_ahead,
         )
         freeze_startup_objects()
         try:
             yield
         finally:
+            await read_ahead.aclose()
             if redis is not None:
                 await redis.aclose()
             if counters is not None:

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     rate_limit_signups_per_address: int = Field(default=20, ge=1)
 
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # Pages of a sync pull read while the client reads the one before (gateway/transactions/read_ahead.py),
+    # kept per process; 0 turns reading ahead off.
+    read_ahead_pages: int = Field(default=64, ge=0, le=4096)
     connect_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["'self'"])
 
     webhook_retry_delay_s: float = Field(default=300.0, ge=0)

@@ -3,7 +3,9 @@ provider adapters."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 
@@ -15,6 +17,7 @@ from gateway.health.checks import BrokerProbe
 from gateway.institutions.discovery import InstitutionDiscovery
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
+from gateway.transactions.read_ahead import ReadAhead
 from providers.registry import ProviderRegistry
 
 
@@ -29,6 +32,9 @@ class AppState:
     trusted_proxies: tuple[IPNetwork, ...]
     providers: ProviderRegistry
     discovery: InstitutionDiscovery = field(default_factory=InstitutionDiscovery)
+    # Pages read ahead of the request that will ask for them; each collection keys them by a NamedTuple
+    # of its own (`ReadAhead` keeps types apart) and knows what its keys hold.
+    read_ahead: ReadAhead[Hashable, Any] = field(default_factory=lambda: ReadAhead(entries=0))
 
 
 def get_app_state(request: Request) -> AppState:

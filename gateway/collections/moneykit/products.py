@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -118,55 +118,68 @@ async def get_transactions_sync(
     posts keeps its id), `removed` ids; keep calling with `cursor.next` while `has_more`."""
     principal = await LINK_READER(request)
     link = await product_link(session, principal, link_id, "transactions")
-    seen = decode_sync_cursor(cursor)
-    changes = await transaction_repository.changes_since(session, link.app_id, link.id, seen, limit=size + 1)
+    at = decode_sync_cursor(cursor)
+    changes = await transaction_repository.changes_since(
+        session, link.app_id, link.id, at.position, limit=size + 1
+    )
     has_more = len(changes) > size
     changes = changes[:size]
     accounts = await product_reader.accounts(session, link.app_id, link.id)
-    last = changes[-1].change_seq if changes else seen
+    last = changes[-1].change_seq if changes else at.position
     return json_response(
         {
-            "transactions": _sync_groups(changes, seen),
+            "transactions": _sync_groups(changes, at),
             "accounts": [render.account(a) for a in accounts],
-            "cursor": {"next": encode_sync_cursor(last)},
+            "cursor": {"next": encode_sync_cursor(last, at.known if has_more else None)},
             "has_more": has_more,
             "link": await rendered_link(session, link),
         }
     )
 
 
-def _sync_groups(changes: list[TransactionChange], seen: int) -> dict[str, list[Any]]:
-    """A row the reader never saw (created after its cursor) is `created` even if changed since."""
+class SyncCursor(NamedTuple):
+    """Where a reader is in the change log, and what it had when its pull began (`known`)."""
+
+    position: int
+    known: int
+
+
+def _sync_groups(changes: list[TransactionChange], at: SyncCursor) -> dict[str, list[Any]]:
+    """A row created after the pull began is `created`, even if it changed again before the pull reached
+    it: the reader never had it (one it had from an earlier page and that changed since comes `created`
+    again, so a reader upserts what is `created`). A removed row is reported if the reader may have had it:
+    created by its position, whether before the pull or on a page it read."""
     created, updated, removed = [], [], []
     for change in changes:
-        new_to_reader = change.created_seq > seen
         if change.change_kind == "removed":
-            if not new_to_reader:
+            if change.created_seq <= at.position:
                 removed.append(str(change.record.id))
-        elif new_to_reader:
+        elif change.created_seq > at.known:
             created.append(render.transaction(change.record))
         else:
             updated.append(render.transaction(change.record))
     return {"created": created, "updated": updated, "removed": removed}
 
 
-def encode_sync_cursor(sequence: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{sequence}".encode()).decode().rstrip("=")
+def encode_sync_cursor(position: int, known: int | None) -> str:
+    """A cursor at `position`; mid-pull, with where the pull began."""
+    text = f"{CURSOR_PREFIX}{position}" + (f":{known}" if known is not None else "")
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_sync_cursor(cursor: str | None) -> int:
+def decode_sync_cursor(cursor: str | None) -> SyncCursor:
     if not cursor:
-        return 0
+        return SyncCursor(0, 0)
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not text.startswith(CURSOR_PREFIX):
             raise ValueError(text)
-        sequence = int(text.removeprefix(CURSOR_PREFIX))
+        parts = [int(part) for part in text.removeprefix(CURSOR_PREFIX).split(":")]
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise invalid_cursor() from exc
-    if sequence < 0:
+    if len(parts) > 2 or any(part < 0 for part in parts) or (len(parts) == 2 and parts[1] > parts[0]):
         raise invalid_cursor()
-    return sequence
+    return SyncCursor(parts[0], parts[-1])
 
 
 class RefreshProductsRequest(StorableInput):

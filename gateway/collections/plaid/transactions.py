@@ -3,10 +3,9 @@ and `/transactions/refresh`."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,23 +13,28 @@ from pydantic import ConfigDict, Field, model_validator
 
 from formats.plaid import render
 from gateway.collections.plaid.auth import ITEM_WRITER, READER, item_link
-from gateway.collections.plaid.errors import InvalidField, ItemLoginRequired, SyncMutation
+from gateway.collections.plaid.errors import ItemLoginRequired, SyncMutation
 from gateway.collections.plaid.item_data import item_accounts, require_ready
 from gateway.collections.plaid.items import rendered_item
 from gateway.collections.plaid.requests import AccountIds, ItemRequest
 from gateway.collections.plaid.routing import PlaidRoute, plaid_response
-from gateway.collections.plaid.sync import SyncPage, classify_changes
+from gateway.collections.plaid.sync import (
+    SyncPage,
+    SyncRead,
+    decode_cursor,
+    encode_cursor,
+    read_sync_page,
+    read_sync_page_alone,
+)
 from gateway.dependencies import DbSession, ReadSession
 from gateway.developers.schemas import BodyPart
 from gateway.links.service import link_service
 from gateway.models.link import Link
 from gateway.state import get_app_state
-from gateway.transactions.repository import transaction_reader, transaction_repository
+from gateway.transactions.repository import transaction_reader
 from gateway.upstreams.request_scope import refresh_budget
 
 router = APIRouter(route_class=PlaidRoute, tags=["plaid"])
-
-CURSOR_PREFIX = "plaid1:"
 
 
 class TransactionsGetOptions(BodyPart):
@@ -108,16 +112,19 @@ async def transactions_sync(
     ready = "transactions" in link.products and bool(
         (link.product_status.get("transactions") or {}).get("refreshed_at")
     )
-    page = await _sync_page(session, link, body, only_account) if ready else SyncPage.empty(body.cursor)
+    original = bool(options.include_original_description)
+    if ready:
+        page = await _sync_page(request, session, link, body, only_account, original=original)
+    else:  # nothing to report yet: the caller's cursor (or "" before any data) comes back unchanged
+        page = SyncPage.empty(body.cursor if body.cursor and body.cursor != "now" else "")
     accounts = await item_accounts(session, link, None)
     if only_account is not None:
         accounts = [a for a in accounts if a.id == only_account]
-    original = bool(options.include_original_description)
     return plaid_response({
         "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE" if ready else "NOT_READY",
         "accounts": [render.account(a) for a in accounts],
-        "added": [render.transaction(row, include_original_description=original) for row in page.added],
-        "modified": [render.transaction(row, include_original_description=original) for row in page.modified],
+        "added": page.added,
+        "modified": page.modified,
         "removed": page.removed,
         "next_cursor": page.next_cursor,
         "has_more": page.has_more,
@@ -125,47 +132,32 @@ async def transactions_sync(
 
 
 async def _sync_page(
-    session: ReadSession, link: Link, body: TransactionsSyncRequest, only_account: uuid.UUID | None
+    request: Request,
+    session: ReadSession,
+    link: Link,
+    body: TransactionsSyncRequest,
+    only_account: uuid.UUID | None,
+    *,
+    original: bool,
 ) -> SyncPage:
     if body.cursor == "now":
-        return SyncPage(next_cursor=encode_cursor(link.transactions_seq, None))
-    position, chain_end = decode_cursor(body.cursor)
-    if chain_end is None:
-        chain_end = link.transactions_seq
-    elif link.transactions_seq != chain_end:
+        return SyncPage.empty(encode_cursor(link.transactions_seq, None), link.transactions_seq)
+    cursor = decode_cursor(body.cursor)
+    if cursor.chain is None:  # a new pull, of everything after the cursor up to the link's last change
+        chain_start, chain_end = cursor.position, link.transactions_seq
+    elif link.transactions_seq != cursor.chain[1]:
         raise SyncMutation()
-    changes = await transaction_repository.changes_since(
-        session, link.app_id, link.id, position, limit=body.count + 1, up_to=chain_end,
-        account_id=only_account,
-    )  # fmt: skip
-    has_more = len(changes) > body.count
-    changes = changes[: body.count]
-    last = changes[-1].change_seq if changes else position
-    page = classify_changes(changes, position)
-    page.has_more = has_more
-    page.next_cursor = encode_cursor(last, chain_end if has_more else None)
+    else:
+        chain_start, chain_end = cursor.chain
+    read = SyncRead(
+        link.app_id, link.id, cursor.position, chain_start, chain_end, body.count, only_account, original
+    )
+    state = get_app_state(request)
+    page: SyncPage = await state.read_ahead.take(read) or await read_sync_page(session, read)
+    if page.has_more:  # the client asks for the next page once it has read this one
+        following = read._replace(position=page.last)
+        state.read_ahead.start(following, partial(read_sync_page_alone, state.database, following))
     return page
-
-
-def encode_cursor(position: int, chain_end: int | None) -> str:
-    text = f"{CURSOR_PREFIX}{position}" + (f":{chain_end}" if chain_end is not None else "")
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> tuple[int, int | None]:
-    """(position, end of the pagination chain or None) of a cursor this gateway gave out."""
-    if not cursor:
-        return 0, None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith(CURSOR_PREFIX):
-            raise ValueError(text)
-        parts = [int(part) for part in text.removeprefix(CURSOR_PREFIX).split(":")]
-        if len(parts) > 2 or any(part < 0 for part in parts):
-            raise ValueError(text)
-    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise InvalidField("cursor: not a cursor this gateway gave out") from exc
-    return parts[0], parts[1] if len(parts) == 2 else None
 
 
 @router.post("/transactions/refresh", openapi_extra=ITEM_WRITER.openapi)
