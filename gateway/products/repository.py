@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -279,16 +279,22 @@ class ProductReader:
         return list((await session.scalars(SOME_LINK_ACCOUNTS, parameters | wanted)).all())
 
     async def accounts_of_links(
-        self, session: AsyncSession, app_id: uuid.UUID, link_ids: Sequence[uuid.UUID]
+        self,
+        session: AsyncSession,
+        app_id: uuid.UUID,
+        link_ids: Sequence[uuid.UUID],
+        account_ids: Collection[uuid.UUID] | None = None,
     ) -> list[Account]:
-        """Every account of the links, oldest first, in one query."""
-        if not link_ids:
+        """Every account of the links (or those of them `account_ids` names), oldest first, in one query."""
+        if not link_ids or account_ids is not None and not account_ids:
             return []
         statement = (
             select(Account)
             .where(Account.app_id == app_id, Account.link_id.in_(list(link_ids)))
             .order_by(Account.created_at, Account.id)
         )
+        if account_ids is not None:
+            statement = statement.where(Account.id.in_(list(account_ids)))
         return list((await session.execute(statement)).scalars())
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
 from gateway.auth.dependencies import LINK_SESSION_OPENAPI, SecuredRoute, caller_address, mark_authenticated
 from gateway.collections.connect.csrf import require_csrf, token_for
+from gateway.collections.routing import CollectionRouter
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.developers.schemas import StorableInput
@@ -27,7 +28,7 @@ from gateway.upstreams.configuration import provider_configuration
 from gateway.upstreams.request_scope import offered_providers
 from providers.registry import ProviderRegistry
 
-router = APIRouter(prefix="/connect/api", tags=["connect"], route_class=SecuredRoute)
+router = CollectionRouter(prefix="/connect/api", tags=["connect"], route_class=SecuredRoute)
 
 Text = Annotated[str, Field(max_length=500)]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from gateway.auth.client_address import client_address
 from gateway.auth.dependencies import DASHBOARD, SecuredRoute, caller_address
 from gateway.collections.ids import parse_id, parse_key
+from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
 from gateway.developers.api_keys import api_key_service
 from gateway.developers.organizations import organization_service
@@ -36,7 +37,7 @@ from gateway.state import get_app_state
 from gateway.webhooks.schemas import RotateWebhookSecret, WebhookSecretOut
 from gateway.webhooks.secrets import SigningSecrets, webhook_secrets
 
-router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
+router = CollectionRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
 
 
 def _app_out(app: App) -> AppOut:

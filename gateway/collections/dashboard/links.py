@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, Field
 
 from gateway.auth.dependencies import DASHBOARD, SecuredRoute
 from gateway.collections.ids import parse_id
+from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
 from gateway.developers.service import developer_service
 from gateway.errors import NotFound
 from gateway.links.health import LinkHealth, link_health, links_health
 from gateway.pagination import Page, Pagination
 
-router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
+router = CollectionRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
 
 
 class LastRefreshOut(BaseModel):

@@ -3,10 +3,11 @@ the app's own keys for them (write-only)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from gateway.auth.dependencies import DASHBOARD, SecuredRoute
 from gateway.collections.ids import parse_id, parse_key
+from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
 from gateway.developers.service import developer_service
 from gateway.models.developer import App
@@ -14,7 +15,7 @@ from gateway.state import get_app_state
 from gateway.upstreams.configuration import ProviderStatus, provider_configuration
 from gateway.upstreams.schemas import ProviderList, ProviderOut, ProviderUpdate
 
-router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
+router = CollectionRouter(prefix="/v1/dashboard", tags=["dashboard"], route_class=SecuredRoute)
 
 
 def _out(status: ProviderStatus) -> ProviderOut:

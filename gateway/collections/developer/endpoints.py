@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from gateway.auth.dependencies import SecuredRoute, require_app
 from gateway.auth.principal import AppPrincipal, Scope
 from gateway.auth.tokens import TokenKind
+from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, configuration_service, render
 from gateway.developers.schemas import Configuration, ConfigurationPatch, ConfigurationWrite, TokenInfo
@@ -18,7 +19,7 @@ from gateway.links.readable import get_link
 from gateway.links.repository import organization_key_of
 from gateway.state import get_app_state
 
-router = APIRouter(prefix="/v1/developer", tags=["developer"], route_class=SecuredRoute)
+router = CollectionRouter(prefix="/v1/developer", tags=["developer"], route_class=SecuredRoute)
 
 CONFIGURER = require_app(TokenKind.generic, scope=Scope.configure)
 ANY_TOKEN = require_app(TokenKind.generic, TokenKind.user, TokenKind.item, basic=True)

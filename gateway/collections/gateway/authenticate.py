@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse
 
 from gateway.auth.dependencies import caller_address
 from gateway.auth.tokens import TokenKind
+from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
 from gateway.end_users.service import get_or_create_token_user
 from gateway.errors import InvalidRequest, WrongTokenKind
@@ -21,7 +22,7 @@ from gateway.links import connect
 from gateway.links.redirects import check_redirect_uri
 from gateway.state import get_app_state
 
-router = APIRouter(prefix="/v1/gateway", tags=["gateway"])
+router = CollectionRouter(prefix="/v1/gateway", tags=["gateway"])
 
 ALL_PRODUCTS = ["accounts", "account_numbers", "identity", "transactions", "investments"]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from gateway.collections.moneykit import (
     auth,
     details,
@@ -14,10 +12,11 @@ from gateway.collections.moneykit import (
     users,
     webhooks,
 )
+from gateway.collections.routing import CollectionRouter
 
 PREFIX = "/v1/moneykit"
 
-router = APIRouter(prefix=PREFIX)
+router = CollectionRouter(prefix=PREFIX)
 # details before products: /accounts/numbers must match before /accounts/{account_id}.
 # imports before links: /links/import must not be read as /links/{link_id}.
 ROUTERS = (auth, institutions, imports, links, details, products, users, webhooks)

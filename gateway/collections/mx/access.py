@@ -4,7 +4,8 @@ Another tenant's guid, a deleted member and a malformed guid all answer 404 alik
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -113,13 +114,16 @@ async def user_accounts(
 
 
 async def accounts_of_links(
-    session: AsyncSession, user: EndUser, links: Sequence[Link]
+    session: AsyncSession,
+    user: EndUser,
+    links: Sequence[Link],
+    account_ids: Collection[uuid.UUID] | None = None,
 ) -> list[OwnedAccount]:
-    """The accounts of those `links` that serve data and granted accounts, link by link, each link's
-    oldest first: one query for all of them."""
+    """The accounts of those `links` that serve data and granted accounts (or those of them `account_ids`
+    names), link by link, each link's oldest first: one query for all of them."""
     serving = {link.id: link for link in links if link.state in DATA_STATES and "accounts" in link.products}
     order = {link_id: position for position, link_id in enumerate(serving)}
-    accounts = await product_reader.accounts_of_links(session, user.app_id, list(serving))
+    accounts = await product_reader.accounts_of_links(session, user.app_id, list(serving), account_ids)
     return [OwnedAccount(a, serving[a.link_id]) for a in sorted(accounts, key=lambda a: order[a.link_id])]
 
 
@@ -131,7 +135,10 @@ async def accessible_account(
     member: Link | None = None,
 ) -> OwnedAccount:
     account_id = parse_guid("account", account_guid)
-    for owned in await user_accounts(session, principal, user, member):
-        if owned.account.id == account_id:
-            return owned
-    raise AccountNotFound()
+    if account_id is None:
+        raise AccountNotFound()
+    links = await readable_links(session, principal, user, member)
+    found = await accounts_of_links(session, user, links, [account_id])
+    if not found:
+        raise AccountNotFound()
+    return found[0]

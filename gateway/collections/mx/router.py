@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from gateway.collections.mx import (
     accounts,
     details,
@@ -14,10 +12,11 @@ from gateway.collections.mx import (
     users,
     widgets,
 )
+from gateway.collections.routing import CollectionRouter
 
 PREFIX = "/v1/mx"
 
-router = APIRouter(prefix=PREFIX)
+router = CollectionRouter(prefix=PREFIX)
 ROUTERS = (users, members, accounts, transactions, holdings, details, institutions, widgets)
 for part in (module.router for module in ROUTERS):
     router.include_router(part)

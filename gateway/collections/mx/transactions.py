@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -15,6 +14,7 @@ from formats.mx.render import pagination, parse_guid
 from gateway.auth.principal import AppPrincipal
 from gateway.collections.mx.access import (
     DATA_STATES,
+    OwnedAccount,
     accessible_account,
     accessible_member,
     accounts_of_links,
@@ -52,20 +52,22 @@ def date_window(from_date: dt.date | None, to_date: dt.date | None) -> tuple[dt.
 
 async def _page(
     session: AsyncSession, principal: AppPrincipal, user: EndUser, *, member: Link | None,
-    account_id: uuid.UUID | None, from_date: dt.date | None, to_date: dt.date | None, page: int,
+    account: OwnedAccount | None, from_date: dt.date | None, to_date: dt.date | None, page: int,
     records_per_page: int | None,
 ) -> Response:  # fmt: skip
     start, end = date_window(from_date, to_date)
     size = per_page(records_per_page)
     links = await readable_links(session, principal, user, member)
     serving = [link.id for link in links if link.state in DATA_STATES and "transactions" in link.products]
-    places = {
-        o.account.id: render.place(o.account, user) for o in await accounts_of_links(session, user, links)
-    }
     rows, total = await transaction_reader.page(
         session, user.app_id, serving, start=start, end=end, offset=(page - 1) * size,
-        limit=size, account_ids=[account_id] if account_id is not None else None,
+        limit=size, account_ids=[account.account.id] if account is not None else None,
     )  # fmt: skip
+    # Where each row's account sits (a row of an account that does not serve accounts is left out).
+    owned = [account] if account is not None else await accounts_of_links(
+        session, user, links, {row.account_id for row in rows}
+    )  # fmt: skip
+    places = {o.account.id: render.place(o.account, user) for o in owned}
     rendered = [render.transaction(row, places[row.account_id]) for row in rows if row.account_id in places]
     return listed("transactions", rendered, page, size, total)
 
@@ -76,7 +78,7 @@ async def list_transactions(
     records_per_page: RecordsPerPage = None, from_date: dt.date | None = None, to_date: dt.date | None = None,
 ) -> Response:  # fmt: skip
     principal, user = await readable_user(request, session, user_guid)
-    return await _page(session, principal, user, member=None, account_id=None, from_date=from_date,
+    return await _page(session, principal, user, member=None, account=None, from_date=from_date,
                        to_date=to_date, page=page, records_per_page=records_per_page)  # fmt: skip
 
 
@@ -87,7 +89,7 @@ async def list_transactions_by_account(
 ) -> Response:  # fmt: skip
     principal, user = await readable_user(request, session, user_guid)
     owned = await accessible_account(session, principal, user, account_guid)
-    return await _page(session, principal, user, member=owned.link, account_id=owned.account.id,
+    return await _page(session, principal, user, member=owned.link, account=owned,
                        from_date=from_date, to_date=to_date, page=page,
                        records_per_page=records_per_page)  # fmt: skip
 
@@ -99,7 +101,7 @@ async def list_transactions_by_member(
 ) -> Response:  # fmt: skip
     principal, user = await readable_user(request, session, user_guid)
     member = await accessible_member(session, principal, user, member_guid)
-    return await _page(session, principal, user, member=member, account_id=None, from_date=from_date,
+    return await _page(session, principal, user, member=member, account=None, from_date=from_date,
                        to_date=to_date, page=page, records_per_page=records_per_page)  # fmt: skip
 
 

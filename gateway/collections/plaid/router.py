@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from gateway.collections.plaid import (
     accounts,
     institutions,
@@ -16,10 +14,11 @@ from gateway.collections.plaid import (
     transactions,
     webhook_keys,
 )
+from gateway.collections.routing import CollectionRouter
 
 PREFIX = "/v1/plaid"
 
-router = APIRouter(prefix=PREFIX)
+router = CollectionRouter(prefix=PREFIX)
 PARTS = (link_tokens, items, accounts, transactions, institutions, investments, sandbox, webhook_keys,
          liabilities, recurring)  # fmt: skip
 for part in PARTS:

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.dependencies import SecuredRoute, require_app
 from gateway.auth.principal import Scope
 from gateway.auth.tokens import TokenKind
+from gateway.collections.routing import CollectionRouter
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.links.adoption import adopt_connection
 from gateway.state import get_app_state
 from gateway.upstreams.configuration import provider_configuration
 
-router = APIRouter(prefix="/v1/providers", tags=["upstream providers"], route_class=SecuredRoute)
+router = CollectionRouter(prefix="/v1/providers", tags=["upstream providers"], route_class=SecuredRoute)
 LINK_WRITER = require_app(TokenKind.generic, scope=Scope.write_links)
 
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from pydantic import BaseModel
 
+from gateway.collections.routing import CollectionRouter
 from gateway.crypto import SecretBox
 from gateway.dependencies import DbSession
 from gateway.state import get_app_state
 from gateway.upstreams.inbound import accept_webhook
 
-router = APIRouter(prefix="/v1/providers", tags=["upstream providers"])
+router = CollectionRouter(prefix="/v1/providers", tags=["upstream providers"])
 
 
 class WebhookAccepted(BaseModel):

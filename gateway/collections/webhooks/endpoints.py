@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from gateway.auth.dependencies import SecuredRoute, require_app
 from gateway.auth.principal import Scope
 from gateway.auth.tokens import TokenKind
 from gateway.collections.ids import parse_id
+from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, configuration_service
 from gateway.developers.schemas import WebhookConfigurationRequest, WebhookConfigurationResponse
@@ -30,7 +31,7 @@ from gateway.webhooks.schemas import (
 )
 from gateway.webhooks.service import webhook_service
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=SecuredRoute)
+router = CollectionRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=SecuredRoute)
 
 CONFIGURER = require_app(TokenKind.generic, scope=Scope.configure)
 READER = require_app(TokenKind.generic, scope=Scope.read)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
+from gateway.collections.routing import CollectionRouter
 from gateway.collections.yodlee import (
     accounts,
     auth,
@@ -20,7 +19,7 @@ from gateway.errors import NotFound
 
 PREFIX = "/v2/yodlee"
 
-router = APIRouter(prefix=PREFIX)
+router = CollectionRouter(prefix=PREFIX)
 # Paths of Yodlee's description that we do not serve but that one of our `{id}` routes would take for
 # an id: answered 404 (Y807) like every other path we do not serve, before the `{id}` routes see them.
 # Literal paths we do serve (/providers/count, /accounts/latestBalances, ...) are declared before
