@@ -19,10 +19,14 @@ from gateway.models.account import Account
 from gateway.models.link import Link
 
 
-async def links_of_token(session: AsyncSession, principal: AppPrincipal) -> list[Link]:
+async def links_of_token(
+    session: AsyncSession, principal: AppPrincipal, *, with_institution: bool = True
+) -> list[Link]:
     """The token user's provider accounts (PROVIDER_ACCOUNT_STATES) as the token may read them (its
     organization's only), oldest first; none when the user does not exist yet."""
-    return await links_in_states(session, principal, states=PROVIDER_ACCOUNT_STATES, with_institution=True)
+    return await links_in_states(
+        session, principal, states=PROVIDER_ACCOUNT_STATES, with_institution=with_institution
+    )
 
 
 async def links_by_ids(

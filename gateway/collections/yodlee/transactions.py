@@ -19,10 +19,9 @@ from gateway.collections.yodlee.ids import parse_ids
 from gateway.collections.yodlee.params import bounded, day
 from gateway.collections.yodlee.providers import PROVIDER_READER
 from gateway.collections.yodlee.routing import YodleeRoute
-from gateway.collections.yodlee.scope import chosen_accounts, links_by_ids
+from gateway.collections.yodlee.scope import chosen_accounts, links_of_token
 from gateway.dependencies import ReadSession
 from gateway.integer_ids.repository import IdKind, numbers_of
-from gateway.models.account import Account
 from gateway.products.repository import product_reader
 from gateway.text import is_storable
 from gateway.transactions.records import ListedTransaction
@@ -44,7 +43,8 @@ DateParam = Annotated[str | None, Query(max_length=32)]
 async def _filter(
     session: AsyncSession, principal: AppPrincipal, *, account_id: str | None, container: str | None,
     base_type: str | None, keyword: str | None, from_date: str | None, to_date: str | None,
-) -> tuple[TransactionSearch, list[Account]]:  # fmt: skip
+) -> TransactionSearch:  # fmt: skip
+    """The search the filters name, over the token user's accounts that serve transactions."""
     if container is not None and "," in container:
         raise YodleeError("Y805", "Multiple container not supported")
     if container is not None and container not in TRANSACTION_CONTAINERS:
@@ -57,20 +57,20 @@ async def _filter(
     start = day(from_date, "fromDate") or end - DEFAULT_WINDOW
     if start > end:
         raise YodleeError("Y809", "Invalid date range")
-    links = await links_by_ids(session, principal, None)
-    links = [link for link in links if "transactions" in link.products]
-    accounts = await product_reader.accounts_of_links(session, principal.app_id, [link.id for link in links])
+    links = await links_of_token(session, principal, with_institution=False)
+    link_ids = [link.id for link in links if "transactions" in link.products]
     numbers = parse_ids(account_id, "accountId")
-    chosen = None if numbers is None else await chosen_accounts(session, accounts, numbers)
-    if container is not None:
-        chosen = [a for a in (chosen if chosen is not None else accounts)
-                  if render.container(a.type, a.subtype) == container]  # fmt: skip
-    wanted = TransactionSearch(
-        link_ids=[link.id for link in links], start=start, end=end,
+    chosen = None
+    if numbers is not None or container is not None:  # only then are the accounts needed up front
+        accounts = await product_reader.accounts_of_links(session, principal.app_id, link_ids)
+        chosen = accounts if numbers is None else await chosen_accounts(session, accounts, numbers)
+        if container is not None:
+            chosen = [a for a in chosen if render.container(a.type, a.subtype) == container]
+    return TransactionSearch(
+        link_ids=link_ids, start=start, end=end,
         account_ids=[a.id for a in chosen] if chosen is not None else None,
         direction=base_type.lower() if base_type else None, keyword=keyword.strip() if keyword else None,
     )  # fmt: skip
-    return wanted, accounts
 
 
 @router.get("/transactions", openapi_extra=USER_READER.openapi)
@@ -90,12 +90,12 @@ async def get_transactions(
     principal = await USER_READER(request)
     offset = bounded(skip, "skip", 0, 2**31 - 1, default=0)
     limit = bounded(top, "top", 1, MAX_TOP, default=MAX_TOP)
-    wanted, accounts = await _filter(
+    wanted = await _filter(
         session, principal, account_id=account_id, container=container, base_type=base_type,
         keyword=keyword, from_date=from_date, to_date=to_date,
     )  # fmt: skip
     rows = await transaction_reader.search(session, principal.app_id, wanted, offset=offset, limit=limit)
-    return json_response({"transaction": await rendered_transactions(session, principal, rows, accounts)})
+    return json_response({"transaction": await rendered_transactions(session, principal, rows)})
 
 
 @router.get("/transactions/count", openapi_extra=USER_READER.openapi)
@@ -111,7 +111,7 @@ async def get_transactions_count(
 ) -> Response:
     """How many transactions `GET /transactions` would page through with the same filters."""
     principal = await USER_READER(request)
-    wanted, _ = await _filter(
+    wanted = await _filter(
         session, principal, account_id=account_id, container=container, base_type=base_type,
         keyword=keyword, from_date=from_date, to_date=to_date,
     )  # fmt: skip
@@ -128,10 +128,14 @@ async def get_transaction_categories(request: Request) -> Response:
 
 
 async def rendered_transactions(
-    session: AsyncSession, principal: AppPrincipal, rows: list[ListedTransaction], accounts: list[Account]
+    session: AsyncSession, principal: AppPrincipal, rows: list[ListedTransaction]
 ) -> list[dict[str, Any]]:
+    """The rows as Yodlee lists them, reading only the accounts they are in."""
     if not rows:
         return []
+    accounts = await product_reader.accounts_of_links(
+        session, principal.app_id, list({row.link_id for row in rows}), {row.account_id for row in rows}
+    )
     account_ids = await numbers_of(session, principal.app_id, IdKind.account, [a.id for a in accounts])
     containers = {a.id: render.container(a.type, a.subtype) for a in accounts}
     return [
