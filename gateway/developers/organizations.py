@@ -29,11 +29,14 @@ class OrganizationService:
     async def list(self, session: AsyncSession, app_id: uuid.UUID) -> Sequence[Organization]:
         return await developer_repository.list_organizations(session, app_id)
 
-    async def delete(self, session: AsyncSession, *, app_id: uuid.UUID, key: str) -> None:
+    async def delete(self, session: AsyncSession, *, app_id: uuid.UUID, key: str) -> str:
+        """The removed organization's name."""
         if key == DEFAULT_ORGANIZATION_KEY:
             raise Conflict("The default organization cannot be removed.")
-        if not await developer_repository.delete_organization(session, app_id, key):
+        name = await developer_repository.delete_organization(session, app_id, key)
+        if name is None:
             raise NotFound("No such organization.")
+        return name
 
     async def exists(self, session: AsyncSession, *, app_id: uuid.UUID, key: str) -> bool:
         return await developer_repository.get_organization(session, app_id, key) is not None

@@ -37,7 +37,7 @@ CUSTOMER_DATA_TABLES = {
     "api_keys", "organizations", "end_users", "links", "link_sessions", "accounts", "account_numbers",
     "account_owners", "transactions", "securities", "holdings", "investment_transactions", "webhook_events",
     "webhook_deliveries", "webhook_attempts", "refresh_jobs", "yodlee_ids", "yodlee_subscriptions",
-    "account_balances", "revoked_tokens", "upstream_disconnects", "provider_problems",
+    "account_balances", "revoked_tokens", "upstream_disconnects", "provider_problems", "audit_entries",
 }  # fmt: skip
 
 
