@@ -6,7 +6,6 @@ import secrets
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.developers.repository import developer_repository
@@ -18,12 +17,10 @@ class OrganizationService:
     async def create(
         self, session: AsyncSession, *, app_id: uuid.UUID, key: str | None, name: str
     ) -> Organization:
-        organization = Organization(app_id=app_id, key=key or f"org_{secrets.token_hex(6)}", name=name)
-        try:
-            async with session.begin_nested():
-                await developer_repository.add(session, organization)
-        except IntegrityError as exc:
-            raise Conflict(f"This app already has an organization {organization.key!r}.") from exc
+        key = key or f"org_{secrets.token_hex(6)}"
+        organization = await developer_repository.add_organization(session, app_id, key, name)
+        if organization is None:
+            raise Conflict(f"This app already has an organization {key!r}.")
         return organization
 
     async def list(self, session: AsyncSession, app_id: uuid.UUID) -> Sequence[Organization]:

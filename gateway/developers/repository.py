@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db import conflict_insert
 from gateway.models.audit import AuditEntry
 from gateway.models.base import utcnow
 from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, Organization
@@ -106,6 +107,25 @@ class DeveloperRepository:
     ) -> Organization | None:
         statement = select(Organization).where(Organization.app_id == app_id, Organization.key == key)
         return (await session.execute(statement)).scalar_one_or_none()
+
+    async def add_organization(
+        self, session: AsyncSession, app_id: uuid.UUID, key: str, name: str
+    ) -> Organization | None:
+        """The new organization; None when the app already has one with this key.
+
+        ON CONFLICT rather than a savepoint: on SQLite a savepoint opened before any write is the outermost
+        transaction, and releasing it commits the request's work before the request has succeeded.
+        """
+        now = utcnow()
+        statement = (
+            (await conflict_insert(session, Organization))
+            .values(id=uuid.uuid4(), app_id=app_id, key=key, name=name, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["app_id", "key"])
+            .returning(Organization.id)
+        )
+        if (await session.execute(statement)).first() is None:
+            return None
+        return await self.get_organization(session, app_id, key)
 
     async def delete_organization(self, session: AsyncSession, app_id: uuid.UUID, key: str) -> str | None:
         """The deleted organization's name; None when the app has no such organization."""

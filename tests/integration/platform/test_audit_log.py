@@ -12,9 +12,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from gateway.app import create_app
 from gateway.db import Database
+from gateway.developers.repository import audit_repository
 from gateway.models.audit import AuditEntry
 from gateway.settings import Settings
 from tests.integration.platform.conftest import Tenant, error_without_request_id, gateway_settings
@@ -211,6 +214,24 @@ class TestEveryAction:
         assert await entries(tenant) == before
         assert [entry["action"] for entry in before[:1]] == ["organization.created"]
 
+    async def test_an_action_whose_entry_cannot_be_written_does_not_happen(
+        self, client: httpx.AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async def refuse(session: AsyncSession, entry: AuditEntry) -> None:
+            await session.execute(text("SELECT 1"))
+            raise RuntimeError("the audit log is unavailable")
+
+        monkeypatch.setattr(audit_repository, "add", refuse)
+        app = f"/v1/dashboard/apps/{tenant.app_id}"
+        made = await client.post(
+            f"{app}/organizations", json={"id": "ghost", "name": "G"}, headers=tenant.dashboard
+        )
+        assert made.status_code == 500
+        monkeypatch.undo()
+        listed = await client.get(f"{app}/organizations", headers=tenant.dashboard)
+        assert [organization["id"] for organization in listed.json()["organizations"]] == ["default"]
+        assert [entry["action"] for entry in await entries(tenant)] == ["key.created", "app.created"]
+
 
 class TestReading:
     async def test_pages_newest_first(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -266,7 +287,7 @@ class TestAppendOnly:
         self, tenant: Tenant, database: Database
     ) -> None:
         app_id = uuid.UUID(tenant.app_id)
-        statements = [
+        statements: list[Executable] = [
             update(AuditEntry).where(AuditEntry.app_id == app_id).values(actor_name="someone else"),
             delete(AuditEntry).where(AuditEntry.app_id == app_id),
         ]
