@@ -85,10 +85,6 @@ async def reset_provider(request: Request, app_id: str, provider: str, session: 
     await provider_configuration.reset(session, app.id, providers, name)
     after = await provider_configuration.status(session, app.id, providers, name)
     await audit_log.record(
-        session,
-        await audit_log.developer(session, developer_id),
-        app.id,
-        AuditAction.provider_reset,
-        subject=name,
-        changes=provider_changes(before, after),
-    )
+        session, await audit_log.developer(session, developer_id), app.id, AuditAction.provider_reset,
+        subject=name, changes=provider_changes(before, after),
+    )  # fmt: skip
