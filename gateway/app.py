@@ -20,6 +20,7 @@ from gateway.auth.throttle import AddressRateLimitMiddleware
 from gateway.collections.connect.api import router as connect_api_router
 from gateway.collections.connect.headers import ConnectSecurityHeadersMiddleware, origin_of
 from gateway.collections.connect.pages import router as connect_pages_router
+from gateway.collections.dashboard.audit import router as dashboard_audit_router
 from gateway.collections.dashboard.endpoints import router as dashboard_router
 from gateway.collections.dashboard.links import router as dashboard_links_router
 from gateway.collections.dashboard.providers import router as dashboard_providers_router
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     renderers.register(YODLEE_PREFIX, render_yodlee_error)
     routers = (
         health_router, oauth_router, dashboard_router, dashboard_providers_router, dashboard_links_router,
+        dashboard_audit_router,
         developer_router, webhooks_router, moneykit_router, plaid_router, mx_router, yodlee_router,
         connect_api_router, connect_pages_router, gateway_router, upstream_webhooks_router,
         upstream_connections_router,

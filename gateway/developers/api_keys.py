@@ -6,6 +6,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,9 +55,12 @@ class ApiKeyService:
 
     async def revoke(
         self, session: AsyncSession, developer_id: uuid.UUID, app_id: uuid.UUID, client_id: str
-    ) -> None:
-        if not await developer_repository.revoke_key(session, developer_id, app_id, client_id):
+    ) -> datetime:
+        """When the key was revoked; NotFound when the app has no such live key."""
+        revoked_at = await developer_repository.revoke_key(session, developer_id, app_id, client_id)
+        if revoked_at is None:
             raise NotFound("No such API key.")
+        return revoked_at
 
 
 api_key_service = ApiKeyService()

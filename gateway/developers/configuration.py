@@ -100,7 +100,7 @@ class ConfigurationService:
         await session.flush()
         return configuration
 
-    async def reset(self, session: AsyncSession, *, app_id: uuid.UUID) -> None:
+    async def reset(self, session: AsyncSession, *, app_id: uuid.UUID) -> AppConfiguration:
         configuration = await developer_repository.get_configuration(session, app_id)
         configuration.name = DEFAULT_CONFIGURATION_NAME
         configuration.user_id_field = "guid"
@@ -109,6 +109,7 @@ class ConfigurationService:
         configuration.date_format = "ISO"
         configuration.ip_allow_list = []
         await session.flush()
+        return configuration
 
     async def set_webhook_uri(
         self, session: AsyncSession, *, app_id: uuid.UUID, uri: str, documentation_url: str

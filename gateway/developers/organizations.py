@@ -6,7 +6,6 @@ import secrets
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.developers.repository import developer_repository
@@ -18,22 +17,23 @@ class OrganizationService:
     async def create(
         self, session: AsyncSession, *, app_id: uuid.UUID, key: str | None, name: str
     ) -> Organization:
-        organization = Organization(app_id=app_id, key=key or f"org_{secrets.token_hex(6)}", name=name)
-        try:
-            async with session.begin_nested():
-                await developer_repository.add(session, organization)
-        except IntegrityError as exc:
-            raise Conflict(f"This app already has an organization {organization.key!r}.") from exc
+        key = key or f"org_{secrets.token_hex(6)}"
+        organization = await developer_repository.add_organization(session, app_id, key, name)
+        if organization is None:
+            raise Conflict(f"This app already has an organization {key!r}.")
         return organization
 
     async def list(self, session: AsyncSession, app_id: uuid.UUID) -> Sequence[Organization]:
         return await developer_repository.list_organizations(session, app_id)
 
-    async def delete(self, session: AsyncSession, *, app_id: uuid.UUID, key: str) -> None:
+    async def delete(self, session: AsyncSession, *, app_id: uuid.UUID, key: str) -> str:
+        """The removed organization's name."""
         if key == DEFAULT_ORGANIZATION_KEY:
             raise Conflict("The default organization cannot be removed.")
-        if not await developer_repository.delete_organization(session, app_id, key):
+        name = await developer_repository.delete_organization(session, app_id, key)
+        if name is None:
             raise NotFound("No such organization.")
+        return name
 
     async def exists(self, session: AsyncSession, *, app_id: uuid.UUID, key: str) -> bool:
         return await developer_repository.get_organization(session, app_id, key) is not None

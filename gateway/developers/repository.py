@@ -1,4 +1,4 @@
-"""SQL for developers, apps, API keys, organizations and app configuration.
+"""SQL for developers, apps, API keys, organizations, app configuration and the audit log.
 
 Dashboard reads start from `_apps_of(developer_id)`; app-level reads start from the app id of the
 authenticated principal. Another developer's or app's rows are therefore simply not found.
@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db import conflict_insert
+from gateway.models.audit import AuditEntry
 from gateway.models.base import utcnow
 from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, Organization
 
@@ -35,6 +38,9 @@ class DeveloperRepository:
 
     async def any_exists(self, session: AsyncSession) -> bool:
         return bool((await session.execute(select(exists().where(Developer.id.is_not(None))))).scalar())
+
+    async def get_developer(self, session: AsyncSession, developer_id: uuid.UUID) -> Developer:
+        return (await session.execute(select(Developer).where(Developer.id == developer_id))).scalar_one()
 
     async def get_by_email(self, session: AsyncSession, email: str) -> Developer | None:
         result = await session.execute(select(Developer).where(Developer.email == email))
@@ -73,8 +79,8 @@ class DeveloperRepository:
 
     async def revoke_key(
         self, session: AsyncSession, developer_id: uuid.UUID, app_id: uuid.UUID, client_id: str
-    ) -> bool:
-        """Revoke a live key; False when there is no such key of this developer's app."""
+    ) -> datetime | None:
+        """Revoke a live key and say when; None when there is no such key of this developer's app."""
         statement = (
             update(ApiKey)
             .where(
@@ -84,9 +90,9 @@ class DeveloperRepository:
                 ApiKey.revoked_at.is_(None),
             )
             .values(revoked_at=utcnow())
-            .returning(ApiKey.id)
+            .returning(ApiKey.revoked_at)
         )
-        return (await session.execute(statement)).first() is not None
+        return (await session.execute(statement)).scalar_one_or_none()
 
     # Organizations ---------------------------------------------------------------------------
 
@@ -102,13 +108,33 @@ class DeveloperRepository:
         statement = select(Organization).where(Organization.app_id == app_id, Organization.key == key)
         return (await session.execute(statement)).scalar_one_or_none()
 
-    async def delete_organization(self, session: AsyncSession, app_id: uuid.UUID, key: str) -> bool:
+    async def add_organization(
+        self, session: AsyncSession, app_id: uuid.UUID, key: str, name: str
+    ) -> Organization | None:
+        """The new organization; None when the app already has one with this key.
+
+        ON CONFLICT rather than a savepoint: on SQLite a savepoint opened before any write is the outermost
+        transaction, and releasing it commits the request's work before the request has succeeded.
+        """
+        now = utcnow()
+        statement = (
+            (await conflict_insert(session, Organization))
+            .values(id=uuid.uuid4(), app_id=app_id, key=key, name=name, created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["app_id", "key"])
+            .returning(Organization.id)
+        )
+        if (await session.execute(statement)).first() is None:
+            return None
+        return await self.get_organization(session, app_id, key)
+
+    async def delete_organization(self, session: AsyncSession, app_id: uuid.UUID, key: str) -> str | None:
+        """The deleted organization's name; None when the app has no such organization."""
         statement = (
             delete(Organization)
             .where(Organization.app_id == app_id, Organization.key == key)
-            .returning(Organization.id)
+            .returning(Organization.name)
         )
-        return (await session.execute(statement)).first() is not None
+        return (await session.execute(statement)).scalar_one_or_none()
 
     # Configuration (app scope) ---------------------------------------------------------------
 
@@ -125,3 +151,26 @@ class DeveloperRepository:
 
 
 developer_repository = DeveloperRepository()
+
+
+class AuditRepository:
+    """Entries are inserted and read, never updated or deleted (the database refuses both too)."""
+
+    async def add(self, session: AsyncSession, entry: AuditEntry) -> None:
+        session.add(entry)
+        await session.flush()
+
+    async def page(
+        self, session: AsyncSession, developer_id: uuid.UUID, app_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[Sequence[AuditEntry], int]:
+        """One of this developer's app's entries, newest first, with how many there are in all."""
+        statement = select(AuditEntry).where(
+            AuditEntry.app_id == app_id, AuditEntry.app_id.in_(_owned_app_ids(developer_id))
+        )
+        total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+        ordered = statement.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+        rows = (await session.execute(ordered.offset(offset).limit(limit))).scalars()
+        return rows.all(), int(total)
+
+
+audit_repository = AuditRepository()

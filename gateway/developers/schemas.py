@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from gateway.auth.principal import Scope
+from gateway.models.audit import AuditAction
 from gateway.pagination import Pagination
 from gateway.text import first_unstorable_path
 
@@ -187,3 +188,38 @@ class TokenInfo(BaseModel):
     user: str | None = None
     item_id: str | None = None
     expires_at: int | None = None
+
+
+class AuditActorOut(BaseModel):
+    kind: Literal["developer", "api_key"] = Field(
+        description="`developer`: a dashboard session; `api_key`: a configuration route called with a "
+        "token minted from one of the app's keys."
+    )
+    id: uuid.UUID = Field(description="The developer's id, or the API key's.")
+    name: str = Field(description="The developer's email, or the API key's client_id.")
+
+
+class FieldChange(BaseModel):
+    before: Any = Field(description="The value before the action (`null`: none); secrets read `***`.")
+    after: Any = Field(description="The value after the action (`null`: none); secrets read `***`.")
+
+
+class AuditEntryOut(BaseModel):
+    id: uuid.UUID
+    app_id: uuid.UUID
+    action: AuditAction
+    actor: AuditActorOut
+    subject: str | None = Field(
+        description="What the action was on: an API key's client_id, an organization's id or a provider."
+    )
+    organization: str | None = Field(description="The organization's id, for organization actions.")
+    request_id: str | None = Field(description="The `X-Request-Id` of the request that acted.")
+    occurred_at: datetime
+    changes: dict[str, FieldChange] = Field(
+        description="Each field the action changed; secrets, keys and credentials are masked."
+    )
+
+
+class AuditEntryList(BaseModel):
+    entries: list[AuditEntryOut]
+    pagination: Pagination

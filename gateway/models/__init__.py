@@ -1,6 +1,7 @@
 """The unified schema. Importing this package registers every table on `Base.metadata`."""
 
 from gateway.models.account import Account, AccountBalance, AccountNumber, AccountOwner
+from gateway.models.audit import AuditEntry
 from gateway.models.base import Base
 from gateway.models.developer import ApiKey, App, AppConfiguration, Developer, Organization
 from gateway.models.end_user import EndUser
@@ -23,6 +24,7 @@ __all__ = [
     "ApiKey",
     "App",
     "AppProviderSetting",
+    "AuditEntry",
     "ProviderProblem",
     "AppConfiguration",
     "Base",

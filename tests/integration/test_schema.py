@@ -37,7 +37,7 @@ CUSTOMER_DATA_TABLES = {
     "api_keys", "organizations", "end_users", "links", "link_sessions", "accounts", "account_numbers",
     "account_owners", "transactions", "securities", "holdings", "investment_transactions", "webhook_events",
     "webhook_deliveries", "webhook_attempts", "refresh_jobs", "yodlee_ids", "yodlee_subscriptions",
-    "account_balances", "revoked_tokens", "upstream_disconnects", "provider_problems",
+    "account_balances", "revoked_tokens", "upstream_disconnects", "provider_problems", "audit_entries",
 }  # fmt: skip
 
 
@@ -65,7 +65,14 @@ def compared(name: str | None, type_: str, _parents: object) -> bool:
     return name != "transaction_numbers" and PARTITION.fullmatch(name) is None
 
 
-def schema_drift(url: str) -> list[object]:
+def schema_drift(url: str, absent: frozenset[str] = frozenset()) -> list[object]:
+    """How the database at `url` differs from the models, leaving out the models' tables named in
+    `absent` (those a later revision adds, for a database downgraded below it)."""
+
+    def modelled(item: Any, name: str | None, type_: str, reflected: bool, _other: object) -> bool:
+        table = item if type_ == "table" else getattr(item, "table", None)
+        return getattr(table, "name", None) not in absent
+
     async def compare() -> list[object]:
         engine = create_async_engine(async_database_url(url))
         try:
@@ -73,7 +80,8 @@ def schema_drift(url: str) -> list[object]:
                 return await connection.run_sync(
                     lambda sync: compare_metadata(
                         MigrationContext.configure(
-                            sync, opts={"compare_type": True, "include_name": compared}
+                            sync,
+                            opts={"compare_type": True, "include_name": compared, "include_object": modelled},
                         ),
                         Base.metadata,
                     )
@@ -161,6 +169,8 @@ def empty_postgres_url() -> Iterator[str]:
     drop_database(name)
 
 
+# The models' tables that revisions after 0018 create.
+ADDED_AFTER_0018 = frozenset({"audit_entries"})
 # What must survive a conversion of the table: each transaction's identity, numbers and values.
 KEPT: tuple[Any, ...] = (
     Transaction.id, Transaction.link_id, Transaction.provider_transaction_id, Transaction.number,
@@ -209,9 +219,8 @@ class TestPartitionedTransactions:
         assert run_on(empty_postgres_url, partitioning) is None
         assert run_on(empty_postgres_url, primary_key) == ["id"]
         assert run_on(empty_postgres_url, kept_rows) == remaining
-        assert (
-            schema_drift(empty_postgres_url) == []
-        )  # 0017's plain table, indexes and keys, as the models say
+        # 0017's plain table, indexes and keys, as the models say (without the tables added since)
+        assert schema_drift(empty_postgres_url, absent=ADDED_AFTER_0018) == []
         assert run_on(empty_postgres_url, lambda session: add_transaction(session, links[2], "t-17")) == 17
 
     def test_a_fresh_install_leaves_the_partitions_unanalysed(self, empty_postgres_url: str) -> None:

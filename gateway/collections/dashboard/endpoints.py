@@ -12,6 +12,7 @@ from gateway.collections.ids import parse_id, parse_key
 from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
 from gateway.developers.api_keys import api_key_service
+from gateway.developers.audit import audit_log, field_changes, secret
 from gateway.developers.organizations import organization_service
 from gateway.developers.schemas import (
     AppCreate,
@@ -30,6 +31,7 @@ from gateway.developers.schemas import (
     SignupResponse,
 )
 from gateway.developers.service import developer_service
+from gateway.models.audit import AuditAction
 from gateway.models.base import utcnow
 from gateway.models.developer import ApiKey, App, Organization
 from gateway.pagination import Page
@@ -93,6 +95,9 @@ async def create_app(request: Request, body: AppCreate, session: DbSession) -> A
     app = await developer_service.create_app(
         session, developer_id=developer.developer_id, name=body.name, mode=body.mode
     )
+    actor = await audit_log.developer(session, developer.developer_id)
+    changes = field_changes({}, {"name": app.name, "mode": app.mode})
+    await audit_log.record(session, actor, app.id, AuditAction.app_created, changes=changes)
     return _app_out(app)
 
 
@@ -126,6 +131,12 @@ async def create_key(app_id: str, body: KeyCreate, request: Request, session: Db
         master_key=get_app_state(request).auth.master_key,
         scopes=[scope.value for scope in body.scopes] if body.scopes else None,
     )
+    created = {"name": issued.row.name, "scopes": issued.row.scopes, "client_secret": issued.client_secret}
+    await audit_log.record(
+        session, await audit_log.developer(session, developer.developer_id), app.id,
+        AuditAction.key_created, subject=issued.client_id,
+        changes=field_changes({}, created, {"client_secret": secret}),
+    )  # fmt: skip
     return KeyCreated(
         client_id=issued.client_id,
         client_secret=issued.client_secret,
@@ -148,9 +159,12 @@ async def list_keys(request: Request, app_id: str, session: DbSession) -> KeyLis
 async def revoke_key(app_id: str, client_id: str, request: Request, session: DbSession) -> None:
     """Revoke a key: it and every token minted from it stop working within a minute."""
     developer = await DASHBOARD(request)
-    await api_key_service.revoke(
-        session, developer.developer_id, parse_id(app_id, "app"), parse_key(client_id, "API key")
-    )
+    app_uuid, key = parse_id(app_id, "app"), parse_key(client_id, "API key")
+    revoked_at = await api_key_service.revoke(session, developer.developer_id, app_uuid, key)
+    await audit_log.record(
+        session, await audit_log.developer(session, developer.developer_id), app_uuid,
+        AuditAction.key_revoked, subject=key, changes=field_changes({}, {"revoked_at": revoked_at}),
+    )  # fmt: skip
     get_app_state(request).auth.forget_clients()
 
 
@@ -167,6 +181,11 @@ async def create_organization(
     developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     organization = await organization_service.create(session, app_id=app.id, key=body.id, name=body.name)
+    await audit_log.record(
+        session, await audit_log.developer(session, developer.developer_id), app.id,
+        AuditAction.organization_created, subject=organization.key, organization=organization.key,
+        changes=field_changes({}, {"name": organization.name}),
+    )  # fmt: skip
     return _organization_out(organization)
 
 
@@ -187,7 +206,13 @@ async def delete_organization(
     """Stop seeing an organization. The `default` organization always stays."""
     developer = await DASHBOARD(request)
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
-    await organization_service.delete(session, app_id=app.id, key=parse_key(organization_id, "organization"))
+    key = parse_key(organization_id, "organization")
+    name = await organization_service.delete(session, app_id=app.id, key=key)
+    await audit_log.record(
+        session, await audit_log.developer(session, developer.developer_id), app.id,
+        AuditAction.organization_deleted, subject=key, organization=key,
+        changes=field_changes({"name": name}, {}),
+    )  # fmt: skip
 
 
 @router.get("/apps/{app_id}/webhook-secret", response_model=WebhookSecretOut, openapi_extra=DASHBOARD.openapi)
@@ -211,7 +236,16 @@ async def rotate_webhook_secret(
     app = await developer_service.get_app(session, developer.developer_id, parse_id(app_id, "app"))
     box = get_app_state(request).auth.box
     grace = timedelta(seconds=(body or RotateWebhookSecret()).grace_period_s)
-    return _secret_out(await webhook_secrets.rotate(session, box, app.id, grace))
+    secrets = await webhook_secrets.rotate(session, box, app.id, grace)
+    await audit_log.record(
+        session, await audit_log.developer(session, developer.developer_id), app.id,
+        AuditAction.webhook_secret_rotated,
+        changes=field_changes(
+            {"webhook_secret": secrets.previous}, {"webhook_secret": secrets.current},
+            {"webhook_secret": secret},
+        ),
+    )  # fmt: skip
+    return _secret_out(secrets)
 
 
 def _secret_out(secrets: SigningSecrets) -> WebhookSecretOut:

@@ -12,11 +12,13 @@ from gateway.auth.principal import AppPrincipal, Scope
 from gateway.auth.tokens import TokenKind
 from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
+from gateway.developers.audit import Actor, audit_log, configuration_changes
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, configuration_service, render
 from gateway.developers.schemas import Configuration, ConfigurationPatch, ConfigurationWrite, TokenInfo
 from gateway.end_users.repository import end_user_repository
 from gateway.links.readable import get_link
 from gateway.links.repository import organization_key_of
+from gateway.models.audit import AuditAction
 from gateway.state import get_app_state
 
 router = CollectionRouter(prefix="/v1/developer", tags=["developer"], route_class=SecuredRoute)
@@ -68,7 +70,12 @@ async def update_configuration(
 async def reset_configuration(request: Request, session: DbSession) -> None:
     """Reset the configuration to its defaults."""
     principal = await CONFIGURER(request)
-    await configuration_service.reset(session, app_id=principal.app_id)
+    before = render(await configuration_service.get(session, principal.app_id))
+    after = render(await configuration_service.reset(session, app_id=principal.app_id))
+    await audit_log.record(
+        session, Actor.of_key(principal), principal.app_id, AuditAction.configuration_reset,
+        changes=configuration_changes(before, after),
+    )  # fmt: skip
     get_app_state(request).auth.forget_clients()
 
 
@@ -78,11 +85,18 @@ async def _write(
     request: Request,
     session: DbSession,
 ) -> Configuration:
-    configuration = await configuration_service.update(
-        session, app_id=principal.app_id, changes=body, documentation_url=_docs_url(request)
+    before = render(await configuration_service.get(session, principal.app_id))
+    after = render(
+        await configuration_service.update(
+            session, app_id=principal.app_id, changes=body, documentation_url=_docs_url(request)
+        )
     )
+    await audit_log.record(
+        session, Actor.of_key(principal), principal.app_id, AuditAction.configuration_updated,
+        changes=configuration_changes(before, after),
+    )  # fmt: skip
     get_app_state(request).auth.forget_clients()  # user-id field and allow-list are part of auth
-    return render(configuration)
+    return after
 
 
 @router.get(

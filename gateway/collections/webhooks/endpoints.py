@@ -13,10 +13,12 @@ from gateway.auth.tokens import TokenKind
 from gateway.collections.ids import parse_id
 from gateway.collections.routing import CollectionRouter
 from gateway.dependencies import DbSession
+from gateway.developers.audit import Actor, audit_log, field_changes, masked_uri
 from gateway.developers.configuration import WEBHOOK_URI_DOCS, configuration_service
 from gateway.developers.schemas import WebhookConfigurationRequest, WebhookConfigurationResponse
 from gateway.errors import Conflict, NotFound
 from gateway.links.repository import link_reader
+from gateway.models.audit import AuditAction
 from gateway.models.webhook import WebhookAttempt, WebhookDelivery
 from gateway.pagination import Page
 from gateway.state import get_app_state
@@ -54,9 +56,16 @@ async def configure_webhook_uri(
     `http` (for example a local receiver)."""
     principal = await CONFIGURER(request)
     docs = get_app_state(request).settings.base_url.rstrip("/") + WEBHOOK_URI_DOCS
+    before = (await configuration_service.get(session, principal.app_id)).webhook_uri
     configuration = await configuration_service.set_webhook_uri(
         session, app_id=principal.app_id, uri=body.webhookUri, documentation_url=docs
     )
+    await audit_log.record(
+        session, Actor.of_key(principal), principal.app_id, AuditAction.webhook_uri_changed,
+        changes=field_changes(
+            {"webhook_uri": before}, {"webhook_uri": configuration.webhook_uri}, {"webhook_uri": masked_uri}
+        ),
+    )  # fmt: skip
     return WebhookConfigurationResponse(
         name=configuration.name,
         callbackUri=configuration.webhook_uri or "",
