@@ -8,7 +8,9 @@
    the other core, rounds interleaved.
 2. Sync: a full Plaid `/transactions/sync` pull of the link (no cursor, `count` 500, until `has_more`
    is false), repeated. Goal: at most 1.2 s. The client decodes with orjson; its share (decoding) is
-   measured and stated apart from the rest (the gateway and loopback HTTP).
+   measured and stated apart from the rest (the gateway and loopback HTTP). Pulls alternate with pulls
+   from a second gateway process that does not read pages ahead (`LINKGATE_READ_AHEAD_PAGES=0`), what
+   reading ahead buys measured in the same run.
 
 By default a scratch database gets the link through MoneyKit's import. With `--dataset MANIFEST` (from
 `bench.scale_dataset`) the pages are read on that database's first 50,000-transaction link instead.
@@ -240,7 +242,7 @@ async def full_sync(port: int, link: Link) -> tuple[float, float, int]:
 
 
 async def measure(
-    port: int, baseline_port: int, link: Link, expected: int, args: argparse.Namespace
+    port: int, baseline_port: int, link: Link, expected: int, args: argparse.Namespace, unread_port: int
 ) -> dict[str, Any]:
     await wait_ready(baseline_port, "/pages/plaid")
     pages = await pages_of(port, link)
@@ -255,11 +257,16 @@ async def measure(
                 await throughput(baseline_port, baseline, seconds=args.seconds, connections=8)
             )
             both["gateway"].append(await throughput(port, page.ours, seconds=args.seconds, connections=8))
-    pulls = [await full_sync(port, link) for _ in range(args.pulls)]
-    assert all(count == expected for _, _, count in pulls), pulls
+    await wait_ready(unread_port, "/healthz")
+    pulls, unread = [], []
+    for _ in range(args.pulls):  # alternated, as the pages are
+        pulls.append(await full_sync(port, link))
+        unread.append(await full_sync(unread_port, link))
+    assert all(count == expected for _, _, count in pulls + unread), (pulls, unread)
     return {
         "pages": {name: {k: statistics.median(v) for k, v in both.items()} for name, both in rates.items()},
         "pulls": [(seconds, decoding) for seconds, decoding, _ in pulls],
+        "unread_pulls": [(seconds, decoding) for seconds, decoding, _ in unread],
     }
 
 
@@ -295,7 +302,14 @@ def run(args: argparse.Namespace, database_url: str | None) -> dict[str, Any]:
         assert database_url is not None
         env = gateway_env(database_url)
         credentials = bootstrap(env)
-    processes = [start([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)], env)]
+    unread_port = free_port()
+    processes = [
+        start([sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)], env),
+        start(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(unread_port)],
+            env | {"LINKGATE_READ_AHEAD_PAGES": "0"},
+        ),
+    ]
     try:
         if args.dataset is None:
             link = asyncio.run(built_link(port, env["LINKGATE_DATABASE_URL"], credentials))
@@ -307,7 +321,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> dict[str, Any]:
             "BENCH_LINK_ID": link.link_id,
         }
         processes.append(start(baseline_command(baseline_port), baseline_env))
-        return asyncio.run(measure(port, baseline_port, link, PAGE_LINK_SIZE, args))
+        return asyncio.run(measure(port, baseline_port, link, PAGE_LINK_SIZE, args, unread_port))
     finally:
         for process in processes:
             process.terminate()
@@ -328,6 +342,13 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
                  f"{pull:.2f} s (max {pulls[-1][0]:.2f} s): client decoding {decoding:.2f} s, gateway and "
                  f"loopback HTTP {pull - decoding:.2f} s", f"at most {GOAL_PULL_S} s: "
                  f"{'met' if pull <= GOAL_PULL_S else 'NOT met'}"))  # fmt: skip
+    unread = sorted(result["unread_pulls"])
+    unread_pull = statistics.median(s for s, _ in unread)
+    unread_decoding = statistics.median(d for _, d in unread)
+    rows.append(("the same pull from a process that does not read ahead (`LINKGATE_READ_AHEAD_PAGES=0`)",
+                 f"{unread_pull:.2f} s (max {unread[-1][0]:.2f} s): client decoding {unread_decoding:.2f} s, "
+                 f"gateway and loopback HTTP {unread_pull - unread_decoding:.2f} s",
+                 "in-run comparison"))  # fmt: skip
     where = f"the dataset of `{args.dataset.name}`" if args.dataset else "a scratch database"
     command = (f"python -m bench.transaction_pages --seconds {args.seconds} --rounds {args.rounds} "
                f"--pulls {args.pulls}" + (f" --dataset {args.dataset}" if args.dataset else ""))  # fmt: skip
