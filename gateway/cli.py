@@ -1,18 +1,23 @@
-"""`linkgate`: serve | migrate | worker | scheduler | bootstrap."""
+"""`linkgate`: serve | migrate | worker | scheduler | bootstrap | keys | doctor | webhooks."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import logging
 import logging.config
 import sys
-from typing import Any
+import uuid
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import uvicorn
 
 from gateway.settings import InsecureConfiguration, Settings, get_settings
+
+if TYPE_CHECKING:
+    from gateway.webhooks.replay import ReplayWindow
 
 logger = logging.getLogger("linkgate")
 
@@ -238,6 +243,104 @@ async def _bootstrap_if_empty(settings: Settings) -> dict[str, str | bool] | Non
         return result.as_json()
     finally:
         await database.dispose()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per check.")
+def doctor(as_json: bool) -> None:
+    """Check this deployment: settings, database, migrations, broker, providers and clocks. Exits 1 when a
+    check fails."""
+    from gateway.health.doctor import diagnose
+
+    settings = get_settings()  # not _settings(): insecure production settings are a finding here
+    logging.config.dictConfig(logging_config("WARNING"))
+    findings = asyncio.run(diagnose(settings))
+    for finding in findings:
+        if as_json:
+            click.echo(json.dumps(finding.as_json()))
+        else:
+            click.echo(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check:<10} {finding.detail}")
+    if not all(finding.ok for finding in findings):
+        sys.exit(1)
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook deliveries."""
+
+
+@webhooks.command()
+@click.option("--app", "app_id", required=True, help="The app whose deliveries to send again.")
+@click.option(
+    "--since", required=True, help="Deliveries that ended at or after this time (ISO 8601; UTC if no zone)."
+)
+@click.option("--until", default=None, help="... and before this time (default: now).")
+@click.option(
+    "--status", type=click.Choice(["failed", "succeeded", "all"]), default="failed", show_default=True,
+    help="Which ended deliveries.",
+)  # fmt: skip
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--dry-run", is_flag=True, help="List them, send nothing.")
+def replay(app_id: str, since: str, until: str | None, status: str, limit: int, dry_run: bool) -> None:
+    """Send an app's ended deliveries again (same body, same URL, a new webhook-id), through the durable
+    path: each is a new delivery, first tried as soon as it is stored and retried as usual."""
+    from gateway.webhooks.replay import EndedStatus, ReplayWindow
+
+    settings = _settings()
+    statuses: tuple[EndedStatus, ...] = (
+        ("failed", "succeeded") if status == "all" else (cast(EndedStatus, status),)
+    )
+    window = ReplayWindow(
+        app_id=_uuid(app_id, "--app"), since=_moment(since, "--since"),
+        until=_moment(until, "--until") if until is not None else None, statuses=statuses, limit=limit,
+    )  # fmt: skip
+    for line in asyncio.run(_replay(settings, window, dry_run=dry_run)):
+        click.echo(line)
+
+
+async def _replay(settings: Settings, window: ReplayWindow, *, dry_run: bool) -> list[str]:
+    from gateway.db import Database
+    from gateway.developers.repository import developer_repository
+    from gateway.webhooks.replay import ended_deliveries, replay
+    from workers.enqueue import send_task_request
+
+    # Embedded mode has no broker this process could reach: the server's sweeper sends what is due.
+    database = Database.from_settings(
+        settings, task_sender=None if settings.is_embedded else send_task_request
+    )
+    try:
+        async with database.unit_of_work() as session:
+            if await developer_repository.find_app(session, window.app_id) is None:
+                raise click.ClickException(f"no app {window.app_id}")
+            if dry_run:
+                ended = await ended_deliveries(session, window)
+                listed = [
+                    f"would send {d.id} again ({d.status} at {d.finished_at:%Y-%m-%dT%H:%M:%SZ})"
+                    for d in ended
+                ]
+                return [*listed, f"{len(ended)} to send"]
+            pairs = await replay(session, window)
+        return [
+            *(f"sent {ended.id} again as {again.id}" for ended, again in pairs),
+            f"{len(pairs)} sent again",
+        ]
+    finally:
+        await database.dispose()
+
+
+def _uuid(value: str, option: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an id", param_hint=option) from exc
+
+
+def _moment(value: str, option: str) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=option) from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
 
 
 def _credentials_banner(credentials: dict[str, str | bool]) -> str:

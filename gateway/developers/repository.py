@@ -142,6 +142,10 @@ class DeveloperRepository:
         statement = select(AppConfiguration).where(AppConfiguration.app_id == app_id)
         return (await session.execute(statement)).scalar_one()
 
+    async def find_app(self, session: AsyncSession, app_id: uuid.UUID) -> App | None:
+        """Any developer's app (for operator commands, which act across tenants)."""
+        return (await session.execute(select(App).where(App.id == app_id))).scalar_one_or_none()
+
     async def get_app_by_id(self, session: AsyncSession, app_id: uuid.UUID) -> App:
         return (await session.execute(select(App).where(App.id == app_id))).scalar_one()
 
