@@ -54,6 +54,7 @@ from gateway.middleware import (
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
 )
+from gateway.observability import tracing
 from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter, counter_client
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     """Build the gateway. With no arguments it reads `LINKGATE_*` settings (used by `uvicorn --factory`)."""
     settings = settings or get_settings()
     settings.check_production_ready()
+    tracing.start("linkgate-api")
     renderers = ErrorRenderers()
 
     @asynccontextmanager
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         try:
             yield
         finally:
+            tracing.flush()
             await read_ahead.aclose()
             if redis is not None:
                 await redis.aclose()
@@ -154,6 +157,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     )
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    tracing.instrument_app(app)  # outside every middleware: the request's span covers them all
     _publish_security_schemes(app)
     return app
 

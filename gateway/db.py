@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import sqlalchemy.ext.asyncio as sqlalchemy_asyncio
 from sqlalchemy import Select, Table, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from gateway.db_liveness import ping_idle_connections
+from gateway.observability import tracing
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """The gateway's engine. Its errors never quote statement parameters (`hide_parameters`): they are
     logged, and parameters can be tokens, emails or secrets' HMACs."""
     url = async_database_url(settings.database_url)
+    # Looked up when called, not imported: tracing (gateway/observability/tracing.py) wraps the module's
+    # function when it starts, and then traces every engine made.
+    create_async_engine = sqlalchemy_asyncio.create_async_engine
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
         engine = create_async_engine(
@@ -270,9 +275,10 @@ class DialectRead:
             return list(await connection.execute(self.portable, parameters))
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
-        return await driver.fetch(  # type: ignore[union-attr, no-any-return]
-            self.postgres_sql, *self.postgres_arguments(parameters)
-        )
+        with tracing.driver_sql(self.postgres_sql):
+            return await driver.fetch(  # type: ignore[union-attr, no-any-return]
+                self.postgres_sql, *self.postgres_arguments(parameters)
+            )
 
     def postgres_arguments(self, parameters: dict[str, Any]) -> list[Any]:
         """The positional arguments of `postgres_sql` for these named parameters."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import Any
 
+from celery import Celery
+from celery.signals import beat_init, worker_init, worker_shutdown
+
+from gateway.observability import tracing
 from gateway.settings import Settings, get_settings
 from workers.names import PURGE_EXPIRED, SCHEDULE_REFRESHES, SWEEP_DUE_WORK
 
@@ -50,3 +54,18 @@ def create_celery(settings: Settings) -> Celery:
 
 
 celery_app = create_celery(get_settings())
+
+
+@worker_init.connect
+def _trace_worker(**_: Any) -> None:
+    tracing.start("linkgate-worker")
+
+
+@beat_init.connect
+def _trace_scheduler(**_: Any) -> None:
+    tracing.start("linkgate-scheduler")
+
+
+@worker_shutdown.connect
+def _flush_traces(**_: Any) -> None:
+    tracing.flush()

@@ -1,0 +1,1 @@
+"""What operators watch: traces (and, with them, metrics and logs)."""
