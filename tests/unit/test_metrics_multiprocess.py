@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,10 +52,10 @@ class Recorder:
 
 
 @pytest.fixture
-def directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A shared metrics directory this test process scrapes (without recording into it)."""
     monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(tmp_path))
-    yield tmp_path
+    return tmp_path
 
 
 def scraped(name: str, **labels: str) -> float | None:
