@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.crypto import SecretBox
 from gateway.db import Database
 from gateway.links.connection_state import open_state
+from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
-from gateway.metrics.definitions import REFRESH_DURATION, REFRESHES
+from gateway.metrics.definitions import DURABLE_JOB_RUNS, REFRESH_DURATION, REFRESHES
 from gateway.metrics.labels import PROVIDERS
 from gateway.models.base import utcnow
 from gateway.models.link import Link
@@ -117,7 +118,10 @@ class RefreshService:
         meter = _Meter()
         started = time.perf_counter()
         try:
-            return await self._attempt(database, settings, providers, job_id, attempt, meter)
+            outcome = await self._attempt(database, settings, providers, job_id, attempt, meter)
+            if meter.outcome == "succeeded":  # `_apply` finished the row in its own commit, not `finish`
+                DURABLE_JOB_RUNS.labels(REFRESH_JOBS.name, "succeeded").inc()
+            return outcome
         finally:
             provider = PROVIDERS(meter.provider)
             REFRESHES.labels(provider, meter.outcome).inc()
