@@ -4,7 +4,9 @@ has every series with the labels it should have."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +15,19 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.crypto import SecretBox
+from gateway.db import Database
+from gateway.end_users.service import get_or_create_end_user
+from gateway.institutions.catalog import get_institution
+from gateway.links.service import link_service
+from gateway.settings import get_settings
+from providers.base import Connected
 from tests.conftest import TEST_ENVIRONMENT
+from tests.fakes.simplefin import running_bridge
 from tests.support.moneykit import Gateway, forget_rate_limits, sign_up_tenant
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http, wait_until
 from tests.support.receiver import WebhookReceiver
+from workers.enqueue import send_task_request
 
 pytestmark = pytest.mark.integration
 
@@ -87,6 +98,28 @@ def issue_token(gateway: Gateway) -> str:
     return token
 
 
+def simplefin_link(app_id: str, access_url: str) -> None:
+    """A connected SimpleFIN link on the fake Bridge; its first refresh is sent after the commit."""
+
+    async def create() -> None:
+        settings = get_settings()
+        database = Database.from_settings(settings, task_sender=send_task_request)
+        try:
+            async with database.unit_of_work() as session:
+                institution = await get_institution(session, "simplefin_bridge")
+                assert institution is not None
+                user = await get_or_create_end_user(session, uuid.UUID(app_id), f"c-{uuid.uuid4().hex[:8]}")
+                await link_service.create_connected(
+                    session, box=SecretBox(settings.master_key()), app_id=uuid.UUID(app_id),
+                    end_user_id=user.id, institution=institution, products=["transactions"],
+                    connection=Connected("sfin-metrics", {"access_url": access_url}),
+                )  # fmt: skip
+        finally:
+            await database.dispose()
+
+    asyncio.run(create())
+
+
 def test_one_scrape_has_every_series_of_every_process(deployment: Deployment) -> None:
     base = deployment.base_url
     gateway = Gateway(base, sign_up_tenant(base))
@@ -118,6 +151,17 @@ def test_one_scrape_has_every_series_of_every_process(deployment: Deployment) ->
             what="a delivered webhook in the metrics",
         )
         assert receiver.requests
+
+    # A refresh that calls an upstream: the fake SimpleFIN Bridge, on loopback.
+    with running_bridge() as bridge:
+        bridge.state.add_connection("CON-1", name="My Bank", org_id="ORG-1", org_name="My Bank")
+        bridge.state.add_account("ACT-1", conn_id="CON-1", name="Everyday Checking", balance="10.00")
+        simplefin_link(gateway.app_id, bridge.state.issue_access().url)
+        wait_until(
+            lambda: deployment.value("linkgate_refreshes_total", provider="simplefin") >= 1,
+            timeout_s=30,
+            what="a SimpleFIN refresh in the metrics",
+        )
 
     # Failed credentials until the address is refused: the rate-limited request comes last.
     headers = {"authorization": "Bearer not-a-token"}
@@ -163,6 +207,12 @@ def test_one_scrape_has_every_series_of_every_process(deployment: Deployment) ->
     assert {"provider": "sandbox", "outcome": "succeeded", "le": "+Inf"} in labels_of(
         "linkgate_refresh_duration_seconds_bucket"
     )
+    upstream = labels_of("linkgate_upstream_requests_total")
+    assert {"provider": "simplefin", "endpoint": "/accounts", "status": "200"} in upstream
+    assert {"provider": "simplefin", "endpoint": "/accounts", "le": "+Inf"} in labels_of(
+        "linkgate_upstream_request_duration_seconds_bucket"
+    )
+    assert {"provider": "simplefin", "outcome": "succeeded"} in labels_of("linkgate_refreshes_total")
     runs = labels_of("linkgate_durable_job_runs_total")
     assert {"kind": "refresh_job", "state": "succeeded"} in runs
     assert {"kind": "webhook_delivery", "state": "succeeded"} in runs
@@ -183,7 +233,7 @@ def test_one_scrape_has_every_series_of_every_process(deployment: Deployment) ->
         assert {"role": role} in labels_of("linkgate_db_pool_max_connections")
 
     every_value = {v for series in samples.values() for labels, _ in series for v in labels.values()}
-    secrets = (gateway.client_secret, gateway.token.access_token, gateway.client_id, link_id)
+    secrets = (gateway.client_secret, gateway.token.access_token, gateway.client_id, link_id, "127.0.0.1")
     assert not any(secret in value for secret in secrets for value in every_value)
 
 
