@@ -161,7 +161,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         frame_ancestors=settings.connect_frame_ancestors,
         widget_origins=widgets,
     )
-    app.add_middleware(HttpMetricsMiddleware)
+    if settings.metrics_enabled:
+        app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     _publish_security_schemes(app)

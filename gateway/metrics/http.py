@@ -15,8 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.metrics.definitions import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 from gateway.metrics.labels import UNMATCHED, collection_of, method_label, route_template
 
-# (counter child, histogram child) of one label combination.
-Children = tuple[Any, Any]
+# (counter child, histogram child, the route) of one label combination. Holding the route keeps its id
+# from being reused by another object while the entry exists.
+Children = tuple[Any, Any, Any]
 
 
 class HttpMetricsMiddleware:
@@ -25,8 +26,8 @@ class HttpMetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # Keyed by the route object's id (routes live as long as the app), method and status; requests no
-        # route answered are keyed by their collection instead.
+        # Keyed by the route object's id (routes are unhashable, and live as long as the app), method and
+        # status; requests no route answered are keyed by their collection instead.
         self._children: dict[tuple[int | str, str, int], Children] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,4 +62,5 @@ def _resolve(route: Any, path: str, method: str, status: int) -> Children:
     return (
         HTTP_REQUESTS.labels(collection, template, method, str(status)),
         HTTP_REQUEST_DURATION.labels(collection, template, method),
+        route,
     )

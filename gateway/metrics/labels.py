@@ -16,7 +16,6 @@ from typing import Any
 OTHER = "other"
 UNMATCHED = "unmatched"
 
-# Longest first where one prefix starts another (`/connect/api` is still `connect`).
 COLLECTIONS: tuple[tuple[str, str], ...] = (
     ("/v1/plaid", "plaid"),
     ("/v1/mx", "mx"),
@@ -37,16 +36,22 @@ COLLECTIONS: tuple[tuple[str, str], ...] = (
     ("/readyz", "health"),
     ("/metrics", "metrics"),
 )
-_PREFIXES = frozenset(prefix for prefix, _ in COLLECTIONS)
+_PREFIXES = {prefix: name for prefix, name in COLLECTIONS}
+# Versioned prefixes take two segments (`/v1/plaid`); the others one (`/connect`).
+_VERSIONS = frozenset(prefix[: prefix.index("/", 1)] for prefix in _PREFIXES if prefix.count("/") == 2)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def collection_of(path: str) -> str:
-    """The collection a path belongs to, by its leading segments."""
-    for prefix, name in COLLECTIONS:
-        if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] in "/?"):
-            return name
-    return OTHER
+    """The collection a path belongs to, by its leading segments (two dictionary lookups at most)."""
+    end = path.find("/", 1)
+    first = path if end == -1 else path[:end]
+    if first not in _VERSIONS:
+        return _PREFIXES.get(first, OTHER)
+    if end == -1:
+        return OTHER
+    second_end = path.find("/", end + 1)
+    return _PREFIXES.get(path if second_end == -1 else path[:second_end], OTHER)
 
 
 def method_label(method: str) -> str:
