@@ -25,7 +25,14 @@ from providers.base import Connected
 from tests.conftest import TEST_ENVIRONMENT
 from tests.fakes.simplefin import running_bridge
 from tests.support.moneykit import Gateway, forget_rate_limits, sign_up_tenant
-from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http, wait_until
+from tests.support.processes import (
+    PROJECT_ROOT,
+    LinkgateProcess,
+    free_port,
+    serving_linkgate,
+    wait_for_http,
+    wait_until,
+)
 from tests.support.receiver import WebhookReceiver
 from workers.enqueue import send_task_request
 
@@ -36,21 +43,24 @@ FAILURES_ALLOWED = 3
 Samples = dict[str, list[tuple[dict[str, str], float]]]
 
 
+def scrape(url: str) -> Samples:
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    samples: Samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return samples
+
+
 @dataclass
 class Deployment:
     base_url: str
-    metrics_dir: Path
-    processes: list[LinkgateProcess]
+    scheduler_metrics_url: str
 
     def scrape(self) -> Samples:
-        response = httpx.get(f"{self.base_url}/metrics", timeout=10)
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"].startswith("text/plain")
-        samples: Samples = {}
-        for family in text_string_to_metric_families(response.text):
-            for sample in family.samples:
-                samples.setdefault(sample.name, []).append((sample.labels, sample.value))
-        return samples
+        return scrape(f"{self.base_url}/metrics")
 
     def value(self, name: str, **labels: str) -> float:
         """The sum of `name`'s samples that carry `labels` (0 when none does)."""
@@ -69,18 +79,19 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "LINKGATE_RATE_LIMIT_FAILURES_PER_ADDRESS": str(FAILURES_ALLOWED),
         "PYTHONUNBUFFERED": "1",
     }
-    port = free_port()
+    port, scheduler_port = free_port(), free_port()
+    scheduler_env = env | {"LINKGATE_METRICS_PORT": str(scheduler_port)}  # its own port as well
     processes = [
         LinkgateProcess(
             ["serve", "--port", str(port), "--workers", "2"], env, PROJECT_ROOT, logs / "serve.log"
         ),
         LinkgateProcess(["worker", "--concurrency", "2"], env, PROJECT_ROOT, logs / "worker.log"),
-        LinkgateProcess(["scheduler"], env, PROJECT_ROOT, logs / "scheduler.log"),
+        LinkgateProcess(["scheduler"], scheduler_env, PROJECT_ROOT, logs / "scheduler.log"),
     ]
     try:
         wait_for_http(f"http://127.0.0.1:{port}/readyz", process=processes[0])
         wait_until(lambda: " ready." in processes[1].output(), timeout_s=30, what="the worker")
-        yield Deployment(f"http://127.0.0.1:{port}", logs / "metrics", processes)
+        yield Deployment(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{scheduler_port}/metrics")
     finally:
         for process in processes:
             process.stop()
@@ -240,3 +251,37 @@ def test_one_scrape_has_every_series_of_every_process(deployment: Deployment) ->
 def test_metrics_ask_no_credentials_and_count_against_no_limit(deployment: Deployment) -> None:
     for _ in range(FAILURES_ALLOWED + 2):
         assert httpx.get(f"{deployment.base_url}/metrics").status_code == 200
+
+
+def test_a_metrics_port_serves_the_same_directory_without_the_database_gauges(
+    deployment: Deployment,
+) -> None:
+    wait_for_http(deployment.scheduler_metrics_url)
+
+    def leading() -> bool:
+        leaders = scrape(deployment.scheduler_metrics_url).get("linkgate_scheduler_leader", [])
+        return ({"mode": "distributed"}, 1.0) in leaders
+
+    wait_until(leading, timeout_s=30, what="the scheduler to lead")
+    samples = scrape(deployment.scheduler_metrics_url)
+    assert "linkgate_http_requests_total" in samples  # the API processes' files, from the shared directory
+    assert "linkgate_metrics_database_up" not in samples  # the API's scrape has them; counted once
+
+
+def test_embedded_serve_has_them_in_its_one_process(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")}
+    env |= {"PYTHONUNBUFFERED": "1", "LINKGATE_SWEEPER_INTERVAL_S": "0.5"}
+    with serving_linkgate(env, tmp_path, tmp_path / "serve.log") as (_, base_url):
+
+        def worker_pool_sampled() -> bool:
+            pools = scrape(f"{base_url}/metrics").get("linkgate_db_pool_connections", [])
+            return any(labels.get("role") == "worker" for labels, _ in pools)
+
+        wait_until(worker_pool_sampled, timeout_s=30, what="the embedded worker's pool in the metrics")
+        samples = scrape(f"{base_url}/metrics")
+    assert samples["linkgate_scheduler_leader"] == [({"mode": "embedded"}, 1.0)]
+    assert samples["linkgate_metrics_database_up"] == [({}, 1.0)]
+    assert ({"kind": "webhook_delivery"}, 0.0) in samples["linkgate_durable_jobs_due"]
+    routes = {labels["route"] for labels, _ in samples["linkgate_http_requests_total"]}
+    assert "/readyz" in routes
+    assert "process_cpu_seconds_total" in samples  # one process: prometheus-client's own series too
