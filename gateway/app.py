@@ -50,7 +50,8 @@ from gateway.institutions.catalog import sync_institutions
 from gateway.metrics.database import DatabaseGauges
 from gateway.metrics.exposition import router as metrics_router
 from gateway.metrics.http import HttpMetricsMiddleware
-from gateway.metrics.multiprocess import forget_live_gauges_at_exit
+from gateway.metrics.multiprocess import directory as metrics_directory
+from gateway.metrics.multiprocess import forget_live_gauges_at_exit, use_directory
 from gateway.metrics.pools import track_pool
 from gateway.middleware import (
     BodySizeLimitMiddleware,
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     settings.check_production_ready()
     renderers = ErrorRenderers()
     serves_metrics = settings.metrics_enabled and settings.metrics_port is None
+    if settings.metrics_enabled and settings.metrics_dir is not None and metrics_directory() is None:
+        use_directory(settings.metrics_dir)  # started by something other than `linkgate serve`
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
