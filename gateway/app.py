@@ -48,6 +48,12 @@ from gateway.exception_handlers import ErrorRenderers, install_exception_handler
 from gateway.health.checks import BrokerProbe, RedisProbe
 from gateway.health.endpoints import router as health_router
 from gateway.institutions.catalog import sync_institutions
+from gateway.metrics.database import DatabaseGauges
+from gateway.metrics.exposition import router as metrics_router
+from gateway.metrics.http import HttpMetricsMiddleware
+from gateway.metrics.multiprocess import directory as metrics_directory
+from gateway.metrics.multiprocess import forget_live_gauges_at_exit, use_directory
+from gateway.metrics.pools import track_pool
 from gateway.middleware import (
     BodySizeLimitMiddleware,
     CollapseSlashesMiddleware,
@@ -86,6 +92,9 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     settings.check_production_ready()
     tracing.start("linkgate-api")
     renderers = ErrorRenderers()
+    serves_metrics = settings.metrics_enabled and settings.metrics_port is None
+    if settings.metrics_enabled and settings.metrics_dir is not None and metrics_directory() is None:
+        use_directory(settings.metrics_dir)  # started by something other than `linkgate serve`
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,6 +111,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         providers = build_registry(settings, upstream_http)
         await _sync_institutions(database, providers)
         read_ahead: ReadAhead[Hashable, Any] = ReadAhead(entries=settings.read_ahead_pages)
+        forget_live_gauges_at_exit()
+        track_pool(database.engine, "api")
         app.state.linkgate = AppState(
             settings=settings,
             database=database,
@@ -112,6 +123,7 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
             trusted_proxies=parse_networks(settings.trusted_proxies),
             providers=providers,
             read_ahead=read_ahead,
+            metrics_gauges=DatabaseGauges.from_settings(settings) if serves_metrics else None,
         )
         freeze_startup_objects()
         try:
@@ -142,6 +154,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
+    if serves_metrics:
+        app.include_router(metrics_router)
     # Outermost last: the request id must wrap everything, including 413s from the size limit.
     app.add_middleware(CollapseSlashesMiddleware)
     app.add_middleware(AddressRateLimitMiddleware, render_error=renderers.respond)
@@ -155,6 +169,8 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         frame_ancestors=settings.connect_frame_ancestors,
         widget_origins=widgets,
     )
+    if settings.metrics_enabled:
+        app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     tracing.instrument_app(app)  # outside every middleware: the request's span covers them all

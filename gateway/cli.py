@@ -7,8 +7,11 @@ import datetime
 import json
 import logging
 import logging.config
+import shutil
 import sys
+import tempfile
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
@@ -72,9 +75,34 @@ def serve(host: str, port: int, workers: int) -> None:
             raise click.ClickException(
                 "--workers > 1 needs LINKGATE_REDIS_URL: the embedded broker is per process"
             )
+        _start_metrics(settings, with_database=True)
         _serve_embedded(settings, host, port)
         return
-    _run_uvicorn("gateway.app:create_app", settings, host=host, port=port, factory=True, workers=workers)
+    private = _start_metrics(settings, with_database=True, processes=workers)
+    try:
+        _run_uvicorn("gateway.app:create_app", settings, host=host, port=port, factory=True, workers=workers)
+    finally:
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def _start_metrics(settings: Settings, *, with_database: bool, processes: int = 1) -> Path | None:
+    """Set up this command's metrics before anything records one (README "Metrics"): the shared
+    directory when one is configured, a private one when this command starts several processes (the
+    caller removes it when they are done; returned), and the metrics port when one is set."""
+    if not settings.metrics_enabled:
+        return None
+    from gateway.metrics.exposition import serve_port
+    from gateway.metrics.multiprocess import use_directory
+
+    private = None
+    if settings.metrics_dir is not None:
+        use_directory(settings.metrics_dir)
+    elif processes > 1:
+        private = Path(tempfile.mkdtemp(prefix="linkgate-metrics-"))
+        use_directory(private)
+    serve_port(settings, with_database=with_database)
+    return private
 
 
 def _run_uvicorn(app: Any, settings: Settings, **options: Any) -> None:
@@ -134,6 +162,7 @@ def worker(concurrency: int, loglevel: str) -> None:
         raise click.ClickException(
             "set LINKGATE_REDIS_URL: in embedded mode the worker runs inside `linkgate serve`"
         )
+    _start_metrics(settings, with_database=False)
     from workers.celery_app import celery_app
 
     celery_app.worker_main(
@@ -158,6 +187,7 @@ def scheduler(loglevel: str) -> None:
         raise click.ClickException(
             "set LINKGATE_REDIS_URL: in embedded mode the scheduler runs inside `linkgate serve`"
         )
+    _start_metrics(settings, with_database=False)
     from workers.celery_app import celery_app
     from workers.scheduler import SingletonScheduler
 

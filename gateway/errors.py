@@ -102,9 +102,17 @@ class ValidationFailed(GatewayError):
 
 
 class RateLimited(GatewayError):
+    """`limit` names the limit that refused (a fixed name: it labels `linkgate_rate_limited_total`)."""
+
     status_code = 429
     code = "rate_limited"
     default_message = "Too many requests; slow down."
+
+    def __init__(
+        self, message: str | None = None, *, limit: str = "other", headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, headers=headers)
+        self.limit = limit
 
 
 class ServiceUnavailable(GatewayError):

@@ -28,6 +28,7 @@ from gateway.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from gateway.metrics.refusals import count_refusal
 from gateway.middleware import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class ErrorRenderers:
         return self.by_prefix[max(matches, key=len)] if matches else self.default
 
     def respond(self, scope: Scope, error: GatewayError) -> Response:
+        count_refusal(error)
         request_id = scope.get("state", {}).get("request_id") or current_request_id()
         return self.for_path(scope.get("path", ""))(error, request_id)
 

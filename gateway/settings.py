@@ -128,6 +128,18 @@ class Settings(BaseSettings):
     reconcile_match_days: int = Field(default=8, ge=0, le=31)
 
     readiness_timeout_s: float = Field(default=2.0, gt=0)
+
+    # Prometheus metrics (gateway/metrics/, README "Metrics"): exposed at /metrics on the API port, or
+    # only on metrics_port (each `linkgate` command that has it set serves its own there).
+    metrics_enabled: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    # Shared by every linkgate process of one host (one PID namespace), so one scrape sees them all;
+    # unset, `linkgate serve` keeps its processes' metrics in a private directory of its own.
+    metrics_dir: Path | None = None
+    # Gauges read from the database at scrape time (backlog, durable jobs): kept this long, read within.
+    metrics_database_ttl_s: float = Field(default=15.0, ge=0)
+    metrics_database_timeout_s: float = Field(default=2.0, gt=0)
     embedded_worker_threads: int = Field(default=2, ge=1)
     bootstrap_email: str = "sandbox@linkgate.local"
     log_level: str = "INFO"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
@@ -19,6 +19,9 @@ from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from gateway.transactions.read_ahead import ReadAhead
 from providers.registry import ProviderRegistry
+
+if TYPE_CHECKING:  # it imports the webhook service, which imports collections that import this module
+    from gateway.metrics.database import DatabaseGauges
 
 
 @dataclass
@@ -35,6 +38,8 @@ class AppState:
     # Pages read ahead of the request that will ask for them; each collection keys them by a NamedTuple
     # of its own (`ReadAhead` keeps types apart) and knows what its keys hold.
     read_ahead: ReadAhead[Hashable, Any] = field(default_factory=lambda: ReadAhead(entries=0))
+    # Read when /metrics is scraped; None when metrics are not served on the API port.
+    metrics_gauges: DatabaseGauges | None = None
 
 
 def get_app_state(request: Request) -> AppState:

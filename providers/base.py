@@ -33,6 +33,15 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 ProviderState = Mapping[str, Any]
 
+# The httpx request extension that names an upstream call for Linkgate's metrics.
+UPSTREAM_CALL_EXTENSION = "linkgate.upstream_call"
+
+
+def upstream_call(provider: str, endpoint: str) -> dict[str, Any]:
+    """httpx `extensions` naming a call to `provider`'s `endpoint`: a template (`/accounts/get`,
+    `/accounts`), never a URL with ids or credentials in it."""
+    return {UPSTREAM_CALL_EXTENSION: (provider, endpoint)}
+
 
 class Product(StrEnum):
     accounts = "accounts"

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.db import Database, TaskRequest, enqueue_after_commit
 from gateway.maintenance.queries import lost_durable_rows, mark_sent
+from gateway.metrics.definitions import DURABLE_JOB_RUNS
 from gateway.models.base import utcnow
 from gateway.settings import Settings
 
@@ -159,11 +160,21 @@ async def finish_many(
             .returning(model.id)
         )
         ours = set((await session.execute(statement)).scalars())
+        if ours:
+            DURABLE_JOB_RUNS.labels(kind.name, _run_state(ending)).inc(len(ours))
         matched |= ours
         if ending.retry_after_s is not None:
             for row_id in ours:
                 enqueue_after_commit(session, kind.task_for(row_id, countdown=ending.retry_after_s))
     return matched
+
+
+def _run_state(ending: _Ending) -> str:
+    """succeeded, failed, retrying (pending again after an attempt) or deferred (not attempted)."""
+    status = str(ending.values["status"])
+    if status != "pending":
+        return status
+    return "deferred" if "attempts" in ending.values else "retrying"
 
 
 async def sweep(session: AsyncSession, kinds: Sequence[DurableKind], settings: Settings) -> int:

@@ -12,6 +12,8 @@ from celery import Celery
 from celery.beat import _Threaded
 from celery.worker import WorkController
 
+from gateway.metrics.definitions import SCHEDULER_LEADER
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,6 +44,7 @@ class EmbeddedWorker:
         beat = _Threaded(self.app, scheduler_cls="celery.beat:Scheduler")
         beat.start()
         self._beat = beat
+        SCHEDULER_LEADER.labels("embedded").set(1)  # the only scheduler of its process, by construction
         logger.info("embedded worker (%d threads) and scheduler started", self.threads)
 
     def is_alive(self) -> bool:
@@ -50,6 +53,7 @@ class EmbeddedWorker:
     def stop(self) -> None:
         if self._beat is not None:
             self._beat.stop()
+            SCHEDULER_LEADER.labels("embedded").set(0)
         if self._controller is not None:
             self._controller.stop(in_sighandler=False)
         if self._thread is not None:

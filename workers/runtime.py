@@ -17,6 +17,7 @@ import httpx
 import redis.asyncio as redis
 
 from gateway.db import Database
+from gateway.metrics.pools import track_pool
 from gateway.outbound.transport import webhook_client
 from gateway.settings import Settings, get_settings
 from gateway.upstreams.registry import build_registry, upstream_client
@@ -44,6 +45,7 @@ class WorkerRuntime:
     def database(self) -> Database:
         if self._database is None:
             self._database = Database.from_settings(self.settings, task_sender=send_task_request)
+            track_pool(self._database.engine, "worker")
         return self._database
 
     @property

@@ -11,6 +11,7 @@ import redis
 from celery.beat import Scheduler
 from redis.lock import Lock
 
+from gateway.metrics.definitions import SCHEDULER_LEADER
 from gateway.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ class SingletonScheduler(Scheduler):
         except redis.exceptions.RedisError:
             logger.warning("scheduler cannot reach Redis; standing by", exc_info=True)
             self._holding = False
+            SCHEDULER_LEADER.labels("distributed").set(0)
             return False
+        SCHEDULER_LEADER.labels("distributed").set(1 if self._holding else 0)
         if was_holding and not renewed:
             if self._holding:
                 logger.warning("scheduler lease had vanished (Redis flushed or restarted); took it back")
@@ -76,4 +79,5 @@ class SingletonScheduler(Scheduler):
             with contextlib.suppress(redis.exceptions.RedisError):
                 self._lock.release()
             self._holding = False
+        SCHEDULER_LEADER.labels("distributed").set(0)
         super().close()

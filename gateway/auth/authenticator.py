@@ -35,6 +35,7 @@ from gateway.auth.tokens import (
 from gateway.crypto import SecretBox, hash_api_secret
 from gateway.db import Database
 from gateway.errors import ExpiredToken, InvalidCredentials, InvalidToken
+from gateway.metrics.definitions import TOKENS_ISSUED
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from gateway.text import is_storable
@@ -149,6 +150,7 @@ class Authenticator:
             organization=organization,
             scopes=scopes,
         )
+        TOKENS_ISSUED.labels(kind.value).inc()
         return token, lifetime
 
     async def issue_dashboard_session(self, developer_id: uuid.UUID) -> tuple[str, int]:
@@ -161,6 +163,7 @@ class Authenticator:
             subject=str(developer_id),
             lifetime_s=lifetime,
         )
+        TOKENS_ISSUED.labels(TokenKind.dashboard.value).inc()
         return token, lifetime
 
     async def bearer(self, token: str, address: str) -> AppPrincipal:

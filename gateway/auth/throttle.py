@@ -32,13 +32,15 @@ from gateway.settings import Settings
 if TYPE_CHECKING:
     from gateway.exception_handlers import ErrorResponder
 
-UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _LONGEST_KEYED_CLIENT_ID = 64
 
 
-def too_many(retry_after_s: int, what: str = "requests") -> RateLimited:
+def too_many(retry_after_s: int, limit: str, what: str = "requests") -> RateLimited:
     return RateLimited(
-        f"Too many {what}; try again in {retry_after_s} s.", headers={"Retry-After": str(retry_after_s)}
+        f"Too many {what}; try again in {retry_after_s} s.",
+        limit=limit,
+        headers={"Retry-After": str(retry_after_s)},
     )
 
 
@@ -78,14 +80,14 @@ class CredentialThrottle:
             return
         failures, retry_after = await self.limiter.count(f"fail:address:{address}", window_s=self.window_s)
         if failures >= self.settings.rate_limit_failures_per_address:
-            raise too_many(retry_after, "failed credential checks from this address")
+            raise too_many(retry_after, "failures_per_address", "failed credential checks from this address")
         if client_id is None or failures == 0:
             return
         client_failures, retry_after = await self.limiter.count(
             f"fail:client:{_client_key(client_id)}", window_s=self.window_s
         )
         if client_failures >= self.settings.rate_limit_failures_per_client:
-            raise too_many(retry_after, "failed credential checks for this client_id")
+            raise too_many(retry_after, "failures_per_client", "failed credential checks for this client_id")
 
     async def failed(self, address: str, client_id: str | None = None) -> None:
         """Count one failed check against the address and, when one was named, the client_id."""
@@ -100,24 +102,32 @@ class CredentialThrottle:
     async def admit(self, client_id: str) -> None:
         """Count one authenticated call by this client_id; RateLimited past its generous limit."""
         limit = self.settings.rate_limit_requests_per_client
-        await self._count(self.calls, f"requests:client:{client_id}", limit)
+        await self._count(self.calls, f"requests:client:{client_id}", limit, "requests_per_client")
 
     async def signup(self, address: str) -> None:
         """Count one signup from this address (each costs a slow password hash)."""
         limit = self.settings.rate_limit_signups_per_address
-        await self._count(self.limiter, f"signup:address:{address}", limit, "signups from this address")
+        await self._count(
+            self.limiter,
+            f"signup:address:{address}",
+            limit,
+            "signups_per_address",
+            "signups from this address",
+        )
 
     async def request(self, address: str) -> None:
         """Count one request from this address; RateLimited past its generous limit."""
         limit = self.settings.rate_limit_requests_per_address
-        await self._count(self.calls, f"requests:address:{address}", limit)
+        await self._count(self.calls, f"requests:address:{address}", limit, "requests_per_address")
 
-    async def _count(self, limiter: RateLimiter, key: str, limit: int, what: str = "requests") -> None:
+    async def _count(
+        self, limiter: RateLimiter, key: str, limit: int, name: str, what: str = "requests"
+    ) -> None:
         if not self.settings.rate_limits_enabled:
             return
         verdict = await limiter.hit(key, limit=limit, window_s=self.window_s)
         if not verdict.allowed:
-            raise too_many(verdict.retry_after_s, what)
+            raise too_many(verdict.retry_after_s, name, what)
 
 
 class AddressRateLimitMiddleware:

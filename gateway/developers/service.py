@@ -86,7 +86,9 @@ class DeveloperService:
         if refused:
             retry_after = max(verdict.retry_after_s for verdict in refused)
             raise RateLimited(
-                "Too many login attempts; try again later.", headers={"Retry-After": str(retry_after)}
+                "Too many login attempts; try again later.",
+                limit="login_attempts",
+                headers={"Retry-After": str(retry_after)},
             )
         developer = await developer_repository.get_by_email(session, email)
         stored = developer.password_hash if developer is not None else None

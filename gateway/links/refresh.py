@@ -8,9 +8,10 @@ the attempt number, so a retried or superseded attempt can never apply a refresh
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import update
@@ -19,8 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.crypto import SecretBox
 from gateway.db import Database
 from gateway.links.connection_state import open_state
+from gateway.links.refresh_jobs import REFRESH_JOBS
 from gateway.links.repository import link_reader
 from gateway.links.service import link_service
+from gateway.metrics.definitions import DURABLE_JOB_RUNS, REFRESH_DURATION, REFRESHES
+from gateway.metrics.labels import PROVIDERS
 from gateway.models.base import utcnow
 from gateway.models.link import Link
 from gateway.models.refresh import RefreshJob
@@ -93,6 +97,14 @@ class _LinkDeleted(Exception):
     """The link was deleted between fetching and storing: its data must not come back."""
 
 
+@dataclass
+class _Meter:
+    """What one attempt reports to the metrics; `error` when an exception ended it."""
+
+    provider: str = "unknown"
+    outcome: str = "error"
+
+
 class RefreshService:
     async def attempt(
         self,
@@ -102,17 +114,42 @@ class RefreshService:
         job_id: uuid.UUID,
         attempt: int,
     ) -> Outcome:
+        """One attempt at a refresh job, counted by provider and outcome (`linkgate_refreshes_total`)."""
+        meter = _Meter()
+        started = time.perf_counter()
+        try:
+            outcome = await self._attempt(database, settings, providers, job_id, attempt, meter)
+            if meter.outcome == "succeeded":  # `_apply` finished the row in its own commit, not `finish`
+                DURABLE_JOB_RUNS.labels(REFRESH_JOBS.name, "succeeded").inc()
+            return outcome
+        finally:
+            provider = PROVIDERS(meter.provider)
+            REFRESHES.labels(provider, meter.outcome).inc()
+            REFRESH_DURATION.labels(provider, meter.outcome).observe(time.perf_counter() - started)
+
+    async def _attempt(
+        self,
+        database: Database,
+        settings: Settings,
+        providers: ProviderRegistry,
+        job_id: uuid.UUID,
+        attempt: int,
+        meter: _Meter,
+    ) -> Outcome:
         async with database.unit_of_work() as session:
             loaded = await self._load(session, job_id)
         if loaded is None:
+            meter.outcome = "link_gone"
             return Failed("the link is gone")
         job, link = loaded
+        meter.provider = link.provider
         products = (
             [Product.accounts.value, *job.products]
             if job.products
             else [Product.accounts.value, *link.products]
         )
         if not providers.offers(link.provider):
+            meter.outcome = "unconfigured"
             return Failed(f"provider {link.provider} is not configured in this deployment")
         box = SecretBox(settings.master_key())
         state = open_state(box, link.id, link.credentials_encrypted)
@@ -126,24 +163,31 @@ class RefreshService:
             if not isinstance(exc, DataNotReady):  # still gathering is no trouble to show
                 async with database.unit_of_work() as session:
                     await self._institution_trouble(session, link, products)
+            meter.outcome = "retry_later"
             return RetryLater(exc.defer_s, str(exc))
         except ReconnectRequired as exc:
             async with database.unit_of_work() as session:
                 await self._needs_reconnect(session, link, exc.error_code)
+            meter.outcome = "reconnect_required"
             return Failed(f"the end user must reconnect: {exc.error_code}")
         except Misconfigured as exc:  # the keys' owner must act: shown to the app, never retried
             async with database.unit_of_work() as session:
                 await provider_configuration.record_problem(session, link.app_id, link.provider, str(exc))
+            meter.outcome = "misconfigured"
             return Failed(f"the upstream refused the keys: {exc}")
         except ProviderError as exc:
+            meter.outcome = "provider_error"
             return Failed(f"provider error: {exc}")
         try:
             async with database.unit_of_work() as session:
                 await self._apply(session, job, attempt, fetched, products, _rules(settings))
         except _Superseded:
+            meter.outcome = "superseded"
             return Failed("superseded by a later attempt")
         except _LinkDeleted:
+            meter.outcome = "link_gone"
             return Failed("the link was deleted while it refreshed")
+        meter.outcome = "succeeded"
         return Succeeded()
 
     async def _load(self, session: AsyncSession, job_id: uuid.UUID) -> tuple[RefreshJob, Link] | None:

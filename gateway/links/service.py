@@ -196,6 +196,7 @@ class LinkService:
                 free_at = asked[len(asked) - per_day] + DAY
                 raise RateLimited(
                     f"{product} may be refreshed {per_day} times a day on this link.",
+                    limit="refreshes_per_day",
                     headers={"Retry-After": str(max(1, math.ceil((free_at - now).total_seconds())))},
                 )
         return await self.request_refresh(session, link, products, trigger="manual")
@@ -209,6 +210,7 @@ class LinkService:
             free_at = spent[len(spent) - budget.requests] + window
             raise RateLimited(
                 f"This link's bank may be read {budget.requests} times a day; it has been.",
+                limit="upstream_refresh_budget",
                 headers={"Retry-After": str(max(1, math.ceil((free_at - now).total_seconds())))},
             )
 

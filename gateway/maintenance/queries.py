@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.base import utcnow
@@ -129,3 +129,26 @@ async def links_on_connections(
         Link.state.in_(REFRESHABLE_STATES),
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def durable_rows_by_status(
+    session: AsyncSession, model: type[Any], statuses: Sequence[str]
+) -> dict[str, int]:
+    """How many durable-work rows of every app (`model`) are in each of `statuses` (metrics: read
+    through the `(status, next_run_at)` index, so only the unfinished states are asked for)."""
+    statement = (
+        select(model.status, func.count()).where(model.status.in_(list(statuses))).group_by(model.status)
+    )
+    return {status: count for status, count in (await session.execute(statement)).all()}
+
+
+async def due_durable_rows(
+    session: AsyncSession, model: type[Any], now: datetime
+) -> tuple[int, datetime | None]:
+    """How many durable-work rows of every app (`model`) are waiting past their run time, and the run
+    time of the one waiting longest (metrics: the delivery backlog)."""
+    statement = select(func.count(), func.min(model.next_run_at)).where(
+        model.status == "pending", model.next_run_at <= now
+    )
+    count, oldest = (await session.execute(statement)).one()
+    return int(count), oldest

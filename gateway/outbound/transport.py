@@ -8,7 +8,7 @@ is not public, and connects to a checked address; TLS still verifies the certifi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpcore
@@ -80,11 +80,21 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
-def outbound_client(*, timeout_s: float, allow_private_networks: bool, user_agent: str) -> httpx.AsyncClient:
-    """One per process and purpose: guarded, no redirects followed, no proxies from the environment."""
+def outbound_client(
+    *,
+    timeout_s: float,
+    allow_private_networks: bool,
+    user_agent: str,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+) -> httpx.AsyncClient:
+    """One per process and purpose: guarded, no redirects followed, no proxies from the environment.
+    `wrap` may put a layer around the guarded transport (metrics)."""
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    transport: httpx.AsyncBaseTransport = GuardedTransport(
+        allow_private_networks=allow_private_networks, limits=limits
+    )
     return httpx.AsyncClient(
-        transport=GuardedTransport(allow_private_networks=allow_private_networks, limits=limits),
+        transport=wrap(transport) if wrap is not None else transport,
         follow_redirects=False,
         timeout=httpx.Timeout(timeout_s),
         headers={"user-agent": user_agent},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from pydantic import SecretStr
 
+from gateway.metrics.upstream import MeteredTransport
 from gateway.outbound.transport import outbound_client
 from gateway.settings import Environment, Settings
 from providers.base import ProviderAdapter
@@ -22,11 +23,13 @@ USER_AGENT = "Linkgate/1 (+https://github.com/linkgate)"
 
 def upstream_client(settings: Settings) -> httpx.AsyncClient:
     """The one HTTP client (connection pool) a process calls upstreams with; adapters set their own
-    timeouts per call. Private addresses follow the outbound rule, checked on the address dialled."""
+    timeouts per call. Private addresses follow the outbound rule, checked on the address dialled.
+    Each call is counted (gateway/metrics/upstream.py)."""
     return outbound_client(
         timeout_s=settings.simplefin_timeout_s,
         allow_private_networks=bool(settings.outbound_allow_private_networks),
         user_agent=USER_AGENT,
+        wrap=MeteredTransport,
     )
 
 

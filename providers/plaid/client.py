@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import orjson
 
-from providers.base import ProviderError, RetryLater
+from providers.base import ProviderError, RetryLater, upstream_call
 from providers.bodies import AnswerTooLarge, read_capped
 from providers.plaid.settings import API_VERSION, PlaidKeys, PlaidSettings
 
@@ -55,6 +55,7 @@ class PlaidClient:
             async with self.http.stream(
                 "POST", url, content=orjson.dumps(dict(body)), headers=headers,
                 timeout=self.settings.timeout_s, follow_redirects=False,
+                extensions=upstream_call("plaid", endpoint),
             ) as response:  # fmt: skip
                 raw = await read_capped(response, MAX_BODY_BYTES)
         except httpx.TransportError as exc:

@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from providers.base import FatalProviderError, ReconnectRequired, RetryLater
+from providers.base import FatalProviderError, ReconnectRequired, RetryLater, upstream_call
 from providers.bodies import AnswerTooLarge, read_capped
 from providers.simplefin.settings import SimpleFinSettings
 
@@ -110,7 +110,7 @@ class SimpleFinClient:
 
     async def claim(self, claim_url: str) -> AccessUrl:
         """POST the claim URL once (its token is single use) and return the access URL it answers."""
-        response = await self._call("POST", claim_url, headers={"Content-Length": "0"}, content=b"")
+        response = await self._call("POST", claim_url, "/claim", headers={"Content-Length": "0"}, content=b"")
         if response.status_code == 403:
             raise TokenUnusable(
                 "SimpleFIN Bridge refused this setup token: it was already used or is not valid. If you"
@@ -138,7 +138,11 @@ class SimpleFinClient:
             if start is not None:
                 params["start-date"] = str(start)
         response = await self._call(
-            "GET", f"{access.base}/accounts", params=params, auth=(access.username, access.password)
+            "GET",
+            f"{access.base}/accounts",
+            "/accounts",
+            params=params,
+            auth=(access.username, access.password),
         )
         if response.status_code == 403 and not _is_html(response):
             raise ReconnectRequired(
@@ -155,11 +159,13 @@ class SimpleFinClient:
             raise _unavailable(response)
         return _json_object(response)
 
-    async def _call(self, method: str, url: str, **options: Any) -> Answer:
+    async def _call(self, method: str, url: str, endpoint: str, **options: Any) -> Answer:
+        """One call; `endpoint` names it for metrics (the URL itself holds the user's token or host)."""
         try:
             async with self._http.stream(
-                method, url, timeout=self._settings.timeout_s, follow_redirects=False, **options
-            ) as response:
+                method, url, timeout=self._settings.timeout_s, follow_redirects=False,
+                extensions=upstream_call("simplefin", endpoint), **options,
+            ) as response:  # fmt: skip
                 try:
                     body = await read_capped(response, MAX_BODY_BYTES)  # decoded: compressed ones inflated
                 except AnswerTooLarge:
