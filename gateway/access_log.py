@@ -15,6 +15,9 @@ from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.metrics.labels import route_template
+from gateway.observability.logs import fields
+
 logger = logging.getLogger("linkgate.access")
 
 REDACTED = "[redacted]"
@@ -52,7 +55,8 @@ def request_target(scope: Scope) -> str:
 
 
 class AccessLogMiddleware:
-    """Log method, target, status, duration, request id and peer address once each request ends.
+    """Log method, target, route template, status, duration, request id, app id and peer address once
+    each request ends (in JSON lines, each its own key).
 
     Sits inside `RequestIdMiddleware`, so the request id is known, and outside the error middleware,
     so a 413 or a 500 is logged with its status."""
@@ -76,13 +80,18 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            client = scope.get("client")
-            logger.info(
-                "%s %s %d %.1fms request_id=%s client=%s",
-                scope.get("method", "-"),
-                request_target(scope),
-                status,
-                (time.perf_counter() - started) * 1000,
-                scope.get("state", {}).get("request_id", "-"),
-                client[0] if client else "-",
-            )
+            _log(scope, status, (time.perf_counter() - started) * 1000)
+
+
+def _log(scope: Scope, status: int, duration_ms: float) -> None:
+    state, client = scope.get("state", {}), scope.get("client")
+    method, target = scope.get("method", "-"), request_target(scope)
+    route = route_template(scope.get("route"), scope.get("path", ""))  # as the metrics name it
+    request_id, app_id = state.get("request_id", "-"), state.get("app_id", "-")
+    address = client[0] if client else "-"
+    logger.info(
+        "%s %s %d %.1fms request_id=%s app_id=%s client=%s", method, target, status, duration_ms, request_id,
+        app_id, address,
+        extra=fields(method=method, target=target, route=route, status=status,
+                     duration_ms=round(duration_ms, 2), request_id=request_id, app_id=app_id, client=address),
+    )  # fmt: skip

@@ -33,21 +33,22 @@ def _settings() -> Settings:
         settings.check_production_ready()
     except InsecureConfiguration as exc:
         raise click.ClickException(f"refusing to start: {exc}") from exc
-    logging.config.dictConfig(logging_config(settings.log_level))
+    logging.config.dictConfig(logging_config(settings.log_level, as_json=settings.logs_as_json))
     return settings
 
 
-def logging_config(level: str) -> dict[str, Any]:
-    """One format for Linkgate's, uvicorn's and the libraries' lines, on stderr.
+def logging_config(level: str, *, as_json: bool = False) -> dict[str, Any]:
+    """One format for Linkgate's, uvicorn's and the libraries' lines, on stderr: JSON lines or text.
 
     uvicorn applies it again in each process it starts (`--workers`), where nothing else would configure
     logging; requests are logged by `linkgate.access` (gateway/access_log.py), with secrets redacted."""
+    formatter = {"()": "gateway.observability.logs.JsonFormatter"} if as_json else {"format": LOG_FORMAT}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "formatters": {"chosen": formatter},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+            "stderr": {"class": "logging.StreamHandler", "formatter": "chosen", "stream": "ext://sys.stderr"}
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
@@ -111,7 +112,7 @@ def _run_uvicorn(app: Any, settings: Settings, **options: Any) -> None:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level.lower(),
-        log_config=logging_config(settings.log_level),
+        log_config=logging_config(settings.log_level, as_json=settings.logs_as_json),
         # Its line holds the raw query, tokens included; `linkgate.access` logs requests instead.
         access_log=False,
         # Forwarded headers are interpreted by Linkgate itself, only from LINKGATE_TRUSTED_PROXIES.
@@ -283,7 +284,7 @@ def doctor(as_json: bool) -> None:
     from gateway.health.doctor import diagnose
 
     settings = get_settings()  # not _settings(): insecure production settings are a finding here
-    logging.config.dictConfig(logging_config("WARNING"))
+    logging.config.dictConfig(logging_config("WARNING", as_json=settings.logs_as_json))
     findings = asyncio.run(diagnose(settings))
     for finding in findings:
         if as_json:

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     embedded_worker_threads: int = Field(default=2, ge=1)
     bootstrap_email: str = "sandbox@linkgate.local"
     log_level: str = "INFO"
+    # `json`: one JSON object per line (gateway/observability/logs.py); `text`: readable lines. Unset:
+    # JSON in production, text in development.
+    log_format: Literal["json", "text"] | None = None
 
     @field_validator(
         "trusted_proxies",
@@ -204,6 +207,10 @@ class Settings(BaseSettings):
     def is_embedded(self) -> bool:
         """Embedded mode: no Redis configured, so the worker and scheduler run inside `serve`."""
         return self.redis_url is None
+
+    @property
+    def logs_as_json(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.env is Environment.production)
 
     def refreshes_per_day(self, app_mode: str) -> int:
         """On-demand refreshes of one product a link may ask for in 24 hours."""

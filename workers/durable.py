@@ -7,6 +7,7 @@ lease expired (and whose row another worker reclaimed) cannot overwrite the newe
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,10 @@ from gateway.db import Database, TaskRequest, enqueue_after_commit
 from gateway.maintenance.queries import lost_durable_rows, mark_sent
 from gateway.metrics.definitions import DURABLE_JOB_RUNS
 from gateway.models.base import utcnow
+from gateway.observability.logs import fields
 from gateway.settings import Settings
+
+logger = logging.getLogger("linkgate.jobs")
 
 # Countdown tasks can arrive a hair before `next_run_at` when clocks differ across machines.
 CLOCK_SLACK = timedelta(seconds=2)
@@ -162,11 +166,23 @@ async def finish_many(
         ours = set((await session.execute(statement)).scalars())
         if ours:
             DURABLE_JOB_RUNS.labels(kind.name, _run_state(ending)).inc(len(ours))
+            _log_runs(kind, [(row_id, attempt) for row_id, attempt in rows if row_id in ours], ending)
         matched |= ours
         if ending.retry_after_s is not None:
             for row_id in ours:
                 enqueue_after_commit(session, kind.task_for(row_id, countdown=ending.retry_after_s))
     return matched
+
+
+def _log_runs(kind: DurableKind, runs: Sequence[tuple[uuid.UUID, int]], ending: _Ending) -> None:
+    """One line per run: the job, its kind, the attempt and how it ended (never the error's text, which
+    can quote what an upstream said; it is on the row)."""
+    outcome = _run_state(ending)
+    for row_id, attempt in runs:
+        logger.info(
+            "job %s %s attempt %d: %s", kind.name, row_id, attempt, outcome,
+            extra=fields(job_id=str(row_id), kind=kind.name, attempt=attempt, outcome=outcome),
+        )  # fmt: skip
 
 
 def _run_state(ending: _Ending) -> str:

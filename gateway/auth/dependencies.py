@@ -95,6 +95,7 @@ class AppAuthenticator:
             if not address_allowed(address, principal.client.ip_allow_list):
                 raise IpNotAllowed()
         request.scope[AUTHENTICATED_KEY] = True
+        request.state.app_id = str(principal.app_id)  # for the access log
         return principal
 
 

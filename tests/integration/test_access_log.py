@@ -3,6 +3,7 @@ its whole output is searched for them. Requests are still logged, by `linkgate.a
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -68,3 +69,34 @@ def test_tokens_in_query_strings_never_reach_the_log(served, sandbox_app) -> Non
     ), access_lines  # fmt: skip
     assert any(f"GET /connect?link_session_token={REDACTED} 200 " in line for line in access_lines)
     assert ' HTTP/1.1" ' not in output  # uvicorn's raw access line is off
+
+
+def test_json_lines_carry_the_route_template_and_the_app(
+    process_env: dict[str, str], logs_dir: Path, sandbox_app
+) -> None:
+    env = process_env | {"LINKGATE_LOG_FORMAT": "json"}
+    with serving_linkgate(env, PROJECT_ROOT, logs_dir / "serve.log") as (server, base_url):
+        user = f"user-{uuid.uuid4().hex[:8]}"
+        mint(base_url, sandbox_app.client_id, sandbox_app.client_secret, guid=user)
+        found = httpx.get(
+            f"{base_url}/v1/mx/users/{user}", auth=(sandbox_app.client_id, sandbox_app.client_secret),
+            headers={"accept": "application/vnd.mx.api.v1+json"},
+        )  # fmt: skip
+        missing = httpx.get(f"{base_url}/nowhere")
+        server.stop()
+
+    lines = [json.loads(line) for line in server.output().splitlines() if line.strip()]  # every line is JSON
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    access = {line["request_id"]: line for line in lines if line["logger"] == "linkgate.access"}
+    read = access[found.headers["x-request-id"]]
+    assert (read["method"], read["route"], read["status"]) == (
+        "GET",
+        "/v1/mx/users/{user_guid}",
+        found.status_code,
+    )
+    assert read["app_id"] == str(sandbox_app.app_id)
+    assert read["target"] == f"/v1/mx/users/{user}"
+    assert isinstance(read["duration_ms"], float)
+    unknown = access[missing.headers["x-request-id"]]
+    assert (unknown["route"], unknown["status"], unknown["app_id"]) == ("unmatched", 404, "-")
+    assert sandbox_app.client_secret not in server.output()

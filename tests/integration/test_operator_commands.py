@@ -147,7 +147,8 @@ async def test_replay_sends_the_failed_deliveries_again_through_a_worker(
     outage = [500, 500]  # the receiver is down for the first two requests, then answers
     with WebhookReceiver(lambda n: Reply(status=outage[n] if n < len(outage) else 200)) as receiver:
         worker = LinkgateProcess(
-            ["worker", "--concurrency", "2"], process_env | {"LINKGATE_WEBHOOK_MAX_RETRIES": "0"},
+            ["worker", "--concurrency", "2"],
+            process_env | {"LINKGATE_WEBHOOK_MAX_RETRIES": "0", "LINKGATE_LOG_FORMAT": "json"},
             PROJECT_ROOT, logs_dir / "worker.log",
         )  # fmt: skip
         try:
@@ -176,6 +177,13 @@ async def test_replay_sends_the_failed_deliveries_again_through_a_worker(
     new_ids = [uuid.UUID(line.split()[-1]) for line in done.stdout.splitlines()[:-1]]
     rows = [await delivery_of(database, new_id) for new_id in new_ids]
     assert {(row.trigger, row.status, row.url) for row in rows} == {("replay", "succeeded", receiver.url)}
+    # The worker's JSON lines: one per run of each delivery, with how it ended.
+    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+    runs = {line["job_id"]: line for line in lines if line["logger"] == "linkgate.jobs"}
+    for row, outcome in [*((row, "failed") for row in lost), (delivered, "succeeded"),
+                         *((row, "succeeded") for row in rows)]:  # fmt: skip
+        run = runs[str(row.id)]
+        assert (run["kind"], run["attempt"], run["outcome"]) == ("webhook_delivery", 1, outcome)
 
 
 def test_replay_refuses_an_unknown_app_and_a_time_that_is_not_one(process_env: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ from moneykit.api import AccessTokenApi, LinksApi
 
 from tests.conftest import TEST_ENVIRONMENT
 from tests.support.conformance import ValidatingProxy
+from tests.support.credential_ledger import CredentialLedger
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http, wait_until
 
 
@@ -102,13 +103,18 @@ def running_gateway(
     """Serve and work until the caller is done; the sandbox allows 3 refreshes a day per link.
 
     With a `proxy`, the tests reach the gateway only through it (`Gateway.base_url` is the proxy's);
-    `extra_env` adds settings (an upstream's URL, say), `LINKGATE_BASE_URL` being the gateway's own."""
+    `extra_env` adds settings (an upstream's URL, say), `LINKGATE_BASE_URL` being the gateway's own.
+
+    The processes log JSON lines, as in production. When they have stopped, every line they wrote is
+    searched for every credential the proxy saw cross it (and the tenants' own): one found fails the
+    caller's teardown, naming it only by its first characters."""
     forget_rate_limits()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
-    env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1"}
+    env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1", "LINKGATE_LOG_FORMAT": "json"}
     port = free_port()
     if extra_env is not None:
         env |= {"LINKGATE_BASE_URL": f"http://127.0.0.1:{port}"} | dict(extra_env)
+    ledger = proxy.credentials if proxy is not None else CredentialLedger()
     server = LinkgateProcess(["serve", "--port", str(port)], env, PROJECT_ROOT, logs / "serve.log")
     worker = LinkgateProcess(["worker", "--concurrency", "2"], env, PROJECT_ROOT, logs / "worker.log")
     try:
@@ -119,11 +125,22 @@ def running_gateway(
             proxy.upstream = base_url
             proxy.start()
             base_url = proxy.url
-        first = Gateway(base_url, sign_up_tenant(base_url))
-        first.other_tenant = Gateway(base_url, sign_up_tenant(base_url))
+        tenants = [sign_up_tenant(base_url), sign_up_tenant(base_url)]
+        ledger.note(secret for tenant in tenants for secret in (tenant["client_secret"], tenant["session"]))
+        first = Gateway(base_url, tenants[0])
+        first.other_tenant = Gateway(base_url, tenants[1])
         yield first
     finally:
         if proxy is not None:
             proxy.stop()
         server.stop()
         worker.stop()
+    _assert_no_credential_logged(ledger, [server, worker])
+
+
+def _assert_no_credential_logged(ledger: CredentialLedger, processes: list[LinkgateProcess]) -> None:
+    for process in processes:
+        lines = process.output().splitlines()
+        leaked = {f"{process.args[0]}.log line {n}": found for n, line in enumerate(lines, 1)
+                  if (found := ledger.leaks(line))}  # fmt: skip
+        assert not leaked, f"credentials in the gateway's logs: {leaked}"

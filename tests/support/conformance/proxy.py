@@ -14,6 +14,7 @@ import httpx
 import uvicorn
 
 from tests.support.conformance.judges import Mismatch, judge_response
+from tests.support.credential_ledger import CredentialLedger
 from tests.support.processes import free_port
 
 # Hop-by-hop headers, and the ones the proxy recomputes for the body it sends on.
@@ -22,10 +23,12 @@ _NOT_RETURNED = {"connection", "keep-alive", "transfer-encoding", "content-lengt
 
 
 class ValidatingProxy:
-    """Forwards to `upstream`; responses are judged and mismatches kept until `take_mismatches`."""
+    """Forwards to `upstream`; responses are judged and mismatches kept until `take_mismatches`. Every
+    credential that crosses it, either way, is noted in `credentials`."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
+        self.credentials = CredentialLedger()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.responses_judged = 0
@@ -73,6 +76,10 @@ class ValidatingProxy:
             await _answer(send, 502, [(b"content-type", b"text/plain")], f"proxy: {exc!r}".encode())
             return
         await asyncio.to_thread(self._judge, scope["method"], scope["path"], response)
+        self.credentials.note_exchange(
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            scope["query_string"].decode("latin-1"), body, response.content,
+        )  # fmt: skip
         returned = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.multi_items()
                     if k.lower() not in _NOT_RETURNED]  # fmt: skip
         await _answer(send, response.status_code, returned, response.content)
