@@ -209,13 +209,12 @@ def compose() -> dict[str, Any]:
     return services
 
 
+def load_yaml_all(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
 def k8s_documents() -> list[dict[str, Any]]:
-    return [
-        doc
-        for path in sorted((DEPLOY / "k8s").glob("*.yaml"))
-        for doc in yaml.safe_load_all(path.read_text())
-        if doc
-    ]
+    return [doc for path in sorted((DEPLOY / "k8s").glob("*.yaml")) for doc in load_yaml_all(path)]
 
 
 # --- the registry this file reads ----------------------------------------------------------------
@@ -480,6 +479,25 @@ class TestKubernetesScraping:
                 assert env["LINKGATE_METRICS_HOST"] == "0.0.0.0"
                 assert ports[port] == "metrics"
         assert roles == {"serve", "worker", "scheduler"}
+
+    def test_pod_monitor_selects_every_linkgate_pod_on_its_metrics_port(self) -> None:
+        (monitor,) = load_yaml_all(DEPLOY / "k8s" / "prometheus-operator" / "podmonitor.yaml")
+        assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+        assert monitor["kind"] == "PodMonitor"
+        (expression,) = monitor["spec"]["selector"]["matchExpressions"]
+        assert (expression["key"], expression["operator"]) == ("app", "In")
+        endpoints = {e["port"]: e for e in monitor["spec"]["podMetricsEndpoints"]}
+        assert all(e["path"] == "/metrics" for e in endpoints.values())
+        selected = set()
+        for deployment in self.deployments():
+            template = deployment["spec"]["template"]
+            selected.add(template["metadata"]["labels"]["app"])
+            annotated = int(template["metadata"]["annotations"]["prometheus.io/port"])
+            (container,) = template["spec"]["containers"]
+            # Exactly one endpoint applies to each pod, and it is the port the annotations name.
+            named = {p.get("name"): p["containerPort"] for p in container["ports"]}
+            assert [named[port] for port in endpoints if port in named] == [annotated]
+        assert set(expression["values"]) == selected
 
 
 # --- settings named in deploy files ---------------------------------------------------------------
