@@ -118,11 +118,14 @@ def _opening(text: str, end: int) -> int:
 
 
 def selectors(expr: str) -> list[Selector]:
+    """Every linkgate series the expression reads, with its label matchers (double-quoted values)."""
     blank = _blank_strings(expr)
     found = []
     for match in SERIES_NAME.finditer(blank):
         braces = expr[match.start(2) : match.end(2)] if match.group(2) else ""
         matchers = tuple((m[1], m[2], m[3]) for m in MATCHER.finditer(braces))
+        items = [item for item in (match.group(2) or "").strip("{}").split(",") if item.strip()]
+        assert len(items) == len(matchers), f"a matcher this reader cannot parse in {braces}"
         found.append(Selector(match.group(1), matchers))
     return found
 
@@ -147,6 +150,7 @@ def groupings(expr: str) -> list[tuple[frozenset[str], str]]:
 
 
 def summed_arguments(expr: str) -> list[str]:
+    """The parenthesised expression each `sum` aggregates."""
     blank = _blank_strings(expr)
     return [expr[m.end() - 1 : _matching(blank, m.end() - 1) + 1] for m in SUM.finditer(blank)]
 
@@ -236,6 +240,8 @@ def test_reader_finds_groupings_before_and_after_their_argument() -> None:
         (frozenset({"e"}), "(rate(y[5m]))"),
     ]
     assert summed_arguments(expr) == ['(rate(x_bucket{b="c(d"}[5m]))', "(rate(y[5m]))"]
+    with pytest.raises(AssertionError, match="cannot parse"):
+        selectors("linkgate_x{a='b'}")
 
 
 # --- every expression ---------------------------------------------------------------------------
