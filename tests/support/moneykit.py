@@ -15,6 +15,7 @@ from moneykit.api import AccessTokenApi, LinksApi
 from tests.conftest import TEST_ENVIRONMENT
 from tests.support.conformance import ValidatingProxy
 from tests.support.credential_ledger import CredentialLedger
+from tests.support.metrics_scrape import assert_metrics_after_contract_run
 from tests.support.processes import PROJECT_ROOT, LinkgateProcess, free_port, wait_for_http, wait_until
 
 
@@ -110,7 +111,8 @@ def running_gateway(
     caller's teardown, naming it only by its first characters."""
     forget_rate_limits()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
-    env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1", "LINKGATE_LOG_FORMAT": "json"}
+    env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1", "LINKGATE_LOG_FORMAT": "json",
+            "LINKGATE_METRICS_DIR": str(logs / "metrics")}  # fmt: skip
     port = free_port()
     if extra_env is not None:
         env |= {"LINKGATE_BASE_URL": f"http://127.0.0.1:{port}"} | dict(extra_env)
@@ -130,6 +132,8 @@ def running_gateway(
         first = Gateway(base_url, tenants[0])
         first.other_tenant = Gateway(base_url, tenants[1])
         yield first
+        if proxy is not None:
+            assert_metrics_after_contract_run(f"http://127.0.0.1:{port}/metrics", proxy.paths)
     finally:
         if proxy is not None:
             proxy.stop()

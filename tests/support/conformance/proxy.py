@@ -29,6 +29,7 @@ class ValidatingProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.credentials = CredentialLedger()
+        self.paths: set[str] = set()  # every path requested through it
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.responses_judged = 0
@@ -63,6 +64,7 @@ class ValidatingProxy:
         if scope["type"] != "http":
             return
         body = await _read_body(receive)
+        self.paths.add(scope["path"])
         if self._client is None:
             self._client = httpx.AsyncClient(base_url=self.upstream, timeout=120)
         target = scope["raw_path"] + (b"?" + scope["query_string"] if scope["query_string"] else b"")
