@@ -106,13 +106,14 @@ def running_gateway(
     With a `proxy`, the tests reach the gateway only through it (`Gateway.base_url` is the proxy's);
     `extra_env` adds settings (an upstream's URL, say), `LINKGATE_BASE_URL` being the gateway's own.
 
-    The processes log JSON lines, as in production. When they have stopped, every line they wrote is
+    The processes log JSON lines at every level. When they have stopped, every line they wrote is
     searched for every credential the proxy saw cross it (and the tenants' own): one found fails the
     caller's teardown, naming it only by its first characters."""
     forget_rate_limits()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGATE_")} | TEST_ENVIRONMENT
+    # Every level is logged, as production's JSON lines, so the credential scan below covers them all.
     env |= {"LINKGATE_SANDBOX_REFRESHES_PER_DAY": "3", "PYTHONUNBUFFERED": "1", "LINKGATE_LOG_FORMAT": "json",
-            "LINKGATE_METRICS_DIR": str(logs / "metrics")}  # fmt: skip
+            "LINKGATE_LOG_LEVEL": "DEBUG", "LINKGATE_METRICS_DIR": str(logs / "metrics")}  # fmt: skip
     port = free_port()
     if extra_env is not None:
         env |= {"LINKGATE_BASE_URL": f"http://127.0.0.1:{port}"} | dict(extra_env)
