@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from urllib.parse import unquote_plus
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.metrics.labels import route_template
 from gateway.observability.logs import fields
@@ -54,36 +53,12 @@ def request_target(scope: Scope) -> str:
     return f"{target}?{redact_query(query)}" if query else target
 
 
-class AccessLogMiddleware:
-    """Log method, target, route template, status, duration, request id, app id and peer address once
-    each request ends (in JSON lines, each its own key).
-
-    Sits inside `RequestIdMiddleware`, so the request id is known, and outside the error middleware,
-    so a 413 or a 500 is logged with its status."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not logger.isEnabledFor(logging.INFO):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # if the app fails before it answers, the server answers 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            _log(scope, status, (time.perf_counter() - started) * 1000)
-
-
-def _log(scope: Scope, status: int, duration_ms: float) -> None:
+def log_request(scope: Scope, status: int, seconds: float) -> None:
+    """The request's access line (a `RequestObserver`, gateway/observability/requests.py): method,
+    target, route template, status, duration, request id, app id and peer address."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    duration_ms = seconds * 1000
     state, client = scope.get("state", {}), scope.get("client")
     method, target = scope.get("method", "-"), request_target(scope)
     route = route_template(scope.get("route"), scope.get("path", ""))  # as the metrics name it

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from gateway import __version__
-from gateway.access_log import AccessLogMiddleware
+from gateway.access_log import log_request
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.client_address import parse_networks
 from gateway.auth.dependencies import SECURITY_SCHEMES
@@ -50,7 +50,7 @@ from gateway.health.endpoints import router as health_router
 from gateway.institutions.catalog import sync_institutions
 from gateway.metrics.database import DatabaseGauges
 from gateway.metrics.exposition import router as metrics_router
-from gateway.metrics.http import HttpMetricsMiddleware
+from gateway.metrics.http import HttpMetrics
 from gateway.metrics.multiprocess import directory as metrics_directory
 from gateway.metrics.multiprocess import forget_live_gauges_at_exit, use_directory
 from gateway.metrics.pools import track_pool
@@ -61,6 +61,7 @@ from gateway.middleware import (
     UnhandledErrorMiddleware,
 )
 from gateway.observability import tracing
+from gateway.observability.requests import RequestObserver, RequestOutcomeMiddleware
 from gateway.ratelimit import MemoryRateLimiter, RedisRateLimiter, counter_client
 from gateway.settings import Settings, get_settings
 from gateway.state import AppState
@@ -169,9 +170,10 @@ def create_app(settings: Settings | None = None, *, broker_probe: BrokerProbe | 
         frame_ancestors=settings.connect_frame_ancestors,
         widget_origins=widgets,
     )
-    if settings.metrics_enabled:
-        app.add_middleware(HttpMetricsMiddleware)
-    app.add_middleware(AccessLogMiddleware)
+    observers: list[RequestObserver] = (
+        [log_request, HttpMetrics()] if settings.metrics_enabled else [log_request]
+    )
+    app.add_middleware(RequestOutcomeMiddleware, observers=observers)
     app.add_middleware(RequestIdMiddleware)
     tracing.instrument_app(app)  # outside every middleware: the request's span covers them all
     _publish_security_schemes(app)

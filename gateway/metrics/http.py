@@ -1,16 +1,15 @@
 """Request counts and latency by collection, route template, method and status.
 
-This runs on every request, so it does the least it can: one timer, one wrapped `send`, and a lookup
-of the label children already resolved for (route, method, status). Labels are resolved, and the
+This runs on every request, so it does the least it can: a lookup of the label children already
+resolved for (route, method, status). Labels are resolved, and the
 children created, once per combination; the combinations are bounded (gateway/metrics/labels.py).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.metrics.definitions import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 from gateway.metrics.labels import UNMATCHED, collection_of, method_label, route_template
@@ -20,40 +19,25 @@ from gateway.metrics.labels import UNMATCHED, collection_of, method_label, route
 Children = tuple[Any, Any, Any]
 
 
-class HttpMetricsMiddleware:
-    """Sits beside the access log: inside the request id, outside the error middleware, so answers
-    made by middleware (413, 429, 500) are counted with their status."""
+class HttpMetrics:
+    """Counts each request and observes its latency (a `RequestObserver`,
+    gateway/observability/requests.py, which sits so that answers made by middleware, 413, 429 and 500,
+    are counted with their status)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         # Keyed by the route object's id (routes are unhashable, and live as long as the app), method and
         # status; requests no route answered are keyed by their collection instead.
         self._children: dict[tuple[int | str, str, int], Children] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # if the app fails before it answers, the server answers 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            route = scope.get("route")
-            method = method_label(scope["method"])
-            key = (id(route) if route is not None else collection_of(scope["path"]), method, status)
-            children = self._children.get(key)
-            if children is None:
-                children = self._children[key] = _resolve(route, scope["path"], method, status)
-            children[0].inc()
-            children[1].observe(time.perf_counter() - started)
+    def __call__(self, scope: Scope, status: int, seconds: float) -> None:
+        route = scope.get("route")
+        method = method_label(scope["method"])
+        key = (id(route) if route is not None else collection_of(scope["path"]), method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = _resolve(route, scope["path"], method, status)
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def _resolve(route: Any, path: str, method: str, status: int) -> Children:

@@ -11,8 +11,9 @@ from prometheus_client import REGISTRY
 
 from gateway.app import create_app
 from gateway.collections.routing import CollectionRouter
-from gateway.metrics.http import HttpMetricsMiddleware
+from gateway.metrics.http import HttpMetrics
 from gateway.metrics.labels import OTHER, UNMATCHED, BoundedLabel, collection_of, method_label
+from gateway.observability.requests import RequestOutcomeMiddleware
 from gateway.settings import Settings
 
 
@@ -115,7 +116,7 @@ async def test_a_collection_prefix_is_kept_only_when_it_is_a_known_one() -> None
     app = FastAPI()
     app.include_router(plaid)
     app.include_router(by_tenant)
-    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(RequestOutcomeMiddleware, observers=[HttpMetrics()])
     before = requests_counted(collection=OTHER, route=UNMATCHED, method="GET", status="200")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         assert (await client.get("/v1/plaid/items/item-7")).status_code == 200
