@@ -17,10 +17,16 @@ import logging
 import os
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpx
 from fastapi import FastAPI
 from opentelemetry import trace
+from opentelemetry.trace import Span
+from starlette.types import Scope
+
+from gateway.access_log import request_target
+from providers.base import UPSTREAM_CALL_EXTENSION
 
 if TYPE_CHECKING:  # the SDK and the instrumentations load only when tracing starts
     from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -74,7 +80,7 @@ def start(service: str, *, processor: SpanProcessor | None = None) -> bool:
     # It declares SQLAlchemy < 2.1 and would decline 2.1; it only listens to engine events, which 2.1 keeps
     # (tests/integration/test_tracing.py checks the SQL spans).
     SQLAlchemyInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    HTTPXClientInstrumentor().instrument(tracer_provider=provider, async_request_hook=hide_outbound_url)
     CeleryInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
     _provider = provider
     logger.info("tracing on (%s)", service)
@@ -85,7 +91,36 @@ def instrument_app(app: FastAPI) -> None:
     if _provider is not None:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-        FastAPIInstrumentor.instrument_app(app, tracer_provider=_provider, excluded_urls=UNTRACED_URLS)
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=_provider, excluded_urls=UNTRACED_URLS, server_request_hook=redact_target
+        )
+
+
+def redact_target(span: Span, scope: Scope) -> None:
+    """A request's URL on its span as the access log writes it: credential-like query values and
+    anything shaped like a JWT replaced (`/v1/gateway/authenticate?token=…` takes a token there)."""
+    if not span.is_recording():
+        return
+    target = request_target(scope)
+    host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+    span.set_attribute("http.url", f"{scope.get('scheme', 'http')}://{host}{target}")
+    _, separator, query = target.partition("?")
+    if separator:
+        span.set_attribute("url.query", query)
+
+
+async def hide_outbound_url(span: Span, request: Any) -> None:
+    """An outbound call's URL on its span: the scheme and host, then a provider call's endpoint template
+    or nothing. Paths and queries can hold secrets: a SimpleFIN claim URL's token, a developer's webhook
+    URI (`/services/T…/B…/secret`)."""
+    if not span.is_recording():
+        return
+    url = request.url if isinstance(request.url, httpx.URL) else httpx.URL(str(request.url))
+    named = request.extensions.get(UPSTREAM_CALL_EXTENSION) if request.extensions else None
+    endpoint = named[1] if isinstance(named, tuple) and len(named) == 2 else "/…"
+    shown = f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}{endpoint}"
+    span.set_attribute("http.url", shown)
+    span.set_attribute("url.full", shown)
 
 
 def annotate_request(request_id: str) -> None:

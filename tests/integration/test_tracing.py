@@ -63,4 +63,7 @@ def test_a_request_its_sql_and_the_task_it_enqueued_share_one_trace(
     driver_reads = [statement for statement in statements if "FROM transactions" in statement]
     assert driver_reads
 
+    every = json.dumps(traces["every_attribute"])
+    assert "/v1/gateway/authenticate" in every  # the request whose query held a token was traced...
+    assert traces["query_token"] not in every  # ...with the token replaced
     assert sandbox_app.client_secret not in done.stdout

@@ -90,13 +90,19 @@ async def main(credentials: dict[str, str]) -> None:
                 link_id = answer.json()["link_id"]
                 page = await http.get(f"/v1/moneykit/links/{link_id}/transactions", headers=auth)
                 assert page.status_code == 200, page.text
+                # A token in a query string (refused here: a generic token is not a user's).
+                entry = "/v1/gateway/authenticate"
+                refused = await http.get(entry, params={"token": token, "redirectUri": "http://127.0.0.1/"})
+                assert refused.status_code == 403, refused.text
     finally:
         worker.stop(in_sighandler=False)
     page_id = page.headers["x-request-id"]
     print(json.dumps({
         "exchange": {"request_id": request_id, "spans": [described(s) for s in trace_of(request_id)]},
         "page": {"request_id": page_id, "spans": [described(s) for s in trace_of(page_id)]},
-    }))  # fmt: skip
+        "every_attribute": [dict(s.attributes or {}) for s in EXPORTER.get_finished_spans()],
+        "query_token": token,
+    }, default=str))  # fmt: skip
 
 
 def _ran(span: ReadableSpan) -> bool:
