@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from gateway.db import Database
+from gateway.health.checks import check_database
 from gateway.migrate import alembic_config
 from gateway.settings import InsecureConfiguration, Settings
 from gateway.upstreams.registry import build_registry
@@ -51,7 +52,7 @@ async def diagnose(settings: Settings) -> list[Finding]:
     try:
         checks: dict[str, Check] = {
             "settings": lambda: _settings(settings),
-            "database": lambda: _database(database),
+            "database": lambda: _database(database, settings.readiness_timeout_s),
             "migrations": lambda: _migrations(database),
             "broker": lambda: _broker(settings),
             "providers": lambda: _providers(settings),
@@ -84,10 +85,9 @@ async def _settings(settings: Settings) -> str:
     return f"{settings.env.value}, distributed"
 
 
-async def _database(database: Database) -> str:
+async def _database(database: Database, timeout_s: float) -> str:
     started = time.perf_counter()
-    async with database.engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+    await check_database(database, timeout_s)  # the readiness probe's own check
     return f"{database.engine.dialect.name} answered in {(time.perf_counter() - started) * 1000:.1f} ms"
 
 

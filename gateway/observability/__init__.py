@@ -1,1 +1,2 @@
-"""What operators watch: traces (and, with them, metrics and logs)."""
+"""What operators watch beside the metrics (gateway/metrics): traces, log lines, and the one request
+observer both the access log and the request metrics hang on."""

@@ -9,15 +9,14 @@ transaction commits, retries as configured, and the sweeper if the broker lost t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models.webhook import WebhookDelivery
+from gateway.webhooks.repository import webhook_delivery_repository
 from gateway.webhooks.service import webhook_service
 
 EndedStatus = Literal["failed", "succeeded"]
@@ -33,17 +32,12 @@ class ReplayWindow:
     limit: int = 1000
 
 
-async def ended_deliveries(session: AsyncSession, window: ReplayWindow) -> Sequence[WebhookDelivery]:
+async def ended_deliveries(session: AsyncSession, window: ReplayWindow) -> list[WebhookDelivery]:
     """The app's deliveries that ended in the window with one of its statuses, oldest first."""
-    statement = select(WebhookDelivery).where(
-        WebhookDelivery.app_id == window.app_id,
-        WebhookDelivery.status.in_(window.statuses),
-        WebhookDelivery.finished_at >= window.since,
-    )
-    if window.until is not None:
-        statement = statement.where(WebhookDelivery.finished_at < window.until)
-    statement = statement.order_by(WebhookDelivery.finished_at, WebhookDelivery.id).limit(window.limit)
-    return (await session.execute(statement)).scalars().all()
+    return await webhook_delivery_repository.ended(
+        session, window.app_id, statuses=window.statuses, since=window.since, until=window.until,
+        limit=window.limit,
+    )  # fmt: skip
 
 
 async def replay(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, case, func, select, update
@@ -108,6 +110,22 @@ class WebhookDeliveryRepository:
     ) -> WebhookEvent | None:
         statement = select(WebhookEvent).where(WebhookEvent.app_id == app_id, WebhookEvent.id == event_id)
         return (await session.execute(statement)).scalar_one_or_none()
+
+    async def ended(
+        self, session: AsyncSession, app_id: uuid.UUID, *, statuses: Sequence[str], since: datetime,
+        until: datetime | None, limit: int,
+    ) -> list[WebhookDelivery]:  # fmt: skip
+        """The app's deliveries that ended at or after `since` (and before `until`) in one of `statuses`,
+        oldest first."""
+        statement = select(WebhookDelivery).where(
+            WebhookDelivery.app_id == app_id,
+            WebhookDelivery.status.in_(statuses),
+            WebhookDelivery.finished_at >= since,
+        )
+        if until is not None:
+            statement = statement.where(WebhookDelivery.finished_at < until)
+        statement = statement.order_by(WebhookDelivery.finished_at, WebhookDelivery.id).limit(limit)
+        return list((await session.execute(statement)).scalars())
 
 
 webhook_delivery_repository = WebhookDeliveryRepository()
